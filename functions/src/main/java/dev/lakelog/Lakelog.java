@@ -1,0 +1,232 @@
+package dev.lakelog;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lakelog.api.ApiRouter;
+import dev.lakelog.auth.Authenticator;
+import dev.lakelog.auth.DynamoTenantStore;
+import dev.lakelog.auth.FileTenantStore;
+import dev.lakelog.auth.HmacKey;
+import dev.lakelog.auth.Secrets;
+import dev.lakelog.auth.Tenant;
+import dev.lakelog.auth.TenantStore;
+import dev.lakelog.auth.Tier;
+import dev.lakelog.config.ConfigException;
+import dev.lakelog.config.LakelogConfig;
+import dev.lakelog.ingest.IngestService;
+import dev.lakelog.ingest.StrictJson;
+import dev.lakelog.lake.LakeEngine;
+import dev.lakelog.lake.LakeStorage;
+import dev.lakelog.lake.Redactor;
+import dev.lakelog.lake.S3Credentials;
+import dev.lakelog.query.QueryService;
+import dev.lakelog.rollup.InProcessRollupLock;
+import dev.lakelog.rollup.RollupLock;
+import dev.lakelog.rollup.RollupService;
+import dev.lakelog.segment.SegmentCodec;
+import dev.lakelog.storage.BlobStore;
+import dev.lakelog.storage.LocalBlobStore;
+import dev.lakelog.storage.S3BlobStore;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.function.Supplier;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+
+/**
+ * The composition root: builds every service from one {@link LakelogConfig}. Lambda handlers,
+ * the local server, the CLI and the tests all start here. The lake (DuckDB) opens lazily on
+ * first use, so the ingest function never loads it.
+ */
+public final class Lakelog implements AutoCloseable {
+    private final LakelogConfig config;
+    private final ObjectMapper json;
+    private final BlobStore blobs;
+    private final TenantStore tenants;
+    private final Authenticator auth;
+    private final IngestService ingest;
+    private final RollupService rollup;
+    private final QueryService query;
+    private final ApiRouter router;
+    private final Redactor redactor = new Redactor();
+    private final Memo<LakeEngine> lake;
+    private final Optional<DynamoDbClient> dynamo;
+    private final Optional<S3Client> s3;
+
+    private Lakelog(LakelogConfig config, AwsCredentialsProvider credentials, Clock clock) {
+        this.config = config;
+        this.json = StrictJson.mapper();
+        this.s3 = config.bucket().map(b -> s3Client(config, credentials));
+        this.blobs = config.bucket().<BlobStore>map(b -> new S3BlobStore(s3.get(), b))
+                .orElseGet(() -> new LocalBlobStore(config.dataDir().orElseThrow()));
+        this.dynamo = config.tenantsTable().or(config::leasesTable).or(config::idempotencyTable)
+                .map(t -> dynamoClient(config, credentials));
+        this.tenants = config.tenantsTable().<TenantStore>map(t -> new DynamoTenantStore(dynamo.get(), t))
+                .orElseGet(() -> new FileTenantStore(config.dataDir()
+                        .orElseThrow(() -> new ConfigException("set LAKELOG_TENANTS_TABLE (DynamoDB) or LAKELOG_DATA_DIR (local tenant store)"))
+                        .resolve("tenants.json")));
+        this.auth = new Authenticator(tenants, clock);
+        SegmentCodec codec = new SegmentCodec();
+        this.ingest = new IngestService(blobs, codec, clock, config.segmentMaxBytes());
+        this.lake = new Memo<>(() -> openLake(config, credentials));
+        RollupLock lock = new InProcessRollupLock();
+        this.rollup = new RollupService(blobs, lake, lock, codec, clock);
+        this.query = new QueryService(lake, json);
+        this.router = new ApiRouter(auth, ingest, rollup, query, json);
+    }
+
+    public static Lakelog start(LakelogConfig config) {
+        return start(config, DefaultCredentialsProvider.builder().build(), Clock.systemUTC());
+    }
+
+    public static Lakelog start(LakelogConfig config, AwsCredentialsProvider credentials, Clock clock) {
+        Lakelog app = new Lakelog(config, credentials, clock);
+        app.ensureDevTenant();
+        return app;
+    }
+
+    /** Creates tenant {@code dev} from LAKELOG_DEV_TOKEN / LAKELOG_DEV_HMAC_SECRET, if set. */
+    private void ensureDevTenant() {
+        if (config.devToken().isEmpty() && config.devHmacSecret().isEmpty()) return;
+        if (tenants instanceof FileTenantStore f) {
+            f.upsertTenant(new Tenant("dev", Tier.PAID));
+        } else if (tenants.tenant("dev").isEmpty()) {
+            tenants.createTenant(new Tenant("dev", Tier.PAID));
+        }
+        config.devToken().ifPresent(t -> tenants.addToken("dev", Secrets.tokenHash(t)));
+        config.devHmacSecret().ifPresent(s -> tenants.addHmacKey(new HmacKey("dev", "dev", s, true)));
+    }
+
+    private LakeEngine openLake(LakelogConfig c, AwsCredentialsProvider credentials) {
+        Path tmp = c.duckdbTempDir().orElse(null);
+        String mem = System.getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE");
+        LakeEngine.Settings settings = mem != null
+                ? LakeEngine.Settings.forLambda(c.extensionDir(), tmp == null ? Path.of("/tmp/duckdb") : tmp, Integer.parseInt(mem))
+                : new LakeEngine.Settings(c.extensionDir(), tmp, null, null);
+        LakeStorage storage;
+        if (c.embeddedStorage()) {
+            storage = new LakeStorage.Local(c.dataDir().orElseThrow());
+        } else {
+            LakelogConfig.PostgresSettings pg = c.postgres().orElseThrow();
+            String user = pg.user();
+            String password = pg.password();
+            if (c.pgSecretArn().isPresent()) {
+                JsonNode secret = postgresSecret(c, credentials);
+                user = secret.path("username").asText(user);
+                password = secret.path("password").asText(password);
+            }
+            storage = new LakeStorage.S3Postgres(c.bucket().orElseThrow(), c.region(),
+                    c.s3Endpoint(), pg.host(), pg.port(), pg.database(), user, password);
+        }
+        Supplier<S3Credentials> s3creds = () -> {
+            AwsCredentials cr = credentials.resolveCredentials();
+            String token = cr instanceof AwsSessionCredentials sc ? sc.sessionToken() : null;
+            return new S3Credentials(cr.accessKeyId(), cr.secretAccessKey(), token);
+        };
+        return LakeEngine.open(storage, settings, s3creds, redactor);
+    }
+
+    private JsonNode postgresSecret(LakelogConfig c, AwsCredentialsProvider credentials) {
+        try (SecretsManagerClient sm = SecretsManagerClient.builder().region(Region.of(c.region()))
+                .credentialsProvider(credentials).httpClientBuilder(UrlConnectionHttpClient.builder()).build()) {
+            String s = sm.getSecretValue(b -> b.secretId(c.pgSecretArn().get())).secretString();
+            return json.readTree(s);
+        } catch (java.io.IOException e) {
+            throw new ConfigException("LAKELOG_PG_SECRET_ARN does not hold a JSON secret with username and password");
+        }
+    }
+
+    static S3Client s3Client(LakelogConfig c, AwsCredentialsProvider credentials) {
+        var b = S3Client.builder().region(Region.of(c.region())).credentialsProvider(credentials)
+                .httpClientBuilder(UrlConnectionHttpClient.builder());
+        c.s3Endpoint().ifPresent(ep -> b.endpointOverride(URI.create(ep)).forcePathStyle(true));
+        return b.build();
+    }
+
+    static DynamoDbClient dynamoClient(LakelogConfig c, AwsCredentialsProvider credentials) {
+        var b = DynamoDbClient.builder().region(Region.of(c.region())).credentialsProvider(credentials)
+                .httpClientBuilder(UrlConnectionHttpClient.builder());
+        c.dynamoEndpoint().ifPresent(ep -> b.endpointOverride(URI.create(ep)));
+        return b.build();
+    }
+
+    public LakelogConfig config() {
+        return config;
+    }
+
+    public ApiRouter router() {
+        return router;
+    }
+
+    public IngestService ingest() {
+        return ingest;
+    }
+
+    public RollupService rollup() {
+        return rollup;
+    }
+
+    public QueryService query() {
+        return query;
+    }
+
+    public TenantStore tenants() {
+        return tenants;
+    }
+
+    public BlobStore blobs() {
+        return blobs;
+    }
+
+    public ObjectMapper json() {
+        return json;
+    }
+
+    /** The lake engine, opened now if it was not yet. */
+    public LakeEngine lake() {
+        return lake.get();
+    }
+
+    @Override
+    public void close() {
+        lake.ifPresent(LakeEngine::close);
+        s3.ifPresent(S3Client::close);
+        dynamo.ifPresent(DynamoDbClient::close);
+    }
+
+    /** A thread-safe lazily computed value. */
+    static final class Memo<T> implements Supplier<T> {
+        private final Supplier<T> init;
+        private volatile T value;
+
+        Memo(Supplier<T> init) {
+            this.init = init;
+        }
+
+        @Override
+        public T get() {
+            T v = value;
+            if (v == null) {
+                synchronized (this) {
+                    v = value;
+                    if (v == null) value = v = init.get();
+                }
+            }
+            return v;
+        }
+
+        void ifPresent(java.util.function.Consumer<T> c) {
+            T v = value;
+            if (v != null) c.accept(v);
+        }
+    }
+}

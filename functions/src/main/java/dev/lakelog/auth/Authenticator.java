@@ -1,0 +1,106 @@
+package dev.lakelog.auth;
+
+import dev.lakelog.api.ApiException;
+import dev.lakelog.api.ApiRequest;
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.Optional;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Authenticates requests: HMAC signatures for ingest
+ * ({@code X-Key-Id}, {@code X-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>})
+ * and Bearer tokens for everything else. 401 details never say which part failed.
+ */
+public final class Authenticator {
+    public static final long MAX_SKEW_SECONDS = 300;
+    private static final String HMAC_FAILED = "invalid or missing request signature";
+    private static final String TOKEN_FAILED = "invalid or missing Bearer token";
+
+    private final TenantStore store;
+    private final Clock clock;
+
+    public Authenticator(TenantStore store, Clock clock) {
+        this.store = store;
+        this.clock = clock;
+    }
+
+    /** The tenant whose active key signed this request, or 401. */
+    public Tenant verifyHmac(ApiRequest req) {
+        Optional<String> keyId = req.header("X-Key-Id");
+        Optional<String> sig = req.header("X-Signature");
+        if (keyId.isEmpty() || sig.isEmpty()) throw ApiException.unauthorized(HMAC_FAILED);
+        Long t = null;
+        String v1 = null;
+        for (String part : sig.get().split(",")) {
+            String p = part.trim();
+            if (p.startsWith("t=")) {
+                try {
+                    t = Long.parseLong(p.substring(2));
+                } catch (NumberFormatException e) {
+                    throw ApiException.unauthorized(HMAC_FAILED);
+                }
+            } else if (p.startsWith("v1=")) {
+                v1 = p.substring(3);
+            }
+        }
+        if (t == null || v1 == null) throw ApiException.unauthorized(HMAC_FAILED);
+        // Always compute the MAC, so timing does not reveal whether the key id exists.
+        Optional<HmacKey> key = store.hmacKey(keyId.get());
+        String secret = key.filter(HmacKey::active).map(HmacKey::secret).orElse("lakelog-no-such-key");
+        byte[] expected = sign(secret, t, req.body());
+        byte[] given;
+        try {
+            given = HexFormat.of().parseHex(v1.toLowerCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            given = new byte[0];
+        }
+        boolean macOk = MessageDigest.isEqual(expected, given);
+        boolean fresh = Math.abs(clock.instant().getEpochSecond() - t) <= MAX_SKEW_SECONDS;
+        if (!macOk || !fresh || key.isEmpty() || !key.get().active()) throw ApiException.unauthorized(HMAC_FAILED);
+        Tenant tenant = store.tenant(key.get().tenantId()).orElseThrow(() -> ApiException.unauthorized(HMAC_FAILED));
+        return tenant;
+    }
+
+    /** The tenant holding this Bearer token, or 401. */
+    public Tenant verifyBearer(ApiRequest req) {
+        Optional<String> auth = req.header("Authorization");
+        if (auth.isEmpty() || !auth.get().regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw ApiException.unauthorized(TOKEN_FAILED);
+        }
+        String token = auth.get().substring(7).trim();
+        if (token.isEmpty()) throw ApiException.unauthorized(TOKEN_FAILED);
+        return store.tenantByTokenHash(Secrets.tokenHash(token)).orElseThrow(() -> ApiException.unauthorized(TOKEN_FAILED));
+    }
+
+    /** Bearer token of a paid tenant: 401 without a valid token, 403 for a free tenant. */
+    public Tenant verifyPaidBearer(ApiRequest req) {
+        Tenant t = verifyBearer(req);
+        if (t.tier() != Tier.PAID) {
+            throw ApiException.forbidden("analytics and maintenance need a paid-tier tenant; tenant '" + t.id() + "' is free tier");
+        }
+        return t;
+    }
+
+    /** HMAC-SHA256 of {@code "<t>.<body>"}, as used in {@code X-Signature}. */
+    public static byte[] sign(String secret, long t, byte[] body) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            mac.update((t + ".").getBytes(StandardCharsets.UTF_8));
+            return mac.doFinal(body);
+        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The header value a client sends: {@code t=<t>,v1=<hex>}. */
+    public static String signatureHeader(String secret, long t, byte[] body) {
+        return "t=" + t + ",v1=" + HexFormat.of().formatHex(sign(secret, t, body));
+    }
+}

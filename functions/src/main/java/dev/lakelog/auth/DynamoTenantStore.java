@@ -1,0 +1,152 @@
+package dev.lakelog.auth;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
+
+/**
+ * {@link TenantStore} on one DynamoDB table with string keys {@code pk} and {@code sk}:
+ * <ul>
+ *   <li>{@code TENANT#<id>} / {@code META}: tier, status, created_at</li>
+ *   <li>{@code TENANT#<id>} / {@code KEY#<keyId>} and {@code KEY#<keyId>} / {@code KEY}: an HMAC key</li>
+ *   <li>{@code TENANT#<id>} / {@code TOKEN#<hash>} and {@code TOKEN#<hash>} / {@code TOKEN}: a token hash</li>
+ * </ul>
+ * Lookups by key id and token hash are single gets (consistent reads).
+ */
+public final class DynamoTenantStore implements TenantStore {
+    private final DynamoDbClient ddb;
+    private final String table;
+
+    public DynamoTenantStore(DynamoDbClient ddb, String table) {
+        this.ddb = ddb;
+        this.table = table;
+    }
+
+    private static AttributeValue s(String v) {
+        return AttributeValue.fromS(v);
+    }
+
+    private Optional<Map<String, AttributeValue>> get(String pk, String sk) {
+        GetItemResponse r = ddb.getItem(b -> b.tableName(table).consistentRead(true).key(Map.of("pk", s(pk), "sk", s(sk))));
+        return r.hasItem() && !r.item().isEmpty() ? Optional.of(r.item()) : Optional.empty();
+    }
+
+    @Override
+    public Optional<Tenant> tenant(String tenantId) {
+        return get("TENANT#" + tenantId, "META")
+                .filter(i -> !"revoked".equals(i.getOrDefault("status", s("active")).s()))
+                .map(i -> new Tenant(tenantId, Tier.parse(i.get("tier").s())));
+    }
+
+    @Override
+    public Optional<Tenant> tenantByTokenHash(String tokenHash) {
+        return get("TOKEN#" + tokenHash, "TOKEN").flatMap(i -> tenant(i.get("tenant_id").s()));
+    }
+
+    @Override
+    public Optional<HmacKey> hmacKey(String keyId) {
+        return get("KEY#" + keyId, "KEY").map(i -> new HmacKey(keyId, i.get("tenant_id").s(), i.get("secret").s(),
+                "active".equals(i.get("status").s())));
+    }
+
+    @Override
+    public List<Tenant> tenants() {
+        List<Tenant> out = new ArrayList<>();
+        ScanRequest req = ScanRequest.builder().tableName(table)
+                .filterExpression("sk = :meta")
+                .expressionAttributeValues(Map.of(":meta", s("META"))).build();
+        ddb.scanPaginator(req).items().forEach(i -> {
+            if (!"revoked".equals(i.getOrDefault("status", s("active")).s())) {
+                out.add(new Tenant(i.get("pk").s().substring("TENANT#".length()), Tier.parse(i.get("tier").s())));
+            }
+        });
+        out.sort(java.util.Comparator.comparing(Tenant::id));
+        return out;
+    }
+
+    @Override
+    public List<HmacKey> keysOf(String tenantId) {
+        List<HmacKey> out = new ArrayList<>();
+        QueryRequest q = QueryRequest.builder().tableName(table).consistentRead(true)
+                .keyConditionExpression("pk = :pk AND begins_with(sk, :k)")
+                .expressionAttributeValues(Map.of(":pk", s("TENANT#" + tenantId), ":k", s("KEY#"))).build();
+        ddb.queryPaginator(q).items().forEach(i -> hmacKey(i.get("sk").s().substring(4)).ifPresent(out::add));
+        return out;
+    }
+
+    @Override
+    public void createTenant(Tenant tenant) {
+        try {
+            ddb.putItem(b -> b.tableName(table)
+                    .item(Map.of("pk", s("TENANT#" + tenant.id()), "sk", s("META"), "tier", s(tenant.tier().wireName()),
+                            "status", s("active"), "created_at", s(Instant.now().toString())))
+                    .conditionExpression("attribute_not_exists(pk)"));
+        } catch (ConditionalCheckFailedException e) {
+            throw new IllegalStateException("tenant '" + tenant.id() + "' already exists");
+        }
+    }
+
+    @Override
+    public void addToken(String tenantId, String tokenHash) {
+        ddb.putItem(b -> b.tableName(table).item(Map.of("pk", s("TOKEN#" + tokenHash), "sk", s("TOKEN"),
+                "tenant_id", s(tenantId))));
+        ddb.putItem(b -> b.tableName(table).item(Map.of("pk", s("TENANT#" + tenantId), "sk", s("TOKEN#" + tokenHash))));
+    }
+
+    @Override
+    public void addHmacKey(HmacKey key) {
+        String status = key.active() ? "active" : "inactive";
+        ddb.putItem(b -> b.tableName(table).item(Map.of("pk", s("KEY#" + key.keyId()), "sk", s("KEY"),
+                "tenant_id", s(key.tenantId()), "secret", s(key.secret()), "status", s(status),
+                "created_at", s(Instant.now().toString()))));
+        ddb.putItem(b -> b.tableName(table).item(Map.of("pk", s("TENANT#" + key.tenantId()), "sk", s("KEY#" + key.keyId()))));
+    }
+
+    @Override
+    public void deactivateKey(String keyId) {
+        ddb.updateItem(b -> b.tableName(table).key(Map.of("pk", s("KEY#" + keyId), "sk", s("KEY")))
+                .updateExpression("SET #st = :inactive")
+                .conditionExpression("attribute_exists(pk)")
+                .expressionAttributeNames(Map.of("#st", "status"))
+                .expressionAttributeValues(Map.of(":inactive", s("inactive"))));
+    }
+
+    @Override
+    public void revokeTenant(String tenantId) {
+        QueryRequest q = QueryRequest.builder().tableName(table).consistentRead(true)
+                .keyConditionExpression("pk = :pk")
+                .expressionAttributeValues(Map.of(":pk", s("TENANT#" + tenantId))).build();
+        ddb.queryPaginator(q).items().forEach(i -> {
+            String sk = i.get("sk").s();
+            if (sk.startsWith("TOKEN#")) {
+                ddb.deleteItem(b -> b.tableName(table).key(Map.of("pk", s(sk), "sk", s("TOKEN"))));
+            } else if (sk.startsWith("KEY#")) {
+                ddb.deleteItem(b -> b.tableName(table).key(Map.of("pk", s(sk), "sk", s("KEY"))));
+            }
+        });
+        ddb.updateItem(b -> b.tableName(table).key(Map.of("pk", s("TENANT#" + tenantId), "sk", s("META")))
+                .updateExpression("SET #st = :revoked")
+                .expressionAttributeNames(Map.of("#st", "status"))
+                .expressionAttributeValues(Map.of(":revoked", s("revoked"))));
+    }
+
+    /** Creates the table (tests and local DynamoDB); in AWS the CDK stack creates it. */
+    public static void createTable(DynamoDbClient ddb, String table) {
+        ddb.createTable(b -> b.tableName(table)
+                .billingMode(software.amazon.awssdk.services.dynamodb.model.BillingMode.PAY_PER_REQUEST)
+                .attributeDefinitions(
+                        a -> a.attributeName("pk").attributeType("S"),
+                        a -> a.attributeName("sk").attributeType("S"))
+                .keySchema(
+                        k -> k.attributeName("pk").keyType("HASH"),
+                        k -> k.attributeName("sk").keyType("RANGE")));
+    }
+}

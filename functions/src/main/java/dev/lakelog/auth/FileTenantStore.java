@@ -1,0 +1,163 @@
+package dev.lakelog.auth;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@link TenantStore} for local mode: one JSON file ({@code <data-dir>/tenants.json}), rewritten
+ * atomically on every change and re-read when it changed on disk (so {@code lakelog tenant}
+ * commands and a running server see each other's changes). Token hashes only, never tokens.
+ */
+public final class FileTenantStore implements TenantStore {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private final Path file;
+    private State state = new State();
+    private long loadedModified = -1;
+
+    public static final class State {
+        public Map<String, TenantRecord> tenants = new LinkedHashMap<>();
+        public Map<String, KeyRecord> keys = new LinkedHashMap<>();
+        public Map<String, String> tokens = new LinkedHashMap<>();
+    }
+
+    public static final class TenantRecord {
+        public String tier;
+        public String status = "active";
+    }
+
+    public static final class KeyRecord {
+        public String tenant_id;
+        public String secret;
+        public boolean active;
+    }
+
+    public FileTenantStore(Path file) {
+        this.file = file;
+    }
+
+    private synchronized State read() {
+        try {
+            if (!Files.exists(file)) return state;
+            long m = Files.getLastModifiedTime(file).toMillis() ^ Files.size(file);
+            if (m != loadedModified) {
+                state = JSON.readValue(file.toFile(), State.class);
+                loadedModified = m;
+            }
+            return state;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read tenant store " + file, e);
+        }
+    }
+
+    private synchronized void write() {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            JSON.writeValue(tmp.toFile(), state);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            loadedModified = Files.getLastModifiedTime(file).toMillis() ^ Files.size(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write tenant store " + file, e);
+        }
+    }
+
+    @Override
+    public synchronized Optional<Tenant> tenant(String tenantId) {
+        TenantRecord r = read().tenants.get(tenantId);
+        return r == null || "revoked".equals(r.status) ? Optional.empty() : Optional.of(new Tenant(tenantId, Tier.parse(r.tier)));
+    }
+
+    @Override
+    public synchronized Optional<Tenant> tenantByTokenHash(String tokenHash) {
+        String t = read().tokens.get(tokenHash);
+        return t == null ? Optional.empty() : tenant(t);
+    }
+
+    @Override
+    public synchronized Optional<HmacKey> hmacKey(String keyId) {
+        KeyRecord k = read().keys.get(keyId);
+        return k == null ? Optional.empty() : Optional.of(new HmacKey(keyId, k.tenant_id, k.secret, k.active));
+    }
+
+    @Override
+    public synchronized List<Tenant> tenants() {
+        List<Tenant> out = new ArrayList<>();
+        read().tenants.forEach((id, r) -> {
+            if (!"revoked".equals(r.status)) out.add(new Tenant(id, Tier.parse(r.tier)));
+        });
+        return out;
+    }
+
+    @Override
+    public synchronized List<HmacKey> keysOf(String tenantId) {
+        List<HmacKey> out = new ArrayList<>();
+        read().keys.forEach((id, k) -> {
+            if (k.tenant_id.equals(tenantId)) out.add(new HmacKey(id, k.tenant_id, k.secret, k.active));
+        });
+        return out;
+    }
+
+    @Override
+    public synchronized void createTenant(Tenant tenant) {
+        if (read().tenants.containsKey(tenant.id())) {
+            throw new IllegalStateException("tenant '" + tenant.id() + "' already exists");
+        }
+        TenantRecord r = new TenantRecord();
+        r.tier = tenant.tier().wireName();
+        state.tenants.put(tenant.id(), r);
+        write();
+    }
+
+    /** Creates or updates a tenant in place (used for the dev tenant at start). */
+    public synchronized void upsertTenant(Tenant tenant) {
+        TenantRecord r = new TenantRecord();
+        r.tier = tenant.tier().wireName();
+        read().tenants.put(tenant.id(), r);
+        write();
+    }
+
+    @Override
+    public synchronized void addToken(String tenantId, String tokenHash) {
+        read().tokens.put(tokenHash, tenantId);
+        write();
+    }
+
+    @Override
+    public synchronized void addHmacKey(HmacKey key) {
+        KeyRecord k = new KeyRecord();
+        k.tenant_id = key.tenantId();
+        k.secret = key.secret();
+        k.active = key.active();
+        read().keys.put(key.keyId(), k);
+        write();
+    }
+
+    @Override
+    public synchronized void deactivateKey(String keyId) {
+        KeyRecord k = read().keys.get(keyId);
+        if (k == null) throw new IllegalStateException("no key '" + keyId + "'");
+        k.active = false;
+        write();
+    }
+
+    @Override
+    public synchronized void revokeTenant(String tenantId) {
+        State s = read();
+        TenantRecord r = s.tenants.get(tenantId);
+        if (r == null) throw new IllegalStateException("no tenant '" + tenantId + "'");
+        r.status = "revoked";
+        s.keys.values().removeIf(k -> k.tenant_id.equals(tenantId));
+        s.tokens.values().removeIf(t -> t.equals(tenantId));
+        write();
+    }
+}

@@ -1,0 +1,40 @@
+package dev.lakelog.auth;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+
+/** Generates and hashes credentials. */
+public final class Secrets {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private Secrets() {}
+
+    public static String newToken() {
+        return "llt_" + randomHex(32);
+    }
+
+    public static String newHmacSecret() {
+        return "lls_" + randomHex(32);
+    }
+
+    public static String newKeyId() {
+        return "k_" + randomHex(8);
+    }
+
+    public static String tokenHash(String token) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String randomHex(int bytes) {
+        byte[] b = new byte[bytes];
+        RANDOM.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+}

@@ -1,0 +1,33 @@
+package dev.lakelog.auth;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Tenants, their Bearer tokens (stored as SHA-256 hashes) and their HMAC keys. DynamoDB in AWS
+ * ({@link DynamoTenantStore}), a JSON file in local mode ({@link FileTenantStore}).
+ */
+public interface TenantStore {
+
+    Optional<Tenant> tenant(String tenantId);
+
+    Optional<Tenant> tenantByTokenHash(String tokenHash);
+
+    Optional<HmacKey> hmacKey(String keyId);
+
+    List<Tenant> tenants();
+
+    List<HmacKey> keysOf(String tenantId);
+
+    /** Creates the tenant; fails with IllegalStateException if it exists. */
+    void createTenant(Tenant tenant);
+
+    void addToken(String tenantId, String tokenHash);
+
+    void addHmacKey(HmacKey key);
+
+    void deactivateKey(String keyId);
+
+    /** Removes the tenant's tokens and keys and marks it revoked: it can no longer authenticate. */
+    void revokeTenant(String tenantId);
+}

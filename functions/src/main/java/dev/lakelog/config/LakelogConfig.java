@@ -1,0 +1,143 @@
+package dev.lakelog.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything lakelog is configured with, read once from the environment and validated.
+ * See docs/configuration.md for every variable.
+ *
+ * <p>Storage is embedded (local files, DuckDB-file catalog) when {@code bucket} is empty and
+ * {@code dataDir} is set; otherwise S3 plus a PostgreSQL catalog.
+ */
+public record LakelogConfig(
+        Optional<Path> dataDir,
+        Optional<String> bucket,
+        Optional<String> s3Endpoint,
+        String region,
+        Optional<PostgresSettings> postgres,
+        Optional<String> pgSecretArn,
+        Optional<String> tenantsTable,
+        Optional<String> idempotencyTable,
+        Optional<String> leasesTable,
+        Optional<String> dynamoEndpoint,
+        Optional<String> iotEndpoint,
+        Path extensionDir,
+        Optional<Path> duckdbTempDir,
+        Optional<String> devToken,
+        Optional<String> devHmacSecret,
+        Duration rollupMinAge,
+        long segmentMaxBytes) {
+
+    public static final String DUCKDB_EXTENSION_VERSION = "v1.5.5";
+
+    /** PostgreSQL catalog connection; password may be resolved later from Secrets Manager. */
+    public record PostgresSettings(String host, int port, String database, String user, String password) {
+        /** libpq conninfo for DuckDB's postgres extension. Never log this: it holds the password. */
+        public String conninfo() {
+            StringBuilder sb = new StringBuilder()
+                    .append("dbname=").append(quote(database))
+                    .append(" host=").append(quote(host))
+                    .append(" port=").append(port);
+            if (user != null && !user.isEmpty()) sb.append(" user=").append(quote(user));
+            if (password != null && !password.isEmpty()) sb.append(" password=").append(quote(password));
+            return sb.toString();
+        }
+
+        private static String quote(String v) {
+            return "'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'";
+        }
+
+        @Override
+        public String toString() {
+            return "PostgresSettings[host=" + host + ", port=" + port + ", database=" + database
+                    + ", user=" + user + ", password=***]";
+        }
+    }
+
+    public boolean embeddedStorage() {
+        return bucket.isEmpty();
+    }
+
+    public static LakelogConfig fromEnvironment() {
+        return from(System.getenv());
+    }
+
+    /** Reads and validates; every message names the variable at fault. */
+    public static LakelogConfig from(Map<String, String> env) {
+        Optional<Path> dataDir = opt(env, "LAKELOG_DATA_DIR").map(Path::of);
+        Optional<String> bucket = opt(env, "LAKELOG_BUCKET");
+        if (bucket.isEmpty() && dataDir.isEmpty()) {
+            throw new ConfigException("set LAKELOG_BUCKET (S3 storage) or LAKELOG_DATA_DIR (local storage)");
+        }
+        bucket.ifPresent(b -> {
+            if (!b.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
+                throw new ConfigException("LAKELOG_BUCKET is not a valid S3 bucket name: " + b);
+            }
+        });
+        Optional<String> pgHost = opt(env, "LAKELOG_PG_HOST");
+        Optional<PostgresSettings> postgres = pgHost.map(host -> new PostgresSettings(
+                host,
+                intVar(env, "LAKELOG_PG_PORT", 5432, 1, 65535),
+                opt(env, "LAKELOG_PG_DATABASE").orElse("lakelog"),
+                opt(env, "LAKELOG_PG_USER").orElse(""),
+                opt(env, "LAKELOG_PG_PASSWORD").orElse("")));
+        if (bucket.isPresent() && postgres.isEmpty()) {
+            throw new ConfigException("LAKELOG_PG_HOST is required when LAKELOG_BUCKET is set (PostgreSQL catalog)");
+        }
+        if (bucket.isEmpty() && postgres.isPresent()) {
+            throw new ConfigException("LAKELOG_BUCKET is required when LAKELOG_PG_HOST is set (lake data lives in S3)");
+        }
+        Path extensionDir = opt(env, "LAKELOG_DUCKDB_EXTENSION_DIR").map(Path::of)
+                .or(() -> opt(env, "LAMBDA_TASK_ROOT").map(root -> Path.of(root, "duckdb-extensions")))
+                .orElse(Path.of("functions", "target", "duckdb-extensions"));
+        Optional<Path> tempDir = opt(env, "LAKELOG_DUCKDB_TEMP_DIR").map(Path::of)
+                .or(() -> opt(env, "LAMBDA_TASK_ROOT").map(r -> Path.of("/tmp/duckdb")));
+        long minAge = longVar(env, "LAKELOG_ROLLUP_MIN_AGE_SECONDS", 300, 0, 30L * 24 * 3600);
+        long segMax = longVar(env, "LAKELOG_SEGMENT_MAX_BYTES", 8L * 1024 * 1024, 64 * 1024, 256L * 1024 * 1024);
+        return new LakelogConfig(
+                dataDir, bucket, opt(env, "LAKELOG_S3_ENDPOINT"),
+                opt(env, "AWS_REGION").orElse("us-east-1"),
+                postgres, opt(env, "LAKELOG_PG_SECRET_ARN"),
+                opt(env, "LAKELOG_TENANTS_TABLE"), opt(env, "LAKELOG_IDEMPOTENCY_TABLE"),
+                opt(env, "LAKELOG_LEASES_TABLE"), opt(env, "LAKELOG_DYNAMODB_ENDPOINT"),
+                opt(env, "LAKELOG_IOT_ENDPOINT"),
+                extensionDir, tempDir,
+                opt(env, "LAKELOG_DEV_TOKEN"), opt(env, "LAKELOG_DEV_HMAC_SECRET"),
+                Duration.ofSeconds(minAge), segMax);
+    }
+
+    private static Optional<String> opt(Map<String, String> env, String name) {
+        String v = env.get(name);
+        return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.trim());
+    }
+
+    private static int intVar(Map<String, String> env, String name, int dflt, int min, int max) {
+        return (int) longVar(env, name, dflt, min, max);
+    }
+
+    private static long longVar(Map<String, String> env, String name, long dflt, long min, long max) {
+        Optional<String> v = opt(env, name);
+        if (v.isEmpty()) return dflt;
+        long n;
+        try {
+            n = Long.parseLong(v.get());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(name + " must be a whole number, got '" + v.get() + "'");
+        }
+        if (n < min || n > max) {
+            throw new ConfigException(name + " must be between " + min + " and " + max + ", got " + n);
+        }
+        return n;
+    }
+
+    @Override
+    public String toString() {
+        return "LakelogConfig[dataDir=" + dataDir + ", bucket=" + bucket + ", s3Endpoint=" + s3Endpoint
+                + ", region=" + region + ", postgres=" + postgres + ", tenantsTable=" + tenantsTable
+                + ", extensionDir=" + extensionDir + ", devToken=" + devToken.map(t -> "***")
+                + ", devHmacSecret=" + devHmacSecret.map(t -> "***") + "]";
+    }
+}

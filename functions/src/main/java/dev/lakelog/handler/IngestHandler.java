@@ -1,0 +1,25 @@
+package dev.lakelog.handler;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
+import dev.lakelog.Lakelog;
+
+/** API Gateway proxy handler of the ingest function: adapts the event and hands it to the router. */
+public final class IngestHandler implements RequestHandler<APIGatewayProxyRequestEvent, APIGatewayProxyResponseEvent> {
+    private final Lakelog app;
+
+    public IngestHandler() {
+        this(LambdaApp.get());
+    }
+
+    public IngestHandler(Lakelog app) {
+        this.app = app;
+    }
+
+    @Override
+    public APIGatewayProxyResponseEvent handleRequest(APIGatewayProxyRequestEvent event, Context context) {
+        return ApiGatewayAdapter.toResponse(app.router().handle(ApiGatewayAdapter.toRequest(event)));
+    }
+}

@@ -1,0 +1,227 @@
+package dev.lakelog.ingest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lakelog.segment.LogEvent;
+import dev.lakelog.segment.UuidV7;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Turns one JSON event into a {@link LogEvent}, or reports every problem with it. The rules
+ * (required fields, enums, lengths, time range, payload size) are documented in docs/api.md.
+ */
+public final class EventValidator {
+    public static final Set<String> SEVERITIES = Set.of("DEBUG", "INFO", "NOTICE", "WARNING", "ERROR", "CRITICAL");
+    public static final Set<String> OUTCOMES = Set.of("SUCCESS", "FAILURE", "UNKNOWN");
+    public static final int MAX_MESSAGE_CHARS = 32 * 1024;
+    public static final int MAX_SHORT_CHARS = 256;
+    public static final int MAX_PAYLOAD_BYTES = 64 * 1024;
+    public static final int MAX_TAGS = 32;
+    public static final int MAX_TAG_CHARS = 64;
+    /** Events may be up to this far in the future (clock skew). */
+    public static final Duration MAX_FUTURE = Duration.ofDays(1);
+    /** Earliest accepted event time. */
+    public static final Instant MIN_TIME = Instant.parse("1970-01-01T00:00:00Z");
+
+    private static final Map<String, Integer> SHORT_FIELDS = Map.of(
+            "sensitivity", 64, "actor_id", MAX_SHORT_CHARS, "component", MAX_SHORT_CHARS,
+            "environment", 64, "resource", 1024, "session_id", MAX_SHORT_CHARS,
+            "request_id", MAX_SHORT_CHARS, "event_type", 128);
+    private static final Set<String> SERVER_FIELDS = Set.of("tenant_id", "ingested_at", "archived_at", "segment_key");
+    private static final Set<String> KNOWN = Set.of("log_id", "timestamp", "event_type", "outcome", "severity",
+            "sensitivity", "actor_id", "component", "environment", "resource", "message", "payload", "policy_tags",
+            "session_id", "request_id", "source_ip", "retention_until");
+    private static final Pattern LOG_ID = Pattern.compile("[A-Za-z0-9._:@/+-]{1,128}");
+    private static final Pattern IP = Pattern.compile("[0-9A-Fa-f:.%a-zA-Z]{2,64}");
+    private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
+
+    private final ObjectMapper json;
+
+    public EventValidator(ObjectMapper json) {
+        this.json = json;
+    }
+
+    /** Validates; adds problems to {@code errors} and returns null if there are any. */
+    public LogEvent validate(JsonNode node, Integer index, String tenantId, Instant now, List<FieldError> errors) {
+        int before = errors.size();
+        if (node == null || !node.isObject()) {
+            errors.add(new FieldError(index, "$", "an event must be a JSON object"));
+            return null;
+        }
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (SERVER_FIELDS.contains(f)) {
+                errors.add(new FieldError(index, f, "is set by the server and must not be sent"));
+            } else if (!KNOWN.contains(f)) {
+                errors.add(new FieldError(index, f, "unknown field"));
+            }
+        }
+        String logId = optText(node, "log_id", index, errors, 128);
+        if (logId != null && !LOG_ID.matcher(logId).matches()) {
+            errors.add(new FieldError(index, "log_id", "must be 1-128 characters of letters, digits and ._:@/+-"));
+        }
+        Long ts = time(node, "timestamp", true, index, now, errors);
+        String eventType = reqText(node, "event_type", index, errors, SHORT_FIELDS.get("event_type"));
+        String outcome = enumText(node, "outcome", OUTCOMES, index, errors);
+        String severity = enumText(node, "severity", SEVERITIES, index, errors);
+        String message = reqText(node, "message", index, errors, MAX_MESSAGE_CHARS);
+        String sensitivity = optText(node, "sensitivity", index, errors, SHORT_FIELDS.get("sensitivity"));
+        String actorId = optText(node, "actor_id", index, errors, SHORT_FIELDS.get("actor_id"));
+        String component = optText(node, "component", index, errors, SHORT_FIELDS.get("component"));
+        String environment = optText(node, "environment", index, errors, SHORT_FIELDS.get("environment"));
+        String resource = optText(node, "resource", index, errors, SHORT_FIELDS.get("resource"));
+        String sessionId = optText(node, "session_id", index, errors, SHORT_FIELDS.get("session_id"));
+        String requestId = optText(node, "request_id", index, errors, SHORT_FIELDS.get("request_id"));
+        String sourceIp = optText(node, "source_ip", index, errors, 64);
+        if (sourceIp != null && !validIp(sourceIp)) {
+            errors.add(new FieldError(index, "source_ip", "must be an IPv4 or IPv6 address"));
+        }
+        List<String> tags = tags(node, index, errors);
+        String payload = payload(node, index, errors);
+        Long retention = time(node, "retention_until", false, index, null, errors);
+        if (errors.size() > before) return null;
+        return new LogEvent(tenantId, logId != null ? logId : UuidV7.next(now).toString(), ts, eventType, outcome,
+                severity, sensitivity, actorId, component, environment, resource, message, payload, tags, sessionId,
+                requestId, sourceIp, retention, micros(now));
+    }
+
+    private static boolean validIp(String s) {
+        var m = IPV4.matcher(s);
+        if (m.matches()) {
+            for (int i = 1; i <= 4; i++) if (Integer.parseInt(m.group(i)) > 255) return false;
+            return true;
+        }
+        return s.contains(":") && IP.matcher(s).matches() && s.chars().filter(c -> c == ':').count() >= 2;
+    }
+
+    private static String text(JsonNode node, String f, Integer index, List<FieldError> errors, int max, boolean required) {
+        JsonNode v = node.get(f);
+        if (v == null || v.isNull()) {
+            if (required) errors.add(new FieldError(index, f, "is required"));
+            return null;
+        }
+        if (!v.isTextual()) {
+            errors.add(new FieldError(index, f, "must be a string, got " + v.getNodeType().name().toLowerCase()));
+            return null;
+        }
+        String s = v.textValue();
+        if (required && s.isBlank()) {
+            errors.add(new FieldError(index, f, "must not be empty"));
+            return null;
+        }
+        if (s.length() > max) {
+            errors.add(new FieldError(index, f, "is longer than " + max + " characters (" + s.length() + ")"));
+            return null;
+        }
+        if (s.indexOf('\0') >= 0) {
+            errors.add(new FieldError(index, f, "must not contain NUL characters"));
+            return null;
+        }
+        return s;
+    }
+
+    private static String reqText(JsonNode node, String f, Integer index, List<FieldError> errors, int max) {
+        return text(node, f, index, errors, max, true);
+    }
+
+    private static String optText(JsonNode node, String f, Integer index, List<FieldError> errors, int max) {
+        return text(node, f, index, errors, max, false);
+    }
+
+    private static String enumText(JsonNode node, String f, Set<String> allowed, Integer index, List<FieldError> errors) {
+        String s = reqText(node, f, index, errors, 32);
+        if (s != null && !allowed.contains(s)) {
+            errors.add(new FieldError(index, f, "must be one of " + new java.util.TreeSet<>(allowed) + ", got '" + s + "'"));
+            return null;
+        }
+        return s;
+    }
+
+    private Long time(JsonNode node, String f, boolean required, Integer index, Instant now, List<FieldError> errors) {
+        String s = text(node, f, index, errors, 64, required);
+        if (s == null) return null;
+        Instant t;
+        try {
+            t = OffsetDateTime.parse(s, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+        } catch (DateTimeParseException e) {
+            errors.add(new FieldError(index, f, "must be an ISO 8601 date-time with offset, e.g. 2026-11-23T10:15:30Z; got '" + s + "'"));
+            return null;
+        }
+        if (t.isBefore(MIN_TIME)) {
+            errors.add(new FieldError(index, f, "is before " + MIN_TIME));
+            return null;
+        }
+        if (now != null && t.isAfter(now.plus(MAX_FUTURE))) {
+            errors.add(new FieldError(index, f, "is more than " + MAX_FUTURE.toHours() + " hours in the future"));
+            return null;
+        }
+        if (t.isAfter(Instant.parse("9999-12-31T23:59:59Z"))) {
+            errors.add(new FieldError(index, f, "is out of range"));
+            return null;
+        }
+        return micros(t);
+    }
+
+    private static List<String> tags(JsonNode node, Integer index, List<FieldError> errors) {
+        JsonNode v = node.get("policy_tags");
+        if (v == null || v.isNull()) return null;
+        if (!v.isArray()) {
+            errors.add(new FieldError(index, "policy_tags", "must be an array of strings"));
+            return null;
+        }
+        if (v.size() > MAX_TAGS) {
+            errors.add(new FieldError(index, "policy_tags", "has more than " + MAX_TAGS + " tags (" + v.size() + ")"));
+            return null;
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < v.size(); i++) {
+            JsonNode t = v.get(i);
+            if (!t.isTextual() || t.textValue().isEmpty() || t.textValue().length() > MAX_TAG_CHARS) {
+                errors.add(new FieldError(index, "policy_tags[" + i + "]", "must be a string of 1-" + MAX_TAG_CHARS + " characters"));
+                return null;
+            }
+            out.add(t.textValue());
+        }
+        return out;
+    }
+
+    /** Objects and arrays are serialised as JSON text; anything else becomes its string form. */
+    private String payload(JsonNode node, Integer index, List<FieldError> errors) {
+        JsonNode v = node.get("payload");
+        if (v == null || v.isNull()) return null;
+        String s;
+        if (v.isContainerNode()) {
+            try {
+                s = json.writeValueAsString(v);
+            } catch (JsonProcessingException e) {
+                errors.add(new FieldError(index, "payload", "cannot be serialised: " + e.getOriginalMessage()));
+                return null;
+            }
+        } else {
+            s = v.asText();
+        }
+        int bytes = s.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_PAYLOAD_BYTES) {
+            errors.add(new FieldError(index, "payload", "is larger than " + MAX_PAYLOAD_BYTES + " bytes (" + bytes + ")"));
+            return null;
+        }
+        return s;
+    }
+
+    public static long micros(Instant t) {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, t);
+    }
+}

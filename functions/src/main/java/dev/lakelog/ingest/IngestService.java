@@ -1,0 +1,201 @@
+package dev.lakelog.ingest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lakelog.api.ApiException;
+import dev.lakelog.auth.Tenant;
+import dev.lakelog.log.JsonLog;
+import dev.lakelog.segment.LogEvent;
+import dev.lakelog.segment.SegmentCodec;
+import dev.lakelog.segment.SegmentKeys;
+import dev.lakelog.storage.BlobStore;
+import dev.lakelog.storage.StorageException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The hot-tier write path: parse strictly, validate every event, encode CBOR segments and PUT
+ * them. The caller answers only after every PUT succeeded; if one fails, the segments already
+ * written by this request are deleted and the request fails with 503, so a retry cannot double
+ * events. Batches are all-or-nothing.
+ */
+public final class IngestService {
+    public static final int MAX_BATCH_EVENTS = 1000;
+    public static final int MAX_BODY_BYTES = 5 * 1024 * 1024;
+    private static final JsonLog LOG = JsonLog.get(IngestService.class);
+
+    private final BlobStore store;
+    private final SegmentCodec codec;
+    private final ObjectMapper json;
+    private final EventValidator validator;
+    private final Clock clock;
+    private final long segmentMaxBytes;
+
+    public IngestService(BlobStore store, SegmentCodec codec, Clock clock, long segmentMaxBytes) {
+        this.store = store;
+        this.codec = codec;
+        this.json = StrictJson.mapper();
+        this.validator = new EventValidator(json);
+        this.clock = clock;
+        this.segmentMaxBytes = segmentMaxBytes;
+    }
+
+    /** {@code POST /v1/log}: one JSON object. */
+    public IngestResult ingestOne(Tenant tenant, byte[] body, String contentType) {
+        requireJsonContentType(contentType, false);
+        JsonNode node = parse(body);
+        Instant now = clock.instant();
+        List<FieldError> errors = new ArrayList<>();
+        LogEvent e = validator.validate(node, null, tenant.id(), now, errors);
+        if (!errors.isEmpty()) throw new ValidationException(errors);
+        return write(tenant, List.of(e), now);
+    }
+
+    /** {@code POST /v1/log/batch}: a JSON array, or NDJSON with {@code application/x-ndjson}. */
+    public IngestResult ingestBatch(Tenant tenant, byte[] body, String contentType) {
+        boolean ndjson = requireJsonContentType(contentType, true);
+        List<JsonNode> nodes = ndjson ? parseNdjson(body) : parseArray(body);
+        return ingestNodes(tenant, nodes);
+    }
+
+    /** Validates and writes already-parsed events (batch and OTLP paths): all or nothing. */
+    public IngestResult ingestNodes(Tenant tenant, List<JsonNode> nodes) {
+        if (nodes.isEmpty()) throw ApiException.badRequest("batch is empty: send at least one event");
+        if (nodes.size() > MAX_BATCH_EVENTS) {
+            throw ApiException.payloadTooLarge("batch has " + nodes.size() + " events; at most " + MAX_BATCH_EVENTS + " are accepted");
+        }
+        Instant now = clock.instant();
+        List<FieldError> errors = new ArrayList<>();
+        List<LogEvent> events = new ArrayList<>(nodes.size());
+        for (int i = 0; i < nodes.size(); i++) {
+            LogEvent e = validator.validate(nodes.get(i), i, tenant.id(), now, errors);
+            if (e != null) events.add(e);
+        }
+        if (!errors.isEmpty()) throw new ValidationException(errors);
+        return write(tenant, events, now);
+    }
+
+    private IngestResult write(Tenant tenant, List<LogEvent> events, Instant now) {
+        List<List<LogEvent>> chunks = split(events);
+        List<String> written = new ArrayList<>();
+        long createdAt = EventValidator.micros(now);
+        try {
+            for (List<LogEvent> chunk : chunks) {
+                String key = SegmentKeys.newKey(tenant.id(), now);
+                store.put(key, codec.encode(tenant.id(), createdAt, chunk));
+                written.add(key);
+            }
+        } catch (StorageException e) {
+            for (String key : written) {
+                try {
+                    store.delete(key);
+                } catch (StorageException de) {
+                    LOG.error("ingest_cleanup_failed", de, "segment_key", key);
+                }
+            }
+            LOG.error("ingest_put_failed", e, "tenant", tenant.id(), "events", events.size());
+            throw ApiException.unavailable("storage is unavailable; nothing was stored, retry later", 5, e);
+        }
+        LOG.info("ingested", "tenant", tenant.id(), "events", events.size(), "segments", written.size());
+        return new IngestResult(events.stream().map(LogEvent::logId).toList(), written);
+    }
+
+    /** Splits into chunks whose encoded size stays under the segment threshold. */
+    private List<List<LogEvent>> split(List<LogEvent> events) {
+        List<List<LogEvent>> out = new ArrayList<>();
+        List<LogEvent> cur = new ArrayList<>();
+        long size = 0;
+        for (LogEvent e : events) {
+            int s = events.size() == 1 ? 0 : codec.encodedSize(e);
+            if (!cur.isEmpty() && size + s > segmentMaxBytes) {
+                out.add(cur);
+                cur = new ArrayList<>();
+                size = 0;
+            }
+            cur.add(e);
+            size += s;
+        }
+        if (!cur.isEmpty()) out.add(cur);
+        return out;
+    }
+
+    /** Returns true for NDJSON. */
+    private static boolean requireJsonContentType(String contentType, boolean allowNdjson) {
+        if (contentType == null || contentType.isBlank()) {
+            throw ApiException.unsupportedMediaType("Content-Type header is required: application/json"
+                    + (allowNdjson ? " or application/x-ndjson" : ""));
+        }
+        String ct = contentType.split(";")[0].trim().toLowerCase(java.util.Locale.ROOT);
+        if (ct.equals("application/json")) return false;
+        if (allowNdjson && (ct.equals("application/x-ndjson") || ct.equals("application/ndjson"))) return true;
+        throw ApiException.unsupportedMediaType("Content-Type must be application/json"
+                + (allowNdjson ? " or application/x-ndjson" : "") + ", got '" + contentType + "'");
+    }
+
+    private void checkBody(byte[] body) {
+        if (body.length == 0) throw ApiException.badRequest("request body is empty");
+        if (body.length > MAX_BODY_BYTES) {
+            throw ApiException.payloadTooLarge("request body is " + body.length + " bytes; at most " + MAX_BODY_BYTES + " are accepted");
+        }
+        try {
+            StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body));
+        } catch (CharacterCodingException e) {
+            throw ApiException.badRequest("request body is not valid UTF-8");
+        }
+    }
+
+    private JsonNode parse(byte[] body) {
+        checkBody(body);
+        try {
+            JsonNode n = json.readTree(body);
+            if (n == null || n.isMissingNode()) throw ApiException.badRequest("request body is empty");
+            return n;
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest("request body is not valid JSON: " + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw ApiException.badRequest("request body cannot be read: " + e.getMessage());
+        }
+    }
+
+    private List<JsonNode> parseArray(byte[] body) {
+        JsonNode n = parse(body);
+        if (!n.isArray()) throw ApiException.badRequest("batch body must be a JSON array of events (or NDJSON with Content-Type application/x-ndjson)");
+        List<JsonNode> out = new ArrayList<>(n.size());
+        n.forEach(out::add);
+        return out;
+    }
+
+    private List<JsonNode> parseNdjson(byte[] body) {
+        checkBody(body);
+        String text = new String(body, StandardCharsets.UTF_8);
+        List<JsonNode> out = new ArrayList<>();
+        String[] lines = text.split("\r?\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i];
+            if (line.isBlank()) continue;
+            try {
+                out.add(json.readTree(line));
+            } catch (JsonProcessingException e) {
+                throw ApiException.badRequest("NDJSON line " + (i + 1) + " is not valid JSON: " + e.getOriginalMessage());
+            }
+            if (out.size() > MAX_BATCH_EVENTS) {
+                throw ApiException.payloadTooLarge("batch has more than " + MAX_BATCH_EVENTS + " events");
+            }
+        }
+        return out;
+    }
+
+    public ObjectMapper json() {
+        return json;
+    }
+}

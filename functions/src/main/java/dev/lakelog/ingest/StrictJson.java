@@ -1,0 +1,32 @@
+package dev.lakelog.ingest;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+/** The JSON reader for request bodies: duplicate keys rejected, nesting and sizes bounded. */
+public final class StrictJson {
+    public static final int MAX_DEPTH = 32;
+
+    private StrictJson() {}
+
+    public static ObjectMapper mapper() {
+        JsonFactory f = JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(MAX_DEPTH)
+                        .maxStringLength(5 * 1024 * 1024)
+                        .maxNumberLength(64)
+                        .build())
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .build();
+        return JsonMapper.builder(f)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+                .disable(JsonParser.Feature.ALLOW_COMMENTS)
+                .build();
+    }
+}

@@ -1,0 +1,229 @@
+package dev.lakelog.lake;
+
+import dev.lakelog.log.JsonLog;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.function.Supplier;
+import org.duckdb.DuckDBConnection;
+
+/**
+ * One DuckDB instance with the DuckLake catalog attached as {@code lake}. A warm Lambda container
+ * (or the local server) keeps one engine; every invocation takes its own connection with
+ * {@link #connect()}.
+ *
+ * <p>Extensions come only from the directory the build prepared (pinned, hash-checked wheels);
+ * auto-install and auto-load are off and signature checking stays on.
+ */
+public final class LakeEngine implements AutoCloseable {
+    public static final String DUCKDB_VERSION_DIR = "v1.5.5";
+    private static final JsonLog LOG = JsonLog.get(LakeEngine.class);
+
+    private final DuckDBConnection root;
+    private final LakeStorage storage;
+    private final Redactor redactor;
+    private final Supplier<S3Credentials> credentials;
+    private volatile S3Credentials currentCredentials;
+
+    /** How DuckDB is sized and where it may write. */
+    public record Settings(Path extensionDir, Path tempDir, String memoryLimit, Integer threads) {
+        public static Settings defaults(Path extensionDir) {
+            return new Settings(extensionDir, null, null, null);
+        }
+
+        /** Sized from a Lambda function's memory: 70% to DuckDB, one thread per ~1769 MB (one vCPU). */
+        public static Settings forLambda(Path extensionDir, Path tempDir, int functionMemoryMb) {
+            int mem = Math.max(256, (int) (functionMemoryMb * 0.7));
+            int threads = Math.max(1, Math.min(6, functionMemoryMb / 1769));
+            return new Settings(extensionDir, tempDir, mem + "MB", threads);
+        }
+    }
+
+    private LakeEngine(DuckDBConnection root, LakeStorage storage, Redactor redactor, Supplier<S3Credentials> credentials) {
+        this.root = root;
+        this.storage = storage;
+        this.redactor = redactor;
+        this.credentials = credentials;
+    }
+
+    /**
+     * Opens DuckDB, loads the extensions, creates secrets, attaches the lake and creates the
+     * tables if they do not exist.
+     *
+     * @param credentials S3 credentials for DuckDB (ignored in local mode); called again on every
+     *     {@link #connect()} so rotated credentials are picked up
+     */
+    public static LakeEngine open(LakeStorage storage, Settings settings, Supplier<S3Credentials> credentials, Redactor redactor) {
+        long t0 = System.nanoTime();
+        List<String> extensions = storage instanceof LakeStorage.Local
+                ? List.of("ducklake")
+                : List.of("ducklake", "httpfs", "postgres_scanner");
+        checkExtensions(settings.extensionDir(), extensions);
+        Properties props = new Properties();
+        props.setProperty("extension_directory", settings.extensionDir().toAbsolutePath().toString());
+        props.setProperty("autoinstall_known_extensions", "false");
+        props.setProperty("autoload_known_extensions", "false");
+        if (settings.tempDir() != null) {
+            props.setProperty("temp_directory", settings.tempDir().resolve("spill").toString());
+        }
+        DuckDBConnection root;
+        try {
+            root = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:", props);
+        } catch (SQLException e) {
+            throw new LakeException("cannot start DuckDB: " + e.getMessage(), e);
+        }
+        LakeEngine engine = new LakeEngine(root, storage, redactor, credentials);
+        try {
+            engine.init(settings, extensions);
+        } catch (RuntimeException e) {
+            engine.close();
+            throw e;
+        }
+        LOG.info("lake_attached", "storage", storage.toString(), "ms", (System.nanoTime() - t0) / 1_000_000);
+        return engine;
+    }
+
+    private static void checkExtensions(Path dir, List<String> names) {
+        String platform = platform();
+        for (String name : names) {
+            Path f = dir.resolve(DUCKDB_VERSION_DIR).resolve(platform).resolve(name + ".duckdb_extension");
+            if (!Files.isRegularFile(f)) {
+                throw new LakeException("DuckDB extension '" + name + "' is missing: expected " + f.toAbsolutePath()
+                        + ". Fetch it with: build/fetch-duckdb-extensions.sh " + dir + " " + platform
+                        + " (or: mvn -pl functions generate-resources); set LAKELOG_DUCKDB_EXTENSION_DIR to that directory");
+            }
+        }
+    }
+
+    static String platform() {
+        String arch = System.getProperty("os.arch", "");
+        return arch.contains("aarch64") || arch.contains("arm64") ? "linux_arm64" : "linux_amd64";
+    }
+
+    private void init(Settings settings, List<String> extensions) {
+        try (Statement st = root.createStatement()) {
+            for (String e : extensions) st.execute("LOAD " + e);
+            st.execute("SET TimeZone = 'UTC'");
+            if (settings.tempDir() != null) {
+                Files.createDirectories(settings.tempDir());
+                st.execute("SET home_directory = " + literal(settings.tempDir().toString()));
+            }
+            if (settings.memoryLimit() != null) st.execute("SET memory_limit = " + literal(settings.memoryLimit()));
+            if (settings.threads() != null) st.execute("SET threads = " + settings.threads());
+            if (storage instanceof LakeStorage.Local local) {
+                Path dir = local.dataDir().toAbsolutePath();
+                Files.createDirectories(dir.resolve("lake"));
+                st.execute("ATTACH " + literal("ducklake:" + dir.resolve("catalog.ducklake"))
+                        + " AS lake (DATA_PATH " + literal(dir.resolve("lake") + "/") + ")");
+            } else if (storage instanceof LakeStorage.S3Postgres s3) {
+                redactor.register(s3.pgPassword());
+                refreshS3Secret(st);
+                st.execute("CREATE OR REPLACE SECRET lakelog_pg (TYPE postgres, HOST " + literal(s3.pgHost())
+                        + ", PORT " + s3.pgPort() + ", DATABASE " + literal(s3.pgDatabase())
+                        + ", USER " + literal(s3.pgUser()) + ", PASSWORD " + literal(s3.pgPassword()) + ")");
+                st.execute("ATTACH " + literal("ducklake:postgres:dbname=" + s3.pgDatabase())
+                        + " AS lake (DATA_PATH " + literal("s3://" + s3.bucket() + "/lake/") + ")");
+            }
+            createTables(st);
+        } catch (SQLException e) {
+            throw new LakeException("cannot open the lake: " + redactor.redact(e.getMessage()), null);
+        } catch (java.io.IOException e) {
+            throw new LakeException("cannot create lake directories: " + e.getMessage(), e);
+        }
+    }
+
+    private void createTables(Statement st) throws SQLException {
+        boolean exists;
+        try (var rs = st.executeQuery("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND table_name = 'logs'")) {
+            rs.next();
+            exists = rs.getLong(1) > 0;
+        }
+        if (!exists) {
+            try {
+                st.execute("BEGIN");
+                st.execute(LakeSchema.CREATE_LOGS);
+                st.execute(LakeSchema.PARTITION_LOGS);
+                st.execute(LakeSchema.CREATE_LEDGER);
+                st.execute("CALL lake.set_commit_message('lakelog', 'create lakelog tables')");
+                st.execute("COMMIT");
+            } catch (SQLException e) {
+                // Another process created them at the same moment: its commit wins, ours is a conflict.
+                try {
+                    st.execute("ROLLBACK");
+                } catch (SQLException ignored) {
+                    // no transaction left to roll back
+                }
+                try (var rs = st.executeQuery("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND table_name = 'logs'")) {
+                    rs.next();
+                    if (rs.getLong(1) == 0) throw e;
+                }
+            }
+        }
+    }
+
+    /** Creates or replaces the S3 secret when the credentials changed (Lambda rotates them). */
+    private void refreshS3Secret(Statement st) throws SQLException {
+        if (!(storage instanceof LakeStorage.S3Postgres s3)) return;
+        S3Credentials c = credentials.get();
+        if (Objects.equals(c, currentCredentials)) return;
+        redactor.register(c.secretAccessKey());
+        redactor.register(c.sessionToken());
+        StringBuilder sql = new StringBuilder("CREATE OR REPLACE SECRET lakelog_s3 (TYPE s3, KEY_ID ")
+                .append(literal(c.accessKeyId())).append(", SECRET ").append(literal(c.secretAccessKey()))
+                .append(", REGION ").append(literal(s3.region()));
+        if (c.sessionToken() != null && !c.sessionToken().isEmpty()) {
+            sql.append(", SESSION_TOKEN ").append(literal(c.sessionToken()));
+        }
+        s3.s3Endpoint().ifPresent(ep -> {
+            boolean ssl = ep.startsWith("https://");
+            String hostPort = ep.replaceFirst("^https?://", "").replaceAll("/+$", "");
+            sql.append(", ENDPOINT ").append(literal(hostPort)).append(", URL_STYLE 'path', USE_SSL ").append(ssl);
+        });
+        sql.append(", SCOPE ").append(literal("s3://" + s3.bucket())).append(")");
+        st.execute(sql.toString());
+        currentCredentials = c;
+    }
+
+    /** A new connection sharing this instance and its attached lake. Close it when done. */
+    public Connection connect() {
+        try {
+            synchronized (this) {
+                try (Statement st = root.createStatement()) {
+                    refreshS3Secret(st);
+                }
+            }
+            Connection c = root.duplicate();
+            return c;
+        } catch (SQLException e) {
+            throw new LakeException("cannot open a lake connection: " + redactor.redact(e.getMessage()), null);
+        }
+    }
+
+    public LakeStorage storage() {
+        return storage;
+    }
+
+    public Redactor redactor() {
+        return redactor;
+    }
+
+    /** SQL string literal. */
+    public static String literal(String s) {
+        return "'" + s.replace("'", "''") + "'";
+    }
+
+    @Override
+    public void close() {
+        try {
+            root.close();
+        } catch (SQLException e) {
+            LOG.warn("duckdb_close_failed", "error", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.lakelog.lake;
+
+/** DDL of the lake: the logs table of DESIGN.md and the rollup ledger. */
+public final class LakeSchema {
+    private LakeSchema() {}
+
+    public static final String LOGS = "lake.main.logs";
+    public static final String LEDGER = "lake.main.rollup_ledger";
+
+    /** Column list in table order; the rollup stage table and queries use the same order. */
+    public static final String LOGS_COLUMNS = """
+            tenant_id VARCHAR NOT NULL,
+            log_id VARCHAR NOT NULL,
+            "timestamp" TIMESTAMPTZ NOT NULL,
+            event_type VARCHAR,
+            outcome VARCHAR,
+            severity VARCHAR,
+            sensitivity VARCHAR,
+            actor_id VARCHAR,
+            component VARCHAR,
+            environment VARCHAR,
+            resource VARCHAR,
+            message VARCHAR,
+            payload VARCHAR,
+            policy_tags VARCHAR[],
+            session_id VARCHAR,
+            request_id VARCHAR,
+            source_ip VARCHAR,
+            retention_until TIMESTAMPTZ,
+            ingested_at TIMESTAMPTZ NOT NULL,
+            archived_at TIMESTAMPTZ NOT NULL,
+            segment_key VARCHAR NOT NULL""";
+
+    public static final String CREATE_LOGS = "CREATE TABLE IF NOT EXISTS " + LOGS + " (" + LOGS_COLUMNS + ")";
+
+    /** Tenant first, then event day: a tenant's narrow time window reads few files. */
+    public static final String PARTITION_LOGS =
+            "ALTER TABLE " + LOGS + " SET PARTITIONED BY (tenant_id, year(\"timestamp\"), month(\"timestamp\"), day(\"timestamp\"))";
+
+    public static final String CREATE_LEDGER = "CREATE TABLE IF NOT EXISTS " + LEDGER + " ("
+            + "segment_key VARCHAR NOT NULL, tenant_id VARCHAR NOT NULL, row_count BIGINT NOT NULL, "
+            + "digest VARCHAR NOT NULL, rolled_up_at TIMESTAMPTZ NOT NULL, rollup_id VARCHAR NOT NULL, "
+            + "trigger VARCHAR NOT NULL)";
+}

@@ -1,0 +1,31 @@
+package dev.lakelog.query;
+
+import dev.lakelog.api.ApiException;
+import dev.lakelog.ingest.EventValidator;
+import java.time.Instant;
+import java.util.Optional;
+
+/** The filters of {@code GET /v1/analytics/logs} (and of the hot-tier read). */
+public record LogFilter(Optional<Instant> since, Optional<Instant> until, Optional<String> severity,
+                        Optional<String> component, Optional<String> eventType, Optional<String> actorId,
+                        int limit, long offset) {
+
+    public static final int MAX_LIMIT = 10_000;
+
+    public static LogFilter from(Params p) {
+        Optional<Instant> since = p.time("since");
+        Optional<Instant> until = p.time("until");
+        if (since.isPresent() && until.isPresent() && until.get().isBefore(since.get())) {
+            throw ApiException.badRequest("parameter 'until' is before 'since'");
+        }
+        Optional<String> severity = p.string("severity", 32);
+        severity.ifPresent(s -> {
+            if (!EventValidator.SEVERITIES.contains(s)) {
+                throw ApiException.badRequest("parameter 'severity' must be one of " + new java.util.TreeSet<>(EventValidator.SEVERITIES) + ", got '" + s + "'");
+            }
+        });
+        return new LogFilter(since, until, severity, p.string("component", 256), p.string("event_type", 128),
+                p.string("actor_id", 256), (int) p.integer("limit", 1000, 1, MAX_LIMIT),
+                p.integer("offset", 0, 0, Long.MAX_VALUE / 2));
+    }
+}

@@ -1,0 +1,26 @@
+package dev.lakelog.rollup;
+
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** {@link RollupLock} for one process (local mode): a set of tenants being rolled up. */
+public final class InProcessRollupLock implements RollupLock {
+    private final Set<String> held = ConcurrentHashMap.newKeySet();
+
+    @Override
+    public Optional<Held> tryAcquire(String tenantId) {
+        if (!held.add(tenantId)) return Optional.empty();
+        return Optional.of(new Held() {
+            @Override
+            public boolean renew() {
+                return true;
+            }
+
+            @Override
+            public void close() {
+                held.remove(tenantId);
+            }
+        });
+    }
+}

@@ -1,0 +1,8 @@
+package dev.lakelog.rollup;
+
+/** Another rollup holds the tenant's lease: REST answers 409, schedule and IoT exit cleanly. */
+public final class LeaseHeldException extends RuntimeException {
+    public LeaseHeldException(String tenantId) {
+        super("a rollup for tenant '" + tenantId + "' is already running; try again when it has finished");
+    }
+}

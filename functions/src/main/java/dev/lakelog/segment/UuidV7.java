@@ -1,0 +1,24 @@
+package dev.lakelog.segment;
+
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.UUID;
+
+/** RFC 9562 UUID version 7: 48-bit Unix milliseconds, then random bits; sorts by time. */
+public final class UuidV7 {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private UuidV7() {}
+
+    public static UUID next(Instant time) {
+        long ms = time.toEpochMilli();
+        long randA = RANDOM.nextInt(1 << 12);
+        long msb = (ms << 16) | (0x7L << 12) | randA;
+        long lsb = (RANDOM.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(msb, lsb);
+    }
+
+    public static UUID next() {
+        return next(Instant.now());
+    }
+}

@@ -1,0 +1,27 @@
+package dev.lakelog.storage;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The few object-store operations lakelog needs: S3 in AWS and in the integration tests,
+ * a directory tree in local mode. Keys are '/'-separated, e.g. {@code segments/tenant=a/...}.
+ */
+public interface BlobStore {
+
+    /** Writes the whole object, or fails leaving no object under the key. Checksummed with SHA-256. */
+    void put(String key, byte[] bytes);
+
+    Optional<byte[]> get(String key);
+
+    /** Every object under the prefix, ordered by key. */
+    List<BlobInfo> list(String prefix);
+
+    /** Deletes; deleting a missing key is not an error. */
+    void delete(String key);
+
+    /** Where DuckDB finds the object or prefix: {@code s3://bucket/key} or a local path. */
+    String uri(String key);
+
+    record BlobInfo(String key, long size, java.time.Instant lastModified) {}
+}

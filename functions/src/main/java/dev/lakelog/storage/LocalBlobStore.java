@@ -1,0 +1,105 @@
+package dev.lakelog.storage;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * {@link BlobStore} on a local directory, for local mode. A put writes a temporary file and
+ * renames it into place, so a reader never sees half an object.
+ */
+public final class LocalBlobStore implements BlobStore {
+    private final Path root;
+
+    public LocalBlobStore(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    private Path resolve(String key) {
+        Path p = root.resolve(key).normalize();
+        if (!p.startsWith(root)) {
+            throw new IllegalArgumentException("key escapes the data directory: " + key);
+        }
+        return p;
+    }
+
+    @Override
+    public void put(String key, byte[] bytes) {
+        Path target = resolve(key);
+        try {
+            Files.createDirectories(target.getParent());
+            Path tmp = Files.createTempFile(target.getParent(), ".put-", ".tmp");
+            try {
+                Files.write(tmp, bytes);
+                try {
+                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new StorageException("local write failed for " + key, e);
+        }
+    }
+
+    @Override
+    public Optional<byte[]> get(String key) {
+        try {
+            return Optional.of(Files.readAllBytes(resolve(key)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new StorageException("local read failed for " + key, e);
+        }
+    }
+
+    @Override
+    public List<BlobInfo> list(String prefix) {
+        Path start = resolve(prefix.contains("/") ? prefix.substring(0, prefix.lastIndexOf('/') + 1) : "");
+        if (!Files.isDirectory(start)) return List.of();
+        List<BlobInfo> out = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(start)) {
+            s.filter(Files::isRegularFile)
+                    .filter(p -> !p.getFileName().toString().startsWith(".put-"))
+                    .forEach(p -> {
+                        String key = root.relativize(p).toString().replace('\\', '/');
+                        if (key.startsWith(prefix)) {
+                            try {
+                                out.add(new BlobInfo(key, Files.size(p), Files.getLastModifiedTime(p).toInstant()));
+                            } catch (IOException e) {
+                                // deleted between walk and stat: not listed
+                            }
+                        }
+                    });
+        } catch (IOException | UncheckedIOException e) {
+            throw new StorageException("local list failed for " + prefix, e);
+        }
+        out.sort(Comparator.comparing(BlobInfo::key));
+        return out;
+    }
+
+    @Override
+    public void delete(String key) {
+        try {
+            Files.deleteIfExists(resolve(key));
+        } catch (IOException e) {
+            throw new StorageException("local delete failed for " + key, e);
+        }
+    }
+
+    @Override
+    public String uri(String key) {
+        return resolve(key).toString();
+    }
+}

@@ -1,0 +1,79 @@
+package dev.lakelog.storage;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/** {@link BlobStore} on an S3 bucket. A PUT is atomic in S3: the object exists whole or not at all. */
+public final class S3BlobStore implements BlobStore {
+    private final S3Client s3;
+    private final String bucket;
+
+    public S3BlobStore(S3Client s3, String bucket) {
+        this.s3 = s3;
+        this.bucket = bucket;
+    }
+
+    public String bucket() {
+        return bucket;
+    }
+
+    @Override
+    public void put(String key, byte[] bytes) {
+        try {
+            s3.putObject(b -> b.bucket(bucket).key(key).checksumAlgorithm(ChecksumAlgorithm.SHA256),
+                    RequestBody.fromBytes(bytes));
+        } catch (SdkException e) {
+            throw new StorageException("S3 PUT failed for " + key, e);
+        }
+    }
+
+    @Override
+    public Optional<byte[]> get(String key) {
+        try {
+            return Optional.of(s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asByteArray());
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (SdkException e) {
+            throw new StorageException("S3 GET failed for " + key, e);
+        }
+    }
+
+    @Override
+    public List<BlobInfo> list(String prefix) {
+        List<BlobInfo> out = new ArrayList<>();
+        try {
+            ListObjectsV2Request req = ListObjectsV2Request.builder().bucket(bucket).prefix(prefix).build();
+            for (ListObjectsV2Response page : s3.listObjectsV2Paginator(req)) {
+                for (S3Object o : page.contents()) {
+                    out.add(new BlobInfo(o.key(), o.size(), o.lastModified()));
+                }
+            }
+        } catch (SdkException e) {
+            throw new StorageException("S3 LIST failed for " + prefix, e);
+        }
+        return out;
+    }
+
+    @Override
+    public void delete(String key) {
+        try {
+            s3.deleteObject(b -> b.bucket(bucket).key(key));
+        } catch (SdkException e) {
+            throw new StorageException("S3 DELETE failed for " + key, e);
+        }
+    }
+
+    @Override
+    public String uri(String key) {
+        return "s3://" + bucket + "/" + key;
+    }
+}
