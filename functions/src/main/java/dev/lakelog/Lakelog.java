@@ -13,15 +13,18 @@ import dev.lakelog.auth.TenantStore;
 import dev.lakelog.auth.Tier;
 import dev.lakelog.config.ConfigException;
 import dev.lakelog.config.LakelogConfig;
+import dev.lakelog.ingest.IngestRoutes;
 import dev.lakelog.ingest.IngestService;
 import dev.lakelog.ingest.StrictJson;
 import dev.lakelog.lake.LakeEngine;
 import dev.lakelog.lake.LakeStorage;
 import dev.lakelog.lake.Redactor;
 import dev.lakelog.lake.S3Credentials;
+import dev.lakelog.query.QueryRoutes;
 import dev.lakelog.query.QueryService;
 import dev.lakelog.rollup.InProcessRollupLock;
 import dev.lakelog.rollup.RollupLock;
+import dev.lakelog.rollup.RollupRoutes;
 import dev.lakelog.rollup.RollupService;
 import dev.lakelog.segment.SegmentCodec;
 import dev.lakelog.storage.BlobStore;
@@ -81,7 +84,10 @@ public final class Lakelog implements AutoCloseable {
         RollupLock lock = new InProcessRollupLock();
         this.rollup = new RollupService(blobs, lake, lock, codec, clock);
         this.query = new QueryService(lake, json);
-        this.router = new ApiRouter(auth, ingest, rollup, query, json);
+        this.router = new ApiRouter(json);
+        new IngestRoutes(auth, ingest).register(router);
+        new RollupRoutes(auth, rollup).register(router);
+        new QueryRoutes(auth, query).register(router);
     }
 
     public static Lakelog start(LakelogConfig config) {
@@ -177,6 +183,10 @@ public final class Lakelog implements AutoCloseable {
 
     public QueryService query() {
         return query;
+    }
+
+    public Authenticator auth() {
+        return auth;
     }
 
     public TenantStore tenants() {
