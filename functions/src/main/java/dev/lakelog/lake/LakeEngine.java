@@ -120,15 +120,15 @@ public final class LakeEngine implements AutoCloseable {
                 Path dir = local.dataDir().toAbsolutePath();
                 Files.createDirectories(dir.resolve("lake"));
                 st.execute("ATTACH " + literal("ducklake:" + dir.resolve("catalog.ducklake"))
-                        + " AS lake (DATA_PATH " + literal(dir.resolve("lake") + "/") + ")");
+                        + " AS lake (DATA_PATH " + literal(dir.resolve("lake") + "/") + ", DATA_INLINING_ROW_LIMIT 0)");
             } else if (storage instanceof LakeStorage.S3Postgres s3) {
                 redactor.register(s3.pgPassword());
                 refreshS3Secret(st);
-                st.execute("CREATE OR REPLACE SECRET lakelog_pg (TYPE postgres, HOST " + literal(s3.pgHost())
+                st.execute("CREATE OR REPLACE SECRET (TYPE postgres, HOST " + literal(s3.pgHost())
                         + ", PORT " + s3.pgPort() + ", DATABASE " + literal(s3.pgDatabase())
                         + ", USER " + literal(s3.pgUser()) + ", PASSWORD " + literal(s3.pgPassword()) + ")");
                 st.execute("ATTACH " + literal("ducklake:postgres:dbname=" + s3.pgDatabase())
-                        + " AS lake (DATA_PATH " + literal("s3://" + s3.bucket() + "/lake/") + ")");
+                        + " AS lake (DATA_PATH " + literal("s3://" + s3.bucket() + "/lake/") + ", DATA_INLINING_ROW_LIMIT 0)");
             }
             createTables(st);
         } catch (SQLException e) {
