@@ -1,12 +1,13 @@
 package dev.lakelog.storage;
 
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
@@ -29,10 +30,13 @@ public final class S3BlobStore implements BlobStore {
     @Override
     public void put(String key, byte[] bytes) {
         try {
-            s3.putObject(b -> b.bucket(bucket).key(key).checksumAlgorithm(ChecksumAlgorithm.SHA256),
-                    RequestBody.fromBytes(bytes));
+            // Precomputed checksum: S3 verifies it and refuses (writing nothing) on a mismatch.
+            String sha256 = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(bytes));
+            s3.putObject(b -> b.bucket(bucket).key(key).checksumSHA256(sha256), RequestBody.fromBytes(bytes));
         } catch (SdkException e) {
             throw new StorageException("S3 PUT failed for " + key, e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
