@@ -116,6 +116,23 @@ class EndToEndSliceTest {
     }
 
     @Test
+    void an_s3_outage_during_ingest_answers_503_and_leaves_no_segment() throws Exception {
+        LakelogFixture.TenantCredentials t = fx.createTenant("outage", Tier.PAID);
+        dev.lakelog.testing.S3Faults faults = TestServers.s3().faults();
+        faults.failWhen(c -> c.op() == dev.lakelog.testing.S3Faults.Op.PUT && c.key().startsWith("segments/tenant=outage/"));
+        APIGatewayProxyResponseEvent r;
+        try {
+            r = new IngestHandler(fx.app()).handleRequest(signedEvent("/v1/log", EVENT, t.keyId(), t.hmacSecret()), null);
+        } finally {
+            faults.clear();
+        }
+        assertThat(r.getStatusCode()).isEqualTo(503);
+        assertThat(r.getHeaders()).containsKey("Retry-After");
+        assertThat(JSON.readTree(r.getBody()).path("detail").asText()).contains("nothing was stored");
+        assertThat(objects("segments/tenant=outage/")).isEmpty();
+    }
+
+    @Test
     void a_bad_signature_gets_401_with_a_detail_and_writes_no_segment() throws Exception {
         LakelogFixture.TenantCredentials other = fx.createTenant("sigcheck", Tier.PAID);
         APIGatewayProxyResponseEvent r = new IngestHandler(fx.app())

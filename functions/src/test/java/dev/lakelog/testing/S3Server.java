@@ -42,9 +42,11 @@ public final class S3Server implements AutoCloseable {
     private final Map<String, Integer> multipartParts;
     private final S3Client client;
     private final AtomicInteger buckets = new AtomicInteger();
+    private final S3Faults faults;
 
-    private S3Server(S3Proxy proxy, Path baseDir, Map<String, Integer> multipartParts) {
+    private S3Server(S3Proxy proxy, Path baseDir, Map<String, Integer> multipartParts, S3Faults faults) {
         this.proxy = proxy;
+        this.faults = faults;
         this.baseDir = baseDir;
         this.multipartParts = multipartParts;
         this.client = newClient();
@@ -58,7 +60,9 @@ public final class S3Server implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         Map<String, Integer> multipartParts = new ConcurrentHashMap<>();
-        BlobStore store = new MultipartRecordingBlobStore(new FilesystemNio2BlobStore(dir.toString()), multipartParts);
+        S3Faults faults = new S3Faults();
+        BlobStore store = new FaultInjectingBlobStore(
+                new MultipartRecordingBlobStore(new FilesystemNio2BlobStore(dir.toString()), multipartParts), faults);
         S3Proxy proxy = S3Proxy.builder()
                 .blobStore(store)
                 .endpoint(URI.create("http://" + HOST + ":0"))
@@ -72,7 +76,12 @@ public final class S3Server implements AutoCloseable {
         if (!"STARTED".equals(proxy.getState())) {
             throw new IllegalStateException("s3proxy did not start: state " + proxy.getState());
         }
-        return new S3Server(proxy, dir, multipartParts);
+        return new S3Server(proxy, dir, multipartParts, faults);
+    }
+
+    /** Switch for failing chosen calls with a 500; see {@link S3Faults}. */
+    public S3Faults faults() {
+        return faults;
     }
 
     /** {@code http://127.0.0.1:<port>} */
@@ -178,6 +187,72 @@ public final class S3Server implements AutoCloseable {
             int count = request.multipartUpload() == null ? 0 : request.multipartUpload().parts().size();
             parts.put(upload.containerName() + "/" + upload.blobName(), count);
             return response;
+        }
+    }
+
+    /** Fails the calls that {@link S3Faults} says to fail, before they reach the store. */
+    private static final class FaultInjectingBlobStore extends ForwardingBlobStore {
+        private final S3Faults faults;
+
+        FaultInjectingBlobStore(BlobStore delegate, S3Faults faults) {
+            super(delegate);
+            this.faults = faults;
+        }
+
+        @Override
+        public software.amazon.awssdk.services.s3.model.PutObjectResponse putBlob(
+                software.amazon.awssdk.services.s3.model.PutObjectRequest request, java.io.InputStream in) {
+            faults.check(S3Faults.Op.PUT, request.bucket(), request.key());
+            return super.putBlob(request, in);
+        }
+
+        @Override
+        public software.amazon.awssdk.core.ResponseInputStream<software.amazon.awssdk.services.s3.model.GetObjectResponse> getBlob(
+                software.amazon.awssdk.services.s3.model.GetObjectRequest request) {
+            faults.check(S3Faults.Op.GET, request.bucket(), request.key());
+            return super.getBlob(request);
+        }
+
+        @Override
+        public software.amazon.awssdk.services.s3.model.HeadObjectResponse blobMetadata(
+                software.amazon.awssdk.services.s3.model.HeadObjectRequest request) {
+            faults.check(S3Faults.Op.HEAD, request.bucket(), request.key());
+            return super.blobMetadata(request);
+        }
+
+        @Override
+        public software.amazon.awssdk.services.s3.model.DeleteObjectResponse removeBlob(
+                software.amazon.awssdk.services.s3.model.DeleteObjectRequest request) {
+            faults.check(S3Faults.Op.DELETE, request.bucket(), request.key());
+            return super.removeBlob(request);
+        }
+
+        @Override
+        public software.amazon.awssdk.services.s3.model.ListObjectsV2Response list(
+                software.amazon.awssdk.services.s3.model.ListObjectsV2Request request) {
+            faults.check(S3Faults.Op.LIST, request.bucket(), request.prefix());
+            return super.list(request);
+        }
+
+        @Override
+        public MultipartUpload initiateMultipartUpload(
+                software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest request) {
+            faults.check(S3Faults.Op.CREATE_MULTIPART, request.bucket(), request.key());
+            return super.initiateMultipartUpload(request);
+        }
+
+        @Override
+        public software.amazon.awssdk.services.s3.model.UploadPartResponse uploadMultipartPart(MultipartUpload upload,
+                software.amazon.awssdk.services.s3.model.UploadPartRequest request, java.io.InputStream in) {
+            faults.check(S3Faults.Op.UPLOAD_PART, upload.containerName(), upload.blobName());
+            return super.uploadMultipartPart(upload, request, in);
+        }
+
+        @Override
+        public CompleteMultipartUploadResponse completeMultipartUpload(
+                MultipartUpload upload, CompleteMultipartUploadRequest request) {
+            faults.check(S3Faults.Op.COMPLETE_MULTIPART, upload.containerName(), upload.blobName());
+            return super.completeMultipartUpload(upload, request);
         }
     }
 }
