@@ -1,0 +1,102 @@
+package dev.lakelog.infra;
+
+import static dev.lakelog.infra.Synth.function;
+import static dev.lakelog.infra.Synth.logicalId;
+import static dev.lakelog.infra.Synth.map;
+import static dev.lakelog.infra.Synth.props;
+import static dev.lakelog.infra.Synth.ref;
+import static dev.lakelog.infra.Synth.resources;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import software.amazon.awscdk.assertions.Template;
+
+/** CloudWatch alarms: per-function errors/throttles, DLQ depth, rollup failures from the logs, API 5xx. */
+class AlarmsTest {
+    private final Template t = Synth.template();
+
+    static final List<String> HANDLERS = List.of("IngestHandler", "AuthorizerHandler", "QueryHandler",
+            "MaintenanceHandler", "RollupScheduleHandler", "IotRollupHandler", "MaintenanceScheduleHandler");
+
+    private List<Map<String, Object>> alarms() {
+        return resources(t, "AWS::CloudWatch::Alarm").values().stream().map(Synth::props).toList();
+    }
+
+    private static boolean hasDimension(Map<String, Object> alarm, String name, Object value) {
+        Object dims = alarm.get("Dimensions");
+        return dims instanceof List<?> l && l.contains(Map.of("Name", name, "Value", value));
+    }
+
+    @Test
+    void everyFunctionHasAnErrorsAndAThrottlesAlarm() {
+        for (String h : HANDLERS) {
+            Object fnRef = ref(function(t, h).getKey());
+            for (String metric : List.of("Errors", "Throttles")) {
+                assertThat(alarms()).as(h + " " + metric).anySatisfy(a -> {
+                    assertThat(a).containsEntry("Namespace", "AWS/Lambda").containsEntry("MetricName", metric)
+                            .containsEntry("Statistic", "Sum").containsEntry("Period", 300)
+                            .containsEntry("Threshold", 1)
+                            .containsEntry("ComparisonOperator", "GreaterThanOrEqualToThreshold")
+                            .containsEntry("TreatMissingData", "notBreaching");
+                    assertThat(hasDimension(a, "FunctionName", fnRef)).isTrue();
+                });
+            }
+        }
+    }
+
+    @Test
+    void everyDeadLetterQueueAlarmsOnTheFirstMessage() {
+        for (String q : List.of("RollupDlq", "IotRollupDlq", "MaintenanceScheduleDlq")) {
+            Object queueName = Map.of("Fn::GetAtt", List.of(logicalId(t, "AWS::SQS::Queue", q), "QueueName"));
+            assertThat(alarms()).as(q).anySatisfy(a -> {
+                assertThat(a).containsEntry("Namespace", "AWS/SQS")
+                        .containsEntry("MetricName", "ApproximateNumberOfMessagesVisible")
+                        .containsEntry("Statistic", "Maximum")
+                        .containsEntry("Threshold", 1)
+                        .containsEntry("ComparisonOperator", "GreaterThanOrEqualToThreshold");
+                assertThat(hasDimension(a, "QueueName", queueName)).isTrue();
+            });
+        }
+    }
+
+    @Test
+    void rollupFailedLogEventsFeedACustomMetricWithAnAlarm() {
+        Map<String, Map<String, Object>> filters = resources(t, "AWS::Logs::MetricFilter");
+        assertThat(filters).hasSize(4);
+        List<Object> groups = filters.values().stream().map(f -> props(f).get("LogGroupName")).toList();
+        for (String h : List.of("RollupScheduleHandler", "IotRollupHandler", "MaintenanceHandler", "MaintenanceScheduleHandler")) {
+            Object group = map(props(function(t, h).getValue()).get("LoggingConfig")).get("LogGroup");
+            assertThat(groups).as(h).contains(group);
+        }
+        filters.values().forEach(f -> {
+            Map<String, Object> p = props(f);
+            assertThat(p).containsEntry("FilterPattern", "{ $.event = \"rollup_failed\" }");
+            assertThat(p.get("MetricTransformations")).isEqualTo(List.of(Map.of(
+                    "MetricNamespace", "Lakelog", "MetricName", "RollupFailures", "MetricValue", "1")));
+        });
+        assertThat(alarms()).anySatisfy(a -> assertThat(a).containsEntry("Namespace", "Lakelog")
+                .containsEntry("MetricName", "RollupFailures").containsEntry("Statistic", "Sum")
+                .containsEntry("Threshold", 1));
+    }
+
+    @Test
+    void apiServerErrorsAlarm() {
+        assertThat(alarms()).anySatisfy(a -> assertThat(a).containsEntry("Namespace", "AWS/ApiGateway")
+                .containsEntry("MetricName", "5XXError").containsEntry("Threshold", 1));
+    }
+
+    @Test
+    void everyAlarmNotifiesTheAlarmTopic() {
+        Object topic = ref(logicalId(t, "AWS::SNS::Topic", "AlarmTopic"));
+        List<Map<String, Object>> all = alarms();
+        assertThat(all).hasSize(7 * 2 + 3 + 1 + 1);
+        all.forEach(a -> assertThat(a.get("AlarmActions")).isEqualTo(List.of(topic)));
+        t.resourceCountIs("AWS::SNS::Subscription", 0);
+        Template withEmail = Synth.template(Map.of("alarmEmail", "oncall@example.com"));
+        withEmail.hasResourceProperties("AWS::SNS::Subscription", Map.of("Protocol", "email", "Endpoint", "oncall@example.com"));
+    }
+}

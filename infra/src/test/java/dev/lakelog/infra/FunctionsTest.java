@@ -1,0 +1,149 @@
+package dev.lakelog.infra;
+
+import static dev.lakelog.infra.Synth.function;
+import static dev.lakelog.infra.Synth.getAtt;
+import static dev.lakelog.infra.Synth.logicalId;
+import static dev.lakelog.infra.Synth.map;
+import static dev.lakelog.infra.Synth.props;
+import static dev.lakelog.infra.Synth.resources;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import software.amazon.awscdk.assertions.Template;
+
+/** The seven Lambda functions: handler, runtime, architecture, sizes, VPC placement, environment, DLQs. */
+class FunctionsTest {
+    private final Template t = Synth.template();
+
+    static final Set<String> BASE_ENV = Set.of("LAKELOG_BUCKET", "LAKELOG_TENANTS_TABLE", "LAKELOG_IDEMPOTENCY_TABLE",
+            "LAKELOG_LEASES_TABLE", "LAKELOG_DUCKDB_TEMP_DIR");
+    static final Set<String> LAKE_ENV = Set.of("LAKELOG_PG_HOST", "LAKELOG_PG_PORT", "LAKELOG_PG_DATABASE",
+            "LAKELOG_PG_SECRET_ARN", "LAKELOG_PG_SSLMODE");
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+            // handler class,           memory, timeout, ephemeral, in VPC, DLQ id prefix
+            "IngestHandler,               1024,   29,      512,       false,  ''",
+            "AuthorizerHandler,            512,   10,      512,       false,  ''",
+            "QueryHandler,                3008,   30,      4096,      true,   ''",
+            "MaintenanceHandler,          3008,   900,     4096,      true,   ''",
+            "RollupScheduleHandler,       3008,   900,     4096,      true,   RollupDlq",
+            "IotRollupHandler,            3008,   900,     4096,      true,   IotRollupDlq",
+            "MaintenanceScheduleHandler,  3008,   900,     4096,      true,   MaintenanceScheduleDlq",
+    })
+    void functionShape(String handler, int memory, int timeout, int ephemeral, boolean inVpc, String dlq) {
+        Map<String, Object> p = props(function(t, handler).getValue());
+        assertThat(p).containsEntry("Runtime", "java21")
+                .containsEntry("Architectures", List.of("x86_64"))
+                .containsEntry("MemorySize", memory)
+                .containsEntry("Timeout", timeout)
+                .containsEntry("EphemeralStorage", Map.of("Size", ephemeral));
+
+        Map<String, Object> env = map(map(p.get("Environment")).get("Variables"));
+        Set<String> expected = new HashSet<>(BASE_ENV);
+        if (inVpc) {
+            expected.addAll(LAKE_ENV);
+        }
+        assertThat(env.keySet()).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(env).containsEntry("LAKELOG_DUCKDB_TEMP_DIR", "/tmp/duckdb")
+                .containsEntry("LAKELOG_BUCKET", Synth.ref(logicalId(t, "AWS::S3::Bucket", "DataBucket")))
+                .containsEntry("LAKELOG_TENANTS_TABLE", Synth.ref(logicalId(t, "AWS::DynamoDB::Table", "TenantsTable")))
+                .containsEntry("LAKELOG_IDEMPOTENCY_TABLE", Synth.ref(logicalId(t, "AWS::DynamoDB::Table", "IdempotencyTable")))
+                .containsEntry("LAKELOG_LEASES_TABLE", Synth.ref(logicalId(t, "AWS::DynamoDB::Table", "LeasesTable")));
+        if (inVpc) {
+            assertThat(env).containsEntry("LAKELOG_PG_HOST", getAtt(logicalId(t, "AWS::RDS::DBProxy", "CatalogProxy"), "Endpoint"))
+                    .containsEntry("LAKELOG_PG_PORT", "5432")
+                    .containsEntry("LAKELOG_PG_SSLMODE", "require")
+                    .containsEntry("LAKELOG_PG_DATABASE", "lakelog")
+                    .containsEntry("LAKELOG_PG_SECRET_ARN",
+                            Synth.ref(logicalId(t, "AWS::SecretsManager::SecretTargetAttachment", "CatalogDbSecretAttachment")));
+            Map<String, Object> vpc = map(p.get("VpcConfig"));
+            assertThat(vpc.get("SecurityGroupIds"))
+                    .isEqualTo(List.of(getAtt(logicalId(t, "AWS::EC2::SecurityGroup", "LakeFunctionsSg"), "GroupId")));
+            assertThat(Synth.toJson(vpc.get("SubnetIds"))).contains("Vpcisolated");
+        } else {
+            assertThat(p).doesNotContainKey("VpcConfig");
+        }
+        if (dlq.isEmpty()) {
+            assertThat(p).doesNotContainKey("DeadLetterConfig");
+        } else {
+            assertThat(p).containsEntry("DeadLetterConfig",
+                    Map.of("TargetArn", getAtt(logicalId(t, "AWS::SQS::Queue", dlq), "Arn")));
+        }
+    }
+
+    @Test
+    void allFunctionsShareOneDeploymentZip() {
+        List<Map<String, Object>> ours = resources(t, "AWS::Lambda::Function").values().stream().map(Synth::props)
+                .filter(p -> String.valueOf(p.get("Handler")).startsWith(LakelogStack.HANDLER_PACKAGE)).toList();
+        assertThat(ours).hasSize(7);
+        Set<Object> keys = ours.stream().map(p -> map(p.get("Code")).get("S3Key")).collect(Collectors.toSet());
+        assertThat(keys).hasSize(1);
+        assertThat(String.valueOf(keys.iterator().next())).endsWith(".zip");
+    }
+
+    @Test
+    void asyncFunctionsRetryTwiceThenUseTheirDeadLetterQueue() {
+        Map<String, Map<String, Object>> configs = resources(t, "AWS::Lambda::EventInvokeConfig");
+        assertThat(configs).hasSize(3);
+        configs.values().forEach(c -> assertThat(props(c)).containsEntry("MaximumRetryAttempts", 2));
+        resources(t, "AWS::SQS::Queue").values().forEach(q -> assertThat(props(q))
+                .containsEntry("SqsManagedSseEnabled", true).containsEntry("MessageRetentionPeriod", 1209600));
+    }
+
+    @Test
+    void eachFunctionLogsToItsOwnRetainedLogGroup() {
+        for (String h : List.of("IngestHandler", "AuthorizerHandler", "QueryHandler", "MaintenanceHandler",
+                "RollupScheduleHandler", "IotRollupHandler", "MaintenanceScheduleHandler")) {
+            Map<String, Object> logging = map(props(function(t, h).getValue()).get("LoggingConfig"));
+            String group = String.valueOf(map(logging.get("LogGroup")).get("Ref"));
+            Map<String, Object> lg = resources(t, "AWS::Logs::LogGroup").get(group);
+            assertThat(lg).as(h).isNotNull();
+            assertThat(props(lg)).containsEntry("RetentionInDays", 90);
+        }
+    }
+
+    @Test
+    void memorySizesAreContextParameters() {
+        Template custom = Synth.template(Map.of("queryMemoryMb", 4096, "ingestMemoryMb", "1536",
+                "rollupMemoryMb", 8192, "maintenanceMemoryMb", 6144, "authorizerMemoryMb", 256,
+                "duckdbEphemeralStorageMb", 8192));
+        assertThat(props(function(custom, "QueryHandler").getValue())).containsEntry("MemorySize", 4096)
+                .containsEntry("EphemeralStorage", Map.of("Size", 8192));
+        assertThat(props(function(custom, "IngestHandler").getValue())).containsEntry("MemorySize", 1536);
+        assertThat(props(function(custom, "RollupScheduleHandler").getValue())).containsEntry("MemorySize", 8192);
+        assertThat(props(function(custom, "IotRollupHandler").getValue())).containsEntry("MemorySize", 8192);
+        assertThat(props(function(custom, "MaintenanceHandler").getValue())).containsEntry("MemorySize", 6144);
+        assertThat(props(function(custom, "MaintenanceScheduleHandler").getValue())).containsEntry("MemorySize", 6144);
+        assertThat(props(function(custom, "AuthorizerHandler").getValue())).containsEntry("MemorySize", 256);
+    }
+
+    @Test
+    void iotRollupGetsTheIotEndpointWhenGiven() {
+        String host = "abc123example-ats.iot.eu-west-1.amazonaws.com";
+        Template withIot = Synth.template(Map.of("iotEndpoint", host));
+        Map<String, Object> env = map(map(props(function(withIot, "IotRollupHandler").getValue()).get("Environment")).get("Variables"));
+        assertThat(env).containsEntry("LAKELOG_IOT_ENDPOINT", host);
+        Map<String, Object> other = map(map(props(function(withIot, "RollupScheduleHandler").getValue()).get("Environment")).get("Variables"));
+        assertThat(other).doesNotContainKey("LAKELOG_IOT_ENDPOINT");
+    }
+
+    @Test
+    void missingZipFailsWithTheCommandThatBuildsIt() {
+        assertThatThrownBy(() -> Synth.synth(Map.of("lambdaZip", "does/not/exist/lakelog-lambda-x86_64.zip")))
+                .hasMessageContaining("Lambda deployment zip not found")
+                .hasMessageContaining("mvn -pl lambda-package -am package -DskipTests")
+                .hasMessageContaining(Path.of("does/not/exist/lakelog-lambda-x86_64.zip").toString());
+    }
+}
