@@ -122,7 +122,8 @@ public final class Lakelog implements AutoCloseable {
         if (c.embeddedStorage()) {
             storage = new LakeStorage.Local(c.dataDir().orElseThrow());
         } else {
-            LakelogConfig.PostgresSettings pg = c.postgres().orElseThrow();
+            LakelogConfig.PostgresSettings pg = c.postgres().orElseThrow(() -> new ConfigException(
+                    "LAKELOG_PG_HOST is required to open the lake (PostgreSQL DuckLake catalog) when LAKELOG_BUCKET is set"));
             String user = pg.user();
             String password = pg.password();
             if (c.pgSecretArn().isPresent()) {
@@ -131,7 +132,7 @@ public final class Lakelog implements AutoCloseable {
                 password = secret.path("password").asText(password);
             }
             storage = new LakeStorage.S3Postgres(c.bucket().orElseThrow(), c.region(),
-                    c.s3Endpoint(), pg.host(), pg.port(), pg.database(), user, password);
+                    c.s3Endpoint(), pg.host(), pg.port(), pg.database(), user, password, pg.sslmode());
         }
         Supplier<S3Credentials> s3creds = () -> {
             AwsCredentials cr = credentials.resolveCredentials();
@@ -201,6 +202,11 @@ public final class Lakelog implements AutoCloseable {
         return json;
     }
 
+    /** The lake engine if it is open, else null (nothing is opened). */
+    public LakeEngine lakeIfOpen() {
+        return lake.peek();
+    }
+
     /** The lake engine, opened now if it was not yet. */
     public LakeEngine lake() {
         return lake.get();
@@ -232,6 +238,10 @@ public final class Lakelog implements AutoCloseable {
                 }
             }
             return v;
+        }
+
+        T peek() {
+            return value;
         }
 
         void ifPresent(java.util.function.Consumer<T> c) {

@@ -34,7 +34,7 @@ public record LakelogConfig(
     public static final String DUCKDB_EXTENSION_VERSION = "v1.5.5";
 
     /** PostgreSQL catalog connection; password may be resolved later from Secrets Manager. */
-    public record PostgresSettings(String host, int port, String database, String user, String password) {
+    public record PostgresSettings(String host, int port, String database, String user, String password, String sslmode) {
         /** libpq conninfo for DuckDB's postgres extension. Never log this: it holds the password. */
         public String conninfo() {
             StringBuilder sb = new StringBuilder()
@@ -53,7 +53,7 @@ public record LakelogConfig(
         @Override
         public String toString() {
             return "PostgresSettings[host=" + host + ", port=" + port + ", database=" + database
-                    + ", user=" + user + ", password=***]";
+                    + ", user=" + user + ", password=***, sslmode=" + sslmode + "]";
         }
     }
 
@@ -83,10 +83,10 @@ public record LakelogConfig(
                 intVar(env, "LAKELOG_PG_PORT", 5432, 1, 65535),
                 opt(env, "LAKELOG_PG_DATABASE").orElse("lakelog"),
                 opt(env, "LAKELOG_PG_USER").orElse(""),
-                opt(env, "LAKELOG_PG_PASSWORD").orElse("")));
-        if (bucket.isPresent() && postgres.isEmpty()) {
-            throw new ConfigException("LAKELOG_PG_HOST is required when LAKELOG_BUCKET is set (PostgreSQL catalog)");
-        }
+                opt(env, "LAKELOG_PG_PASSWORD").orElse(""),
+                sslmode(env)));
+        // A bucket without PostgreSQL is valid: the ingest function and the authorizer never open
+        // the lake. Opening the lake without LAKELOG_PG_HOST fails then, naming the variable.
         if (bucket.isEmpty() && postgres.isPresent()) {
             throw new ConfigException("LAKELOG_BUCKET is required when LAKELOG_PG_HOST is set (lake data lives in S3)");
         }
@@ -107,6 +107,14 @@ public record LakelogConfig(
                 extensionDir, tempDir,
                 opt(env, "LAKELOG_DEV_TOKEN"), opt(env, "LAKELOG_DEV_HMAC_SECRET"),
                 Duration.ofSeconds(minAge), segMax);
+    }
+
+    private static String sslmode(Map<String, String> env) {
+        String m = opt(env, "LAKELOG_PG_SSLMODE").orElse("prefer");
+        if (!java.util.Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full").contains(m)) {
+            throw new ConfigException("LAKELOG_PG_SSLMODE must be one of disable, allow, prefer, require, verify-ca, verify-full; got '" + m + "'");
+        }
+        return m;
     }
 
     private static Optional<String> opt(Map<String, String> env, String name) {

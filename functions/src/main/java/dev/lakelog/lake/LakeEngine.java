@@ -30,6 +30,10 @@ public final class LakeEngine implements AutoCloseable {
     private final Redactor redactor;
     private final Supplier<S3Credentials> credentials;
     private volatile S3Credentials currentCredentials;
+    private volatile Timings timings;
+
+    /** How long each step of {@link #open} took, in milliseconds (cold-start analysis). */
+    public record Timings(long duckdbLoadMs, long extensionLoadMs, long attachMs, long totalMs) {}
 
     /** How DuckDB is sized and where it may write. */
     public record Settings(Path extensionDir, Path tempDir, String memoryLimit, Integer threads) {
@@ -73,19 +77,25 @@ public final class LakeEngine implements AutoCloseable {
             props.setProperty("temp_directory", settings.tempDir().resolve("spill").toString());
         }
         DuckDBConnection root;
+        long tLoad = System.nanoTime();
         try {
             root = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:", props);
         } catch (SQLException e) {
             throw new LakeException("cannot start DuckDB: " + e.getMessage(), e);
         }
+        long duckdbLoadMs = (System.nanoTime() - tLoad) / 1_000_000;
         LakeEngine engine = new LakeEngine(root, storage, redactor, credentials);
+        long[] phases;
         try {
-            engine.init(settings, extensions);
+            phases = engine.init(settings, extensions);
         } catch (RuntimeException e) {
             engine.close();
             throw e;
         }
-        LOG.info("lake_attached", "storage", storage.toString(), "ms", (System.nanoTime() - t0) / 1_000_000);
+        long total = (System.nanoTime() - t0) / 1_000_000;
+        engine.timings = new Timings(duckdbLoadMs, phases[0], phases[1], total);
+        LOG.info("lake_attached", "storage", storage.toString(), "ms", total, "duckdb_load_ms", duckdbLoadMs,
+                "extension_load_ms", phases[0], "attach_ms", phases[1]);
         return engine;
     }
 
@@ -106,9 +116,12 @@ public final class LakeEngine implements AutoCloseable {
         return arch.contains("aarch64") || arch.contains("arm64") ? "linux_arm64" : "linux_amd64";
     }
 
-    private void init(Settings settings, List<String> extensions) {
+    /** Returns {extension load ms, attach + schema ms}. */
+    private long[] init(Settings settings, List<String> extensions) {
         try (Statement st = root.createStatement()) {
+            long t0 = System.nanoTime();
             for (String e : extensions) st.execute("LOAD " + e);
+            long t1 = System.nanoTime();
             st.execute("SET TimeZone = 'UTC'");
             if (settings.tempDir() != null) {
                 Files.createDirectories(settings.tempDir());
@@ -127,10 +140,11 @@ public final class LakeEngine implements AutoCloseable {
                 st.execute("CREATE OR REPLACE SECRET (TYPE postgres, HOST " + literal(s3.pgHost())
                         + ", PORT " + s3.pgPort() + ", DATABASE " + literal(s3.pgDatabase())
                         + ", USER " + literal(s3.pgUser()) + ", PASSWORD " + literal(s3.pgPassword()) + ")");
-                st.execute("ATTACH " + literal("ducklake:postgres:dbname=" + s3.pgDatabase())
+                st.execute("ATTACH " + literal("ducklake:postgres:dbname=" + s3.pgDatabase() + " sslmode=" + s3.pgSslmode())
                         + " AS lake (DATA_PATH " + literal("s3://" + s3.bucket() + "/lake/") + ", DATA_INLINING_ROW_LIMIT 0)");
             }
             createTables(st);
+            return new long[] {(t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000};
         } catch (SQLException e) {
             throw new LakeException("cannot open the lake: " + redactor.redact(e.getMessage()), null);
         } catch (java.io.IOException e) {
@@ -180,11 +194,15 @@ public final class LakeEngine implements AutoCloseable {
         if (c.sessionToken() != null && !c.sessionToken().isEmpty()) {
             sql.append(", SESSION_TOKEN ").append(literal(c.sessionToken()));
         }
-        s3.s3Endpoint().ifPresent(ep -> {
+        if (s3.s3Endpoint().isPresent()) {
+            String ep = s3.s3Endpoint().get();
             boolean ssl = ep.startsWith("https://");
             String hostPort = ep.replaceFirst("^https?://", "").replaceAll("/+$", "");
             sql.append(", ENDPOINT ").append(literal(hostPort)).append(", URL_STYLE 'path', USE_SSL ").append(ssl);
-        });
+        } else {
+            // The regional endpoint, so traffic from a VPC stays on its S3 gateway endpoint.
+            sql.append(", ENDPOINT ").append(literal("s3." + s3.region() + ".amazonaws.com"));
+        }
         sql.append(", SCOPE ").append(literal("s3://" + s3.bucket())).append(")");
         st.execute(sql.toString());
         currentCredentials = c;
@@ -203,6 +221,10 @@ public final class LakeEngine implements AutoCloseable {
         } catch (SQLException e) {
             throw new LakeException("cannot open a lake connection: " + redactor.redact(e.getMessage()), null);
         }
+    }
+
+    public Timings timings() {
+        return timings;
     }
 
     public LakeStorage storage() {

@@ -15,12 +15,12 @@ public sealed interface LakeStorage {
      * @param s3Endpoint host:port of an S3-protocol server (tests, local S3); empty for AWS
      */
     record S3Postgres(String bucket, String region, Optional<String> s3Endpoint,
-                      String pgHost, int pgPort, String pgDatabase, String pgUser, String pgPassword)
+                      String pgHost, int pgPort, String pgDatabase, String pgUser, String pgPassword, String pgSslmode)
             implements LakeStorage {
         @Override
         public String toString() {
             return "S3Postgres[bucket=" + bucket + ", region=" + region + ", s3Endpoint=" + s3Endpoint
-                    + ", pgHost=" + pgHost + ", pgPort=" + pgPort + ", pgDatabase=" + pgDatabase + "]";
+                    + ", pgHost=" + pgHost + ", pgPort=" + pgPort + ", pgDatabase=" + pgDatabase + ", sslmode=" + pgSslmode + "]";
         }
     }
 }

@@ -19,9 +19,18 @@ public final class TestDuckDb {
 
     private TestDuckDb() {}
 
-    /** The extension directory from {@value #EXTENSION_DIR_ENV}; fails with the fetch command if absent. */
+    /**
+     * The extension directory from {@value #EXTENSION_DIR_ENV} (surefire sets it), else
+     * {@code target/duckdb-extensions} of the functions module (benchmarks run with exec:java);
+     * fails with the fetch command if absent.
+     */
     public static Path extensionDirectory() {
         String dir = System.getenv(EXTENSION_DIR_ENV);
+        if (dir == null || dir.isBlank()) {
+            Path fallback = Path.of("target", "duckdb-extensions").toAbsolutePath();
+            if (!Files.isDirectory(fallback)) fallback = Path.of("functions", "target", "duckdb-extensions").toAbsolutePath();
+            dir = fallback.toString();
+        }
         if (dir == null || dir.isBlank() || !Files.isDirectory(Path.of(dir))) {
             throw new IllegalStateException(EXTENSION_DIR_ENV + " (" + dir + ") is not a directory; "
                     + "`mvn -pl functions generate-resources` or "

@@ -1,0 +1,58 @@
+package dev.lakelog.handler;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayCustomAuthorizerEvent;
+import com.amazonaws.services.lambda.runtime.events.IamPolicyResponseV1;
+import dev.lakelog.Lakelog;
+import dev.lakelog.api.ApiException;
+import dev.lakelog.api.ApiRequest;
+import dev.lakelog.auth.Tenant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * REST API token authorizer for Bearer tokens. A valid token of any tier gets an Allow for every
+ * method of the stage (API Gateway caches the result per token, so the policy must not depend on
+ * the route); an unknown token makes API Gateway answer 401 ("Unauthorized"). The tier check
+ * (403 for free tenants on analytics) stays in the functions, which verify the token again.
+ */
+public final class AuthorizerHandler implements RequestHandler<APIGatewayCustomAuthorizerEvent, IamPolicyResponseV1> {
+    private final Lakelog app;
+
+    public AuthorizerHandler() {
+        this(LambdaApp.get());
+    }
+
+    public AuthorizerHandler(Lakelog app) {
+        this.app = app;
+    }
+
+    @Override
+    public IamPolicyResponseV1 handleRequest(APIGatewayCustomAuthorizerEvent event, Context context) {
+        String token = event.getAuthorizationToken();
+        Tenant tenant;
+        try {
+            tenant = app.auth().verifyBearer(new ApiRequest("GET", "/", Map.of(),
+                    token == null ? Map.of() : Map.of("Authorization", token), null));
+        } catch (ApiException e) {
+            // The exact message "Unauthorized" is what makes API Gateway answer 401.
+            throw new RuntimeException("Unauthorized");
+        }
+        IamPolicyResponseV1 r = new IamPolicyResponseV1();
+        r.setPrincipalId(tenant.id());
+        r.setPolicyDocument(IamPolicyResponseV1.PolicyDocument.builder()
+                .withVersion(IamPolicyResponseV1.VERSION_2012_10_17)
+                .withStatement(List.of(IamPolicyResponseV1.allowStatement(stageWildcard(event.getMethodArn()))))
+                .build());
+        r.setContext(Map.of("tenant_id", tenant.id(), "tier", tenant.tier().wireName()));
+        return r;
+    }
+
+    /** {@code arn:aws:execute-api:region:acct:api/stage/GET/v1/x} becomes {@code arn:aws:execute-api:region:acct:api/stage/*}. */
+    static String stageWildcard(String methodArn) {
+        String[] parts = methodArn.split("/");
+        if (parts.length < 2) return methodArn;
+        return parts[0] + "/" + parts[1] + "/*";
+    }
+}

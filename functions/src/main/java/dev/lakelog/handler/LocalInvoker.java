@@ -1,0 +1,121 @@
+package dev.lakelog.handler;
+
+import com.amazonaws.services.lambda.runtime.ClientContext;
+import com.amazonaws.services.lambda.runtime.CognitoIdentity;
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.LambdaLogger;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lakelog.Lakelog;
+import java.io.ByteArrayOutputStream;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+
+/**
+ * Runs one handler on one event JSON the way the Lambda runtime does: the runtime's own
+ * serializers for AWS event types (Jackson for plain maps and records), the handler's no-arg
+ * constructor (configuration from the environment) or one bound to a given {@link Lakelog}.
+ * Used by {@code lakelog invoke}, by the tests of the {@code events/} samples and by the
+ * cold-start benchmark, which runs it in a fresh JVM from the deployment zip.
+ *
+ * <pre>java -cp 'lib/*' dev.lakelog.handler.LocalInvoker QueryHandler event.json [--timings]</pre>
+ */
+public final class LocalInvoker {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private LocalInvoker() {}
+
+    public static void main(String[] args) throws Exception {
+        long mainAt = System.currentTimeMillis();
+        long jvmUptimeMs = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+        if (args.length < 2) {
+            System.err.println("usage: LocalInvoker <HandlerClass> <event.json|-> [--timings]");
+            System.exit(2);
+        }
+        String event = args[1].equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
+                : Files.readString(Path.of(args[1]));
+        long t0 = System.nanoTime();
+        RequestHandler<Object, Object> handler = newHandler(args[0], null);
+        long initMs = (System.nanoTime() - t0) / 1_000_000;
+        long t1 = System.nanoTime();
+        String out = invoke(handler, event);
+        long invokeMs = (System.nanoTime() - t1) / 1_000_000;
+        System.out.println(out);
+        if (args.length > 2 && args[2].equals("--timings")) {
+            ObjectNode t = JSON.createObjectNode().put("main_entered_at_ms", mainAt).put("jvm_uptime_at_main_ms", jvmUptimeMs)
+                    .put("handler_init_ms", initMs).put("first_invoke_ms", invokeMs);
+            var lake = LambdaApp.get().lakeIfOpen();
+            if (lake != null && lake.timings() != null) {
+                t.put("duckdb_load_ms", lake.timings().duckdbLoadMs()).put("extension_load_ms", lake.timings().extensionLoadMs())
+                        .put("attach_ms", lake.timings().attachMs()).put("lake_open_ms", lake.timings().totalMs());
+            }
+            System.err.println("timings " + t);
+        }
+        System.exit(0);
+    }
+
+    /** The handler named by simple name (in this package) or class name; bound to {@code app} if given. */
+    @SuppressWarnings("unchecked")
+    public static RequestHandler<Object, Object> newHandler(String name, Lakelog app) throws ReflectiveOperationException {
+        Class<?> c = Class.forName(name.contains(".") ? name : LocalInvoker.class.getPackageName() + "." + name);
+        if (app != null) return (RequestHandler<Object, Object>) c.getConstructor(Lakelog.class).newInstance(app);
+        return (RequestHandler<Object, Object>) c.getConstructor().newInstance();
+    }
+
+    /** Deserializes the event for the handler's input type, invokes it, serializes the result. */
+    @SuppressWarnings("unchecked")
+    public static String invoke(RequestHandler<Object, Object> handler, String eventJson) throws Exception {
+        Method m = handleRequest(handler.getClass());
+        Class<Object> in = (Class<Object>) m.getParameterTypes()[0];
+        Object input = LambdaEventSerializers.isLambdaSupportedEvent(in.getName())
+                ? LambdaEventSerializers.serializerFor(in, LocalInvoker.class.getClassLoader()).fromJson(eventJson)
+                : JSON.readValue(eventJson, in);
+        Object output = handler.handleRequest(input, new LocalContext());
+        if (output == null) return "null";
+        Class<Object> outType = (Class<Object>) output.getClass();
+        if (LambdaEventSerializers.isLambdaSupportedEvent(outType.getName())) {
+            ByteArrayOutputStream bos = new ByteArrayOutputStream();
+            LambdaEventSerializers.serializerFor(outType, LocalInvoker.class.getClassLoader()).toJson(output, bos);
+            return bos.toString(StandardCharsets.UTF_8);
+        }
+        return JSON.writeValueAsString(output);
+    }
+
+    private static Method handleRequest(Class<?> c) {
+        for (Method m : c.getMethods()) {
+            if (m.getName().equals("handleRequest") && m.getParameterCount() == 2 && !m.isBridge()
+                    && m.getParameterTypes()[1] == Context.class) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException(c.getName() + " has no handleRequest(input, Context)");
+    }
+
+    /** The invocation context a local run offers: a name, a request id, a 15-minute budget. */
+    static final class LocalContext implements Context {
+        private final String requestId = UUID.randomUUID().toString();
+        private final long deadline = System.currentTimeMillis() + 15 * 60 * 1000;
+
+        @Override public String getAwsRequestId() { return requestId; }
+        @Override public String getLogGroupName() { return "local"; }
+        @Override public String getLogStreamName() { return "local"; }
+        @Override public String getFunctionName() { return "lakelog-local"; }
+        @Override public String getFunctionVersion() { return "$LATEST"; }
+        @Override public String getInvokedFunctionArn() { return "arn:aws:lambda:local:000000000000:function:lakelog-local"; }
+        @Override public CognitoIdentity getIdentity() { return null; }
+        @Override public ClientContext getClientContext() { return null; }
+        @Override public int getRemainingTimeInMillis() { return (int) Math.max(0, deadline - System.currentTimeMillis()); }
+        @Override public int getMemoryLimitInMB() { return Integer.parseInt(System.getenv().getOrDefault("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3008")); }
+        @Override public LambdaLogger getLogger() {
+            return new LambdaLogger() {
+                @Override public void log(String message) { System.err.println(message); }
+                @Override public void log(byte[] message) { System.err.println(new String(message, StandardCharsets.UTF_8)); }
+            };
+        }
+    }
+}

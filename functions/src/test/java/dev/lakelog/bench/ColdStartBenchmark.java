@@ -1,0 +1,175 @@
+package dev.lakelog.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lakelog.Lakelog;
+import dev.lakelog.auth.Tier;
+import dev.lakelog.config.LakelogConfig;
+import dev.lakelog.rollup.RollupRequest;
+import dev.lakelog.testing.LakelogFixture;
+import dev.lakelog.testing.S3Server;
+import dev.lakelog.testing.TestServers;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.zip.ZipFile;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+
+/**
+ * Cold start of the query function, from the real x86_64 deployment zip: each run is a fresh JVM
+ * with only the zip's lib/ on the classpath and LAMBDA_TASK_ROOT pointing at the unpacked zip (so
+ * the extensions come from the zip), answering its first {@code GET /v1/analytics/logs} against
+ * PostgreSQL + the S3 server. Prints per-phase medians for several JVM settings.
+ *
+ * <pre>
+ * mvn -q -B -pl lambda-package -am package -DskipTests
+ * cd functions && mvn -q test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.lakelog.bench.ColdStartBenchmark
+ * </pre>
+ */
+public final class ColdStartBenchmark {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int RUNS = Integer.getInteger("runs", 5);
+
+    public static void main(String[] args) throws Exception {
+        Path zip = Path.of(System.getProperty("zip", "../lambda-package/target/lakelog-lambda-x86_64.zip")).toAbsolutePath();
+        if (!Files.isRegularFile(zip)) {
+            System.err.println("missing " + zip + "; build it first: mvn -q -B -pl lambda-package -am package -DskipTests");
+            System.exit(1);
+        }
+        Path task = Files.createTempDirectory("lakelog-task-");
+        unzip(zip, task);
+
+        S3Server s3 = TestServers.s3();
+        Map<String, String> env = new HashMap<>(LakelogFixture.awsEnv(Map.of()));
+        String token;
+        var creds = StaticCredentialsProvider.create(AwsBasicCredentials.create(s3.accessKey(), s3.secretKey()));
+        try (Lakelog app = Lakelog.start(LakelogConfig.from(env), creds, Clock.systemUTC())) {
+            LakelogFixture.TenantCredentials t = createTenant(app);
+            token = t.token();
+            StringBuilder batch = new StringBuilder("[");
+            for (int i = 0; i < 1000; i++) {
+                if (i > 0) batch.append(',');
+                batch.append("{\"timestamp\":\"").append(Instant.now().minusSeconds(i)).append("\",\"event_type\":\"E")
+                        .append(i % 7).append("\",\"outcome\":\"SUCCESS\",\"severity\":\"INFO\",\"message\":\"m").append(i).append("\"}");
+            }
+            app.router().handle(LakelogFixture.signedJson(t, "/v1/log/batch", batch.append(']').toString()));
+            app.rollup().rollup(new RollupRequest("bench", Optional.empty(), Duration.ZERO, true));
+        }
+        ObjectNode event = JSON.createObjectNode().put("httpMethod", "GET").put("path", "/v1/analytics/logs");
+        event.putObject("headers").put("Authorization", "Bearer " + token);
+        event.putObject("queryStringParameters").put("limit", "100");
+        Path eventFile = task.resolve("event.json");
+        Files.writeString(eventFile, event.toString());
+
+        env.remove("LAKELOG_DUCKDB_EXTENSION_DIR"); // found via LAMBDA_TASK_ROOT, as in Lambda
+        env.put("LAMBDA_TASK_ROOT", task.toString());
+        env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3008");
+        env.put("LAKELOG_DUCKDB_TEMP_DIR", Files.createTempDirectory("lakelog-duck-").toString());
+        env.put("AWS_ACCESS_KEY_ID", s3.accessKey());
+        env.put("AWS_SECRET_ACCESS_KEY", s3.secretKey());
+
+        Path jsa = task.resolve("app-cds.jsa");
+        run("warm-up of the archive (excluded)", task, eventFile, env, List.of("-XX:ArchiveClassesAtExit=" + jsa), 1);
+        System.out.printf("%nCold start of QueryHandler from %s (%d runs each, medians, ms)%n", zip.getFileName(), RUNS);
+        System.out.printf("%-38s %9s %9s %9s %9s %9s %9s %9s%n", "JVM options", "jvm", "init", "duckdb", "ext", "attach",
+                "query", "total");
+        run("default (C2 tiered)", task, eventFile, env, List.of(), RUNS);
+        run("-XX:TieredStopAtLevel=1", task, eventFile, env, List.of("-XX:TieredStopAtLevel=1"), RUNS);
+        run("TieredStopAtLevel=1 + AppCDS archive", task, eventFile, env,
+                List.of("-XX:TieredStopAtLevel=1", "-XX:SharedArchiveFile=" + jsa), RUNS);
+        System.exit(0);
+    }
+
+    private static LakelogFixture.TenantCredentials createTenant(Lakelog app) {
+        app.tenants().createTenant(new dev.lakelog.auth.Tenant("bench", Tier.PAID));
+        String token = dev.lakelog.auth.Secrets.newToken();
+        app.tenants().addToken("bench", dev.lakelog.auth.Secrets.tokenHash(token));
+        var key = new dev.lakelog.auth.HmacKey("kbench", "bench", dev.lakelog.auth.Secrets.newHmacSecret(), true);
+        app.tenants().addHmacKey(key);
+        return new LakelogFixture.TenantCredentials("bench", token, key.keyId(), key.secret());
+    }
+
+    private static void run(String label, Path task, Path event, Map<String, String> env, List<String> jvmOpts, int runs)
+            throws IOException, InterruptedException {
+        List<long[]> rows = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            List<String> cmd = new ArrayList<>();
+            cmd.add(ProcessHandle.current().info().command().orElse("java"));
+            cmd.addAll(jvmOpts);
+            cmd.add("-cp");
+            cmd.add(task.resolve("lib") + "/*");
+            cmd.add("dev.lakelog.handler.LocalInvoker");
+            cmd.add("QueryHandler");
+            cmd.add(event.toString());
+            cmd.add("--timings");
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            pb.environment().clear();
+            pb.environment().put("PATH", System.getenv("PATH"));
+            pb.environment().putAll(env);
+            Path out = Files.createTempFile("cold-out", ".txt");
+            Path err = Files.createTempFile("cold-err", ".txt");
+            pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+            long spawnedAt = System.currentTimeMillis();
+            Process p = pb.start();
+            int code = p.waitFor();
+            String stdout = Files.readString(out, StandardCharsets.UTF_8);
+            String stderr = Files.readString(err, StandardCharsets.UTF_8);
+            JsonNode resp = code == 0 ? JSON.readTree(stdout) : null;
+            if (resp == null || resp.path("statusCode").asInt() != 200) {
+                throw new IllegalStateException("run failed (exit " + code + "): " + stdout + "\n" + stderr);
+            }
+            if (JSON.readTree(resp.path("body").asText()).path("count").asInt() == 0) {
+                throw new IllegalStateException("first query answered no rows: " + stdout);
+            }
+            JsonNode t = null;
+            for (String line : stderr.split("\n")) {
+                if (line.startsWith("timings ")) t = JSON.readTree(line.substring(8));
+            }
+            if (t == null) throw new IllegalStateException("no timings in: " + stderr);
+            long jvm = t.path("main_entered_at_ms").asLong() - spawnedAt;
+            long init = t.path("handler_init_ms").asLong();
+            long invoke = t.path("first_invoke_ms").asLong();
+            long lakeOpen = t.path("lake_open_ms").asLong();
+            rows.add(new long[] {jvm, init, t.path("duckdb_load_ms").asLong(), t.path("extension_load_ms").asLong(),
+                    t.path("attach_ms").asLong(), invoke - lakeOpen, jvm + init + invoke});
+        }
+        if (runs > 1) {
+            long[] med = new long[7];
+            for (int c = 0; c < 7; c++) {
+                final int col = c;
+                med[c] = rows.stream().mapToLong(r -> r[col]).sorted().toArray()[rows.size() / 2];
+            }
+            System.out.printf("%-38s %9d %9d %9d %9d %9d %9d %9d%n", label, med[0], med[1], med[2], med[3], med[4], med[5], med[6]);
+        }
+    }
+
+    private static void unzip(Path zip, Path dest) throws IOException {
+        try (ZipFile z = new ZipFile(zip.toFile())) {
+            var entries = z.entries();
+            while (entries.hasMoreElements()) {
+                var e = entries.nextElement();
+                Path p = dest.resolve(e.getName()).normalize();
+                if (!p.startsWith(dest)) throw new IOException("bad zip entry " + e.getName());
+                if (e.isDirectory()) {
+                    Files.createDirectories(p);
+                } else {
+                    Files.createDirectories(p.getParent());
+                    try (var in = z.getInputStream(e)) {
+                        Files.copy(in, p);
+                    }
+                }
+            }
+        }
+    }
+}
