@@ -3,7 +3,6 @@ package dev.lakelog.handler;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayCustomAuthorizerEvent;
-import com.amazonaws.services.lambda.runtime.events.IamPolicyResponseV1;
 import dev.lakelog.Lakelog;
 import dev.lakelog.api.ApiException;
 import dev.lakelog.api.ApiRequest;
@@ -17,7 +16,7 @@ import java.util.Map;
  * the route); an unknown token makes API Gateway answer 401 ("Unauthorized"). The tier check
  * (403 for free tenants on analytics) stays in the functions, which verify the token again.
  */
-public final class AuthorizerHandler implements RequestHandler<APIGatewayCustomAuthorizerEvent, IamPolicyResponseV1> {
+public final class AuthorizerHandler implements RequestHandler<APIGatewayCustomAuthorizerEvent, Map<String, Object>> {
     private final Lakelog app;
 
     public AuthorizerHandler() {
@@ -29,7 +28,7 @@ public final class AuthorizerHandler implements RequestHandler<APIGatewayCustomA
     }
 
     @Override
-    public IamPolicyResponseV1 handleRequest(APIGatewayCustomAuthorizerEvent event, Context context) {
+    public Map<String, Object> handleRequest(APIGatewayCustomAuthorizerEvent event, Context context) {
         String token = event.getAuthorizationToken();
         Tenant tenant;
         try {
@@ -39,14 +38,14 @@ public final class AuthorizerHandler implements RequestHandler<APIGatewayCustomA
             // The exact message "Unauthorized" is what makes API Gateway answer 401.
             throw new RuntimeException("Unauthorized");
         }
-        IamPolicyResponseV1 r = new IamPolicyResponseV1();
-        r.setPrincipalId(tenant.id());
-        r.setPolicyDocument(IamPolicyResponseV1.PolicyDocument.builder()
-                .withVersion(IamPolicyResponseV1.VERSION_2012_10_17)
-                .withStatement(List.of(IamPolicyResponseV1.allowStatement(stageWildcard(event.getMethodArn()))))
-                .build());
-        r.setContext(Map.of("tenant_id", tenant.id(), "tier", tenant.tier().wireName()));
-        return r;
+        // Exactly the documented authorizer output; no null fields for API Gateway to trip over.
+        Map<String, Object> statement = Map.of("Action", "execute-api:Invoke", "Effect", "Allow",
+                "Resource", stageWildcard(event.getMethodArn()));
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        out.put("principalId", tenant.id());
+        out.put("policyDocument", Map.of("Version", "2012-10-17", "Statement", List.of(statement)));
+        out.put("context", Map.of("tenant_id", tenant.id(), "tier", tenant.tier().wireName()));
+        return out;
     }
 
     /** {@code arn:aws:execute-api:region:acct:api/stage/GET/v1/x} becomes {@code arn:aws:execute-api:region:acct:api/stage/*}. */
