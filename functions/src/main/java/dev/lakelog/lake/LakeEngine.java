@@ -29,6 +29,7 @@ public final class LakeEngine implements AutoCloseable {
     private final LakeStorage storage;
     private final Redactor redactor;
     private final Supplier<S3Credentials> credentials;
+    private Path extensionDir = Path.of(".");
     private volatile S3Credentials currentCredentials;
 
     /** How DuckDB is sized and where it may write. */
@@ -79,6 +80,7 @@ public final class LakeEngine implements AutoCloseable {
             throw new LakeException("cannot start DuckDB: " + e.getMessage(), e);
         }
         LakeEngine engine = new LakeEngine(root, storage, redactor, credentials);
+        engine.extensionDir = settings.extensionDir();
         try {
             engine.init(settings, extensions);
         } catch (RuntimeException e) {
@@ -203,6 +205,71 @@ public final class LakeEngine implements AutoCloseable {
         } catch (SQLException e) {
             throw new LakeException("cannot open a lake connection: " + redactor.redact(e.getMessage()), null);
         }
+    }
+
+    /**
+     * A separate, locked-down DuckDB instance for untrusted SQL: no lake attached, no catalog
+     * access, external access disabled except for {@code allowedPaths} (read_parquet of exactly those
+     * files), configuration locked, memory and threads bounded. {@code setup} runs before the lock
+     * (e.g. to create the view over the allowed files). The caller closes it.
+     */
+    public Connection openSandbox(List<String> allowedPaths, String memoryLimit, int threads, List<String> setup) {
+        Properties props = new Properties();
+        props.setProperty("extension_directory", extensionDir.toAbsolutePath().toString());
+        props.setProperty("autoinstall_known_extensions", "false");
+        props.setProperty("autoload_known_extensions", "false");
+        Connection c;
+        try {
+            c = DriverManager.getConnection("jdbc:duckdb:", props);
+        } catch (SQLException e) {
+            throw new LakeException("cannot start DuckDB: " + e.getMessage(), e);
+        }
+        try (Statement st = c.createStatement()) {
+            st.execute("SET TimeZone = 'UTC'");
+            st.execute("SET memory_limit = " + literal(memoryLimit));
+            st.execute("SET threads = " + threads);
+            if (storage instanceof LakeStorage.S3Postgres) {
+                st.execute("LOAD httpfs");
+                S3Credentials cr = credentials.get();
+                refreshSecretOn(st, cr);
+            }
+            StringBuilder paths = new StringBuilder("[");
+            for (int i = 0; i < allowedPaths.size(); i++) {
+                if (i > 0) paths.append(", ");
+                paths.append(literal(allowedPaths.get(i)));
+            }
+            st.execute("SET allowed_paths = " + paths.append("]::VARCHAR[]"));
+            st.execute("SET enable_external_access = false");
+            for (String sql : setup) st.execute(sql);
+            st.execute("SET lock_configuration = true");
+            return c;
+        } catch (SQLException e) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // nothing more to release
+            }
+            throw new LakeException("cannot prepare the SQL sandbox: " + redactor.redact(e.getMessage()), null);
+        }
+    }
+
+    private void refreshSecretOn(Statement st, S3Credentials c) throws SQLException {
+        LakeStorage.S3Postgres s3 = (LakeStorage.S3Postgres) storage;
+        redactor.register(c.secretAccessKey());
+        redactor.register(c.sessionToken());
+        StringBuilder sql = new StringBuilder("CREATE SECRET lakelog_s3 (TYPE s3, KEY_ID ")
+                .append(literal(c.accessKeyId())).append(", SECRET ").append(literal(c.secretAccessKey()))
+                .append(", REGION ").append(literal(s3.region()));
+        if (c.sessionToken() != null && !c.sessionToken().isEmpty()) {
+            sql.append(", SESSION_TOKEN ").append(literal(c.sessionToken()));
+        }
+        s3.s3Endpoint().ifPresent(ep -> {
+            boolean ssl = ep.startsWith("https://");
+            String hostPort = ep.replaceFirst("^https?://", "").replaceAll("/+$", "");
+            sql.append(", ENDPOINT ").append(literal(hostPort)).append(", URL_STYLE 'path', USE_SSL ").append(ssl);
+        });
+        sql.append(", SCOPE ").append(literal("s3://" + s3.bucket())).append(")");
+        st.execute(sql.toString());
     }
 
     public LakeStorage storage() {
