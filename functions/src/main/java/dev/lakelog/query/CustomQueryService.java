@@ -66,13 +66,13 @@ public final class CustomQueryService {
 
     public ObjectNode run(Tenant tenant, JsonNode body) {
         if (body == null || !body.isObject()) throw ApiException.badRequest("the body must be a JSON object {\"query\": \"...\", \"params\": {...}}");
-        JsonNode q = body.path("query");
-        if (!q.isTextual()) throw ApiException.badRequest("field 'query' is required and must be a string");
         Iterator<String> fields = body.fieldNames();
         while (fields.hasNext()) {
             String f = fields.next();
             if (!f.equals("query") && !f.equals("params")) throw ApiException.badRequest("unknown field '" + f + "'; expected 'query' and 'params'");
         }
+        JsonNode q = body.path("query");
+        if (!q.isTextual()) throw ApiException.badRequest("field 'query' is required and must be a string");
         JsonNode params = body.path("params");
         if (!params.isMissingNode() && !params.isNull() && !params.isObject()) throw ApiException.badRequest("field 'params' must be a JSON object");
 
