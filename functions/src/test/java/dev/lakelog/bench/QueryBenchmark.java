@@ -106,6 +106,8 @@ public final class QueryBenchmark {
                 for (String[] r : rows) System.out.println("| " + String.join(" | ", r) + " |");
             }
         }
+        System.out.flush();
+        System.exit(0); // the test servers' non-daemon threads would keep exec:java waiting
     }
 
     private static void insert(Statement st, long from, long to, long total) throws Exception {
