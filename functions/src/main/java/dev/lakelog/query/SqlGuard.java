@@ -42,7 +42,7 @@ public final class SqlGuard {
     static final Set<String> FUNCTIONS = Set.of(
             // operators
             "+", "-", "*", "/", "//", "%", "**", "^", "~~", "!~~", "~~*", "!~~*", "~~~", "!~~~", "||", "->", "->>",
-            "@>", "<@", "&&", "&", "|", "<<", ">>", "~", "!", "glob_pattern_unused",
+            "@>", "<@", "&&", "&", "|", "<<", ">>", "~", "!",
             // aggregates
             "count", "count_star", "sum", "avg", "mean", "min", "max", "any_value", "first", "last", "arg_min", "arg_max",
             "argmin", "argmax", "min_by", "max_by", "median", "quantile", "quantile_cont", "quantile_disc",
@@ -55,7 +55,7 @@ public final class SqlGuard {
             "last_value", "nth_value",
             // numeric
             "abs", "ceil", "ceiling", "floor", "round", "sign", "sqrt", "cbrt", "ln", "log", "log10", "log2", "exp", "pow",
-            "power", "greatest", "least", "trunc", "mod", "isnan", "isinf", "isfinite", "random_unused",
+            "power", "greatest", "least", "trunc", "mod", "isnan", "isinf", "isfinite",
             // text
             "lower", "upper", "lcase", "ucase", "length", "strlen", "char_length", "character_length", "substr",
             "substring", "left", "right", "trim", "ltrim", "rtrim", "replace", "concat", "concat_ws", "contains",
