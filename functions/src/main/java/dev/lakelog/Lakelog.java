@@ -20,8 +20,11 @@ import dev.lakelog.lake.LakeEngine;
 import dev.lakelog.lake.LakeStorage;
 import dev.lakelog.lake.Redactor;
 import dev.lakelog.lake.S3Credentials;
+import dev.lakelog.query.CustomQueryService;
+import dev.lakelog.query.NamedQueries;
 import dev.lakelog.query.QueryRoutes;
 import dev.lakelog.query.QueryService;
+import dev.lakelog.query.TenantView;
 import dev.lakelog.rollup.InProcessRollupLock;
 import dev.lakelog.rollup.RollupLock;
 import dev.lakelog.rollup.RollupRoutes;
@@ -83,11 +86,13 @@ public final class Lakelog implements AutoCloseable {
         this.lake = new Memo<>(() -> openLake(config, credentials));
         RollupLock lock = new InProcessRollupLock();
         this.rollup = new RollupService(blobs, lake, lock, codec, clock);
-        this.query = new QueryService(lake, json);
+        this.query = new QueryService(lake, new TenantView(lake, blobs, codec, TenantView.HotLimits.DEFAULT), json);
         this.router = new ApiRouter(json);
         new IngestRoutes(auth, ingest).register(router);
         new RollupRoutes(auth, rollup).register(router);
-        new QueryRoutes(auth, query).register(router);
+        new QueryRoutes(auth, query,
+                new CustomQueryService(lake, json, CustomQueryService.DEFAULT_MAX_ROWS, CustomQueryService.DEFAULT_TIME_LIMIT),
+                new NamedQueries(query.view(), lake, json)).register(router);
     }
 
     public static Lakelog start(LakelogConfig config) {

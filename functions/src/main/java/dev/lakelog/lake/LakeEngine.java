@@ -29,6 +29,7 @@ public final class LakeEngine implements AutoCloseable {
     private final LakeStorage storage;
     private final Redactor redactor;
     private final Supplier<S3Credentials> credentials;
+    private Path extensionDir = Path.of(".");
     private volatile S3Credentials currentCredentials;
     private volatile Timings timings;
 
@@ -85,6 +86,7 @@ public final class LakeEngine implements AutoCloseable {
         }
         long duckdbLoadMs = (System.nanoTime() - tLoad) / 1_000_000;
         LakeEngine engine = new LakeEngine(root, storage, redactor, credentials);
+        engine.extensionDir = settings.extensionDir();
         long[] phases;
         try {
             phases = engine.init(settings, extensions);
@@ -183,9 +185,16 @@ public final class LakeEngine implements AutoCloseable {
 
     /** Creates or replaces the S3 secret when the credentials changed (Lambda rotates them). */
     private void refreshS3Secret(Statement st) throws SQLException {
-        if (!(storage instanceof LakeStorage.S3Postgres s3)) return;
+        if (!(storage instanceof LakeStorage.S3Postgres)) return;
         S3Credentials c = credentials.get();
         if (Objects.equals(c, currentCredentials)) return;
+        st.execute(s3SecretSql(c));
+        currentCredentials = c;
+    }
+
+    /** {@code CREATE OR REPLACE SECRET lakelog_s3 ...} for these credentials, scoped to the bucket. */
+    private String s3SecretSql(S3Credentials c) {
+        LakeStorage.S3Postgres s3 = (LakeStorage.S3Postgres) storage;
         redactor.register(c.secretAccessKey());
         redactor.register(c.sessionToken());
         StringBuilder sql = new StringBuilder("CREATE OR REPLACE SECRET lakelog_s3 (TYPE s3, KEY_ID ")
@@ -203,9 +212,7 @@ public final class LakeEngine implements AutoCloseable {
             // The regional endpoint, so traffic from a VPC stays on its S3 gateway endpoint.
             sql.append(", ENDPOINT ").append(literal("s3." + s3.region() + ".amazonaws.com"));
         }
-        sql.append(", SCOPE ").append(literal("s3://" + s3.bucket())).append(")");
-        st.execute(sql.toString());
-        currentCredentials = c;
+        return sql.append(", SCOPE ").append(literal("s3://" + s3.bucket())).append(")").toString();
     }
 
     /** A new connection sharing this instance and its attached lake. Close it when done. */
@@ -225,6 +232,56 @@ public final class LakeEngine implements AutoCloseable {
 
     public Timings timings() {
         return timings;
+    }
+
+    /**
+     * A separate, locked-down DuckDB instance for untrusted SQL: no lake attached, no catalog
+     * access, external access disabled except for {@code allowedPaths} (read_parquet of exactly those
+     * files), configuration locked, memory and threads bounded. {@code setup} runs before the lock
+     * (e.g. to create the view over the allowed files). The caller closes it.
+     */
+    public Connection openSandbox(List<String> allowedPaths, String memoryLimit, int threads, List<String> setup) {
+        Properties props = new Properties();
+        props.setProperty("extension_directory", extensionDir.toAbsolutePath().toString());
+        props.setProperty("autoinstall_known_extensions", "false");
+        props.setProperty("autoload_known_extensions", "false");
+        Connection c;
+        try {
+            c = DriverManager.getConnection("jdbc:duckdb:", props);
+        } catch (SQLException e) {
+            throw new LakeException("cannot start DuckDB: " + e.getMessage(), e);
+        }
+        try (Statement st = c.createStatement()) {
+            st.execute("SET TimeZone = 'UTC'");
+            st.execute("SET memory_limit = " + literal(memoryLimit));
+            st.execute("SET threads = " + threads);
+            if (storage instanceof LakeStorage.S3Postgres) {
+                st.execute("LOAD httpfs");
+                S3Credentials cr = credentials.get();
+                refreshSecretOn(st, cr);
+            }
+            StringBuilder paths = new StringBuilder("[");
+            for (int i = 0; i < allowedPaths.size(); i++) {
+                if (i > 0) paths.append(", ");
+                paths.append(literal(allowedPaths.get(i)));
+            }
+            st.execute("SET allowed_paths = " + paths.append("]::VARCHAR[]"));
+            st.execute("SET enable_external_access = false");
+            for (String sql : setup) st.execute(sql);
+            st.execute("SET lock_configuration = true");
+            return c;
+        } catch (SQLException e) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // nothing more to release
+            }
+            throw new LakeException("cannot prepare the SQL sandbox: " + redactor.redact(e.getMessage()), null);
+        }
+    }
+
+    private void refreshSecretOn(Statement st, S3Credentials c) throws SQLException {
+        st.execute(s3SecretSql(c));
     }
 
     public LakeStorage storage() {

@@ -13,6 +13,11 @@ public record LogFilter(Optional<Instant> since, Optional<Instant> until, Option
     public static final int MAX_LIMIT = 10_000;
 
     public static LogFilter from(Params p) {
+        return from(p, MAX_LIMIT, 1000);
+    }
+
+    /** With the route's own limit range (the snapshot route allows 1-1000, default 100). */
+    public static LogFilter from(Params p, int maxLimit, int defaultLimit) {
         Optional<Instant> since = p.time("since");
         Optional<Instant> until = p.time("until");
         if (since.isPresent() && until.isPresent() && until.get().isBefore(since.get())) {
@@ -25,7 +30,7 @@ public record LogFilter(Optional<Instant> since, Optional<Instant> until, Option
             }
         });
         return new LogFilter(since, until, severity, p.string("component", 256), p.string("event_type", 128),
-                p.string("actor_id", 256), (int) p.integer("limit", 1000, 1, MAX_LIMIT),
+                p.string("actor_id", 256), (int) p.integer("limit", defaultLimit, 1, maxLimit),
                 p.integer("offset", 0, 0, Long.MAX_VALUE / 2));
     }
 }

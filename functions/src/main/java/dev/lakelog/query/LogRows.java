@@ -49,7 +49,9 @@ public final class LogRows {
         if (rs.wasNull()) n.putNull("retention_until");
         else n.put("retention_until", iso(r));
         n.put("ingested_at", iso(rs.getLong("ingested_us")));
-        n.put("archived_at", iso(rs.getLong("archived_us")));
+        long archived = rs.getLong("archived_us");
+        if (rs.wasNull()) n.putNull("archived_at"); // still in the hot tier
+        else n.put("archived_at", iso(archived));
         n.put("segment_key", rs.getString("segment_key"));
         return n;
     }

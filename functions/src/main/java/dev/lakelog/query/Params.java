@@ -15,6 +15,15 @@ public final class Params {
         this.query = query;
     }
 
+    /** 400 naming the first parameter not in {@code allowed}. */
+    public void allowOnly(java.util.Set<String> allowed) {
+        for (String k : new java.util.TreeSet<>(query.keySet())) {
+            if (!allowed.contains(k)) {
+                throw ApiException.badRequest("unknown parameter '" + k + "'; allowed: " + new java.util.TreeSet<>(allowed));
+            }
+        }
+    }
+
     public Optional<String> string(String name, int maxLength) {
         String v = query.get(name);
         if (v == null) return Optional.empty();

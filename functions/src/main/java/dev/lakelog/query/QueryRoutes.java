@@ -1,23 +1,125 @@
 package dev.lakelog.query;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lakelog.api.ApiException;
+import dev.lakelog.api.ApiRequest;
+import dev.lakelog.api.ApiResponse;
 import dev.lakelog.api.ApiRouter;
 import dev.lakelog.auth.Authenticator;
 import dev.lakelog.auth.Tenant;
+import java.util.Set;
 
-/** The analytics read routes (paid Bearer token). */
+/** The analytics read routes (paid Bearer token on every one). */
 public final class QueryRoutes {
+    /** Lambda's synchronous response limit is 6 MB (6,291,456 bytes) including the proxy envelope. */
+    public static final int MAX_RESPONSE_BYTES = 6_000_000;
+
+    private static final Set<String> FILTERS = Set.of("since", "until", "severity", "component", "event_type", "actor_id", "limit", "offset");
+
     private final Authenticator auth;
     private final QueryService query;
+    private final CustomQueryService custom;
+    private final NamedQueries named;
 
-    public QueryRoutes(Authenticator auth, QueryService query) {
+    public QueryRoutes(Authenticator auth, QueryService query, CustomQueryService custom, NamedQueries named) {
         this.auth = auth;
         this.query = query;
+        this.custom = custom;
+        this.named = named;
     }
 
     public void register(ApiRouter router) {
         router.add("GET", "/v1/analytics/logs", (r, m) -> {
             Tenant t = auth.verifyPaidBearer(r);
-            return router.ok(query.logs(t, LogFilter.from(new Params(r.query()))));
+            Params p = new Params(r.query());
+            p.allowOnly(union(FILTERS, Set.of("as_of", "fresh")));
+            LogFilter f = LogFilter.from(p, LogFilter.MAX_LIMIT, 1000);
+            var asOf = p.time("as_of");
+            TenantView.At at;
+            if (asOf.isPresent()) {
+                if (p.bool("fresh", false)) throw ApiException.badRequest("parameter 'fresh' cannot be true together with 'as_of' (the hot tier has no history)");
+                at = new TenantView.AsOfTime(asOf.get());
+            } else {
+                at = new TenantView.Latest(p.bool("fresh", true));
+            }
+            return sized(router, query.logs(t, f, at));
         });
+        router.add("GET", "/v1/analytics/logs/snapshot/([^/]+)", (r, m) -> {
+            Tenant t = auth.verifyPaidBearer(r);
+            long id = snapshotId(m.group(1));
+            Params p = new Params(r.query());
+            p.allowOnly(FILTERS);
+            LogFilter f = LogFilter.from(p, 1000, 100);
+            return sized(router, query.logs(t, f, new TenantView.AsOfVersion(id)));
+        });
+        router.add("GET", "/v1/analytics/snapshots", (r, m) -> {
+            Tenant t = auth.verifyPaidBearer(r);
+            Params p = new Params(r.query());
+            p.allowOnly(Set.of("limit"));
+            return sized(router, query.snapshots(t, (int) p.integer("limit", 100, 1, 1000)));
+        });
+        router.add("GET", "/v1/analytics/info", (r, m) -> {
+            Tenant t = auth.verifyPaidBearer(r);
+            new Params(r.query()).allowOnly(Set.of());
+            return router.ok(query.info(t));
+        });
+        router.add("GET", "/v1/analytics/changes", (r, m) -> {
+            Tenant t = auth.verifyPaidBearer(r);
+            Params p = new Params(r.query());
+            p.allowOnly(Set.of("from_snapshot", "to_snapshot", "limit"));
+            if (r.queryParam("from_snapshot").isEmpty()) throw ApiException.badRequest("parameter 'from_snapshot' is required");
+            if (r.queryParam("to_snapshot").isEmpty()) throw ApiException.badRequest("parameter 'to_snapshot' is required");
+            long from = p.integer("from_snapshot", 0, 0, Long.MAX_VALUE / 2);
+            long to = p.integer("to_snapshot", 0, 0, Long.MAX_VALUE / 2);
+            return sized(router, query.changes(t, from, to, (int) p.integer("limit", 1000, 1, 10_000)));
+        });
+        router.add("POST", "/v1/analytics/query", (r, m) -> {
+            Tenant t = auth.verifyPaidBearer(r);
+            return sized(router, custom.run(t, body(router, r)));
+        });
+        router.add("GET", "/v1/analytics/queries", (r, m) -> {
+            auth.verifyPaidBearer(r);
+            return router.ok(named.list());
+        });
+        router.add("POST", "/v1/analytics/queries/([^/]+)", (r, m) -> {
+            Tenant t = auth.verifyPaidBearer(r);
+            return sized(router, named.run(t, m.group(1), r.body().length == 0 ? null : body(router, r)));
+        });
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        java.util.HashSet<String> s = new java.util.HashSet<>(a);
+        s.addAll(b);
+        return s;
+    }
+
+    private static long snapshotId(String s) {
+        try {
+            long id = Long.parseLong(s);
+            if (id < 0) throw new NumberFormatException();
+            return id;
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("path parameter 'id' must be a snapshot id (a whole number >= 0), got '" + s + "'");
+        }
+    }
+
+    private static JsonNode body(ApiRouter router, ApiRequest r) {
+        try {
+            JsonNode n = router.mapper().readTree(r.body());
+            if (n == null || !n.isObject()) throw ApiException.badRequest("the body must be a JSON object");
+            return n;
+        } catch (java.io.IOException e) {
+            throw ApiException.badRequest("the body is not valid JSON: " + SqlGuard.firstLine(e.getMessage()));
+        }
+    }
+
+    /** A 200, or a 413 when the answer would not fit in a Lambda response; never truncated. */
+    static ApiResponse sized(ApiRouter router, Object body) {
+        ApiResponse resp = router.ok(body);
+        if (resp.body().length > MAX_RESPONSE_BYTES) {
+            throw ApiException.payloadTooLarge("the result is " + resp.body().length + " bytes, more than the " + MAX_RESPONSE_BYTES
+                    + " bytes a response may carry; nothing was truncated: narrow the time window or filters, lower 'limit', or page");
+        }
+        return resp;
     }
 }

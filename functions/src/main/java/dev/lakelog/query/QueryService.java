@@ -3,6 +3,7 @@ package dev.lakelog.query;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lakelog.api.ApiException;
 import dev.lakelog.auth.Tenant;
 import dev.lakelog.lake.LakeEngine;
 import dev.lakelog.lake.LakeException;
@@ -11,78 +12,238 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * Reads the cold tier for one tenant. Every statement binds the tenant id and filters as
- * parameters; nothing from the request is spliced into SQL text.
+ * Reads one tenant's rows. Every statement binds the tenant id and filters as parameters, or reads
+ * the per-connection view {@link TenantView#VIEW} that holds only the tenant's rows; nothing from
+ * the request is spliced into SQL text.
  */
 public final class QueryService {
     private final Supplier<LakeEngine> lake;
+    private final TenantView view;
     private final ObjectMapper json;
 
-    public QueryService(Supplier<LakeEngine> lake, ObjectMapper json) {
+    public QueryService(Supplier<LakeEngine> lake, TenantView view, ObjectMapper json) {
         this.lake = lake;
+        this.view = view;
         this.json = json;
     }
 
+    public TenantView view() {
+        return view;
+    }
+
+    /** The WHERE clause of a {@link LogFilter} and its arguments, in order. */
+    record Where(String sql, List<Object> args) {
+        static Where of(LogFilter f) {
+            StringBuilder sql = new StringBuilder(" WHERE true");
+            List<Object> args = new ArrayList<>();
+            f.since().ifPresent(t -> {
+                sql.append(" AND \"timestamp\" >= ?");
+                args.add(t.atOffset(ZoneOffset.UTC));
+            });
+            f.until().ifPresent(t -> {
+                sql.append(" AND \"timestamp\" <= ?");
+                args.add(t.atOffset(ZoneOffset.UTC));
+            });
+            f.severity().ifPresent(v -> {
+                sql.append(" AND severity = ?");
+                args.add(v);
+            });
+            f.component().ifPresent(v -> {
+                sql.append(" AND component = ?");
+                args.add(v);
+            });
+            f.eventType().ifPresent(v -> {
+                sql.append(" AND event_type = ?");
+                args.add(v);
+            });
+            f.actorId().ifPresent(v -> {
+                sql.append(" AND actor_id = ?");
+                args.add(v);
+            });
+            return new Where(sql.toString(), args);
+        }
+    }
+
+    /** The SQL the logs route runs on a connection from {@link TenantView#open}. */
+    static String logsSql(LogFilter f) {
+        return "SELECT " + LogRows.SELECT_LIST + " FROM " + TenantView.VIEW + Where.of(f).sql()
+                + " ORDER BY \"timestamp\", log_id LIMIT ? OFFSET ?";
+    }
+
     /** {@code GET /v1/analytics/logs}: {@code {logs, count, limit, offset}}, ordered by timestamp then log_id. */
-    public ObjectNode logs(Tenant tenant, LogFilter f) {
-        StringBuilder sql = new StringBuilder("SELECT ").append(LogRows.SELECT_LIST).append(" FROM ")
-                .append(LakeSchema.LOGS).append(" WHERE tenant_id = ?");
-        List<Object> args = new ArrayList<>();
-        args.add(tenant.id());
-        f.since().ifPresent(t -> {
-            sql.append(" AND \"timestamp\" >= ?");
-            args.add(Timestamp.from(t));
-        });
-        f.until().ifPresent(t -> {
-            sql.append(" AND \"timestamp\" <= ?");
-            args.add(Timestamp.from(t));
-        });
-        f.severity().ifPresent(v -> {
-            sql.append(" AND severity = ?");
-            args.add(v);
-        });
-        f.component().ifPresent(v -> {
-            sql.append(" AND component = ?");
-            args.add(v);
-        });
-        f.eventType().ifPresent(v -> {
-            sql.append(" AND event_type = ?");
-            args.add(v);
-        });
-        f.actorId().ifPresent(v -> {
-            sql.append(" AND actor_id = ?");
-            args.add(v);
-        });
-        sql.append(" ORDER BY \"timestamp\", log_id LIMIT ? OFFSET ?");
+    public ObjectNode logs(Tenant tenant, LogFilter f, TenantView.At at) {
+        Where w = Where.of(f);
+        List<Object> args = new ArrayList<>(w.args());
         args.add(f.limit());
         args.add(f.offset());
         ArrayNode logs = json.createArrayNode();
-        try (Connection c = lake.get().connect(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
-            for (int i = 0; i < args.size(); i++) {
-                Object a = args.get(i);
-                if (a instanceof Timestamp ts) {
-                    ps.setObject(i + 1, ts.toInstant().atOffset(java.time.ZoneOffset.UTC));
-                } else {
-                    ps.setObject(i + 1, a);
-                }
-            }
+        int hot;
+        try (TenantView.Opened o = view.open(tenant.id(), at);
+                PreparedStatement ps = o.connection().prepareStatement(logsSql(f))) {
+            bind(ps, args);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) logs.add(LogRows.toJson(rs, json));
             }
+            hot = o.hotSegments();
         } catch (SQLException e) {
-            throw new LakeException("query failed: " + lake.get().redactor().redact(e.getMessage()), null);
+            throw failed(e);
         }
         ObjectNode out = json.createObjectNode();
         out.set("logs", logs);
         out.put("count", logs.size());
         out.put("limit", f.limit());
         out.put("offset", f.offset());
+        if (at instanceof TenantView.AsOfVersion v) out.put("snapshot_id", v.snapshotId());
+        if (at instanceof TenantView.AsOfTime t) out.put("as_of", t.time().toString());
+        if (at instanceof TenantView.Latest l) {
+            out.put("fresh", l.fresh());
+            if (l.fresh()) out.put("hot_segments_read", hot);
+        }
         return out;
+    }
+
+    /**
+     * {@code GET /v1/analytics/snapshots}: newest first. Snapshots are catalog-wide; a commit message
+     * is shown only for the caller's own commits (rollup of its rows), others read "(other commit)",
+     * so no other tenant's id or volume leaks.
+     */
+    public ObjectNode snapshots(Tenant tenant, int limit) {
+        ArrayNode list = json.createArrayNode();
+        try (Connection c = lake.get().connect(); PreparedStatement ps = c.prepareStatement(
+                "SELECT snapshot_id, epoch_us(snapshot_time), schema_version, commit_message, commit_extra_info "
+                        + "FROM lake.snapshots() ORDER BY snapshot_id DESC LIMIT ?")) {
+            ps.setInt(1, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ObjectNode n = list.addObject();
+                    n.put("snapshot_id", rs.getLong(1));
+                    n.put("snapshot_time", LogRows.iso(rs.getLong(2)));
+                    n.put("schema_version", rs.getLong(3));
+                    String extra = rs.getString(5);
+                    String owner = null;
+                    if (extra != null) {
+                        try {
+                            owner = json.readTree(extra).path("tenant_id").asText(null);
+                        } catch (java.io.IOException ignored) {
+                            owner = null;
+                        }
+                    }
+                    if (tenant.id().equals(owner)) n.put("commit_message", rs.getString(4));
+                    else n.put("commit_message", owner == null && rs.getString(4) == null ? null : "(other commit)");
+                }
+            }
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+        ObjectNode out = json.createObjectNode();
+        out.set("snapshots", list);
+        out.put("count", list.size());
+        return out;
+    }
+
+    /**
+     * {@code GET /v1/analytics/info}: the tenant's live data files from the DuckLake catalog's own
+     * metadata tables (data files whose first partition value, tenant_id, is the caller's and that
+     * are live at the latest snapshot) and its exact row count.
+     */
+    public ObjectNode info(Tenant tenant) {
+        ObjectNode out = json.createObjectNode();
+        out.put("tenant_id", tenant.id());
+        try (Connection c = lake.get().connect()) {
+            try (PreparedStatement ps = c.prepareStatement(filesSql())) {
+                ps.setString(1, tenant.id());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    out.put("file_count", rs.getLong(1));
+                    out.put("total_size_bytes", rs.getLong(2));
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + LakeSchema.LOGS + " WHERE tenant_id = ?")) {
+                ps.setString(1, tenant.id());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    out.put("row_count", rs.getLong(1));
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT max(snapshot_id) FROM lake.snapshots()");
+                    ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                out.put("snapshot_id", rs.getLong(1));
+            }
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+        return out;
+    }
+
+    /** Count and bytes of the live data files of one tenant (bind: tenant id). */
+    static String filesSql() {
+        String m = "__ducklake_metadata_lake";
+        return "SELECT count(*), coalesce(sum(f.file_size_bytes), 0) FROM " + m + ".ducklake_data_file f "
+                + "JOIN " + m + ".ducklake_file_partition_value p ON p.data_file_id = f.data_file_id AND p.partition_key_index = 0 "
+                + "JOIN " + m + ".ducklake_table t ON t.table_id = f.table_id AND t.end_snapshot IS NULL "
+                + "WHERE t.table_name = 'logs' AND f.end_snapshot IS NULL AND p.partition_value = ?";
+    }
+
+    /**
+     * {@code GET /v1/analytics/changes}: rows of the tenant inserted or deleted between two
+     * snapshots (DuckLake's change feed), ordered by snapshot and row id.
+     */
+    public ObjectNode changes(Tenant tenant, long from, long to, int limit) {
+        if (to < from) throw ApiException.badRequest("parameter 'to_snapshot' (" + to + ") is before 'from_snapshot' (" + from + ")");
+        ArrayNode rows = json.createArrayNode();
+        try (Connection c = lake.get().connect()) {
+            TenantView.requireSnapshot(c, to);
+            if (from > 0) TenantView.requireSnapshot(c, from);
+            try (PreparedStatement ps = c.prepareStatement("SELECT snapshot_id, change_type, " + LogRows.SELECT_LIST
+                    + " FROM ducklake_table_changes('lake', 'main', 'logs', ?::BIGINT, ?::BIGINT) WHERE tenant_id = ? "
+                    + "ORDER BY snapshot_id, rowid LIMIT ?")) {
+                ps.setLong(1, from);
+                ps.setLong(2, to);
+                ps.setString(3, tenant.id());
+                ps.setInt(4, limit + 1);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        if (rows.size() == limit) {
+                            throw ApiException.payloadTooLarge("more than " + limit + " changed rows between snapshots " + from
+                                    + " and " + to + "; narrow the snapshot range or raise 'limit' (at most " + 10_000 + ")");
+                        }
+                        ObjectNode n = LogRows.toJson(rs, json);
+                        ObjectNode r = json.createObjectNode();
+                        r.put("snapshot_id", rs.getLong("snapshot_id"));
+                        r.put("change_type", rs.getString("change_type"));
+                        r.setAll(n);
+                        rows.add(r);
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+        ObjectNode out = json.createObjectNode();
+        out.put("from_snapshot", from);
+        out.put("to_snapshot", to);
+        out.set("changes", rows);
+        out.put("count", rows.size());
+        return out;
+    }
+
+    static void bind(PreparedStatement ps, List<Object> args) throws SQLException {
+        for (int i = 0; i < args.size(); i++) ps.setObject(i + 1, args.get(i));
+    }
+
+    private LakeException failed(SQLException e) {
+        return new LakeException("query failed: " + lake.get().redactor().redact(e.getMessage()), null);
+    }
+
+    static OffsetDateTime utc(java.time.Instant t) {
+        return t.atOffset(ZoneOffset.UTC);
     }
 }

@@ -1,0 +1,293 @@
+package dev.lakelog.query;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.lakelog.api.ApiException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Judges untrusted SQL by DuckDB's own parse tree ({@code json_serialize_sql}), never by regex:
+ * exactly one SELECT (set operations and CTEs allowed) whose only tables are {@code logs} (or
+ * {@code compliance_lake.logs}) and its own CTEs, with no table function and only allow-listed
+ * scalar, aggregate and window functions. The accepted tree is rewritten (the alias becomes
+ * {@code logs}, each named {@code $param} a positional {@code $n}) and turned back into SQL by
+ * {@code json_deserialize_sql}: what runs is exactly what was checked.
+ */
+public final class SqlGuard {
+    public static final int MAX_QUERY_CHARS = 20_000;
+
+    /** A checked query: canonical SQL with {@code $1..$n} and the parameter names in that order. */
+    public record Checked(String sql, List<String> paramNames) {}
+
+    private static final Set<String> EXPRESSION_CLASSES = Set.of("COLUMN_REF", "CONSTANT", "FUNCTION", "WINDOW", "CASE",
+            "CAST", "COMPARISON", "CONJUNCTION", "OPERATOR", "BETWEEN", "PARAMETER", "STAR", "SUBQUERY", "LAMBDA",
+            "COLLATE", "POSITIONAL_REFERENCE");
+
+    /** Functions that compute on their arguments only: no files, network, settings, environment or catalog. */
+    static final Set<String> FUNCTIONS = Set.of(
+            // operators
+            "+", "-", "*", "/", "//", "%", "**", "^", "~~", "!~~", "~~*", "!~~*", "~~~", "!~~~", "||", "->", "->>",
+            "@>", "<@", "&&", "&", "|", "<<", ">>", "~", "!",
+            // aggregates
+            "count", "count_star", "sum", "avg", "mean", "min", "max", "any_value", "first", "last", "arg_min", "arg_max",
+            "argmin", "argmax", "min_by", "max_by", "median", "quantile", "quantile_cont", "quantile_disc",
+            "approx_count_distinct", "approx_quantile", "string_agg", "group_concat", "list", "array_agg", "histogram",
+            "mode", "stddev", "stddev_pop", "stddev_samp", "variance", "var_pop", "var_samp", "bool_and", "bool_or",
+            "count_if", "countif", "product", "entropy", "kurtosis", "skewness", "corr", "covar_pop", "covar_samp", "fsum",
+            "favg", "sumkahan",
+            // window
+            "row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead", "first_value",
+            "last_value", "nth_value",
+            // numeric
+            "abs", "ceil", "ceiling", "floor", "round", "sign", "sqrt", "cbrt", "ln", "log", "log10", "log2", "exp", "pow",
+            "power", "greatest", "least", "trunc", "mod", "isnan", "isinf", "isfinite",
+            // text
+            "lower", "upper", "lcase", "ucase", "length", "strlen", "char_length", "character_length", "substr",
+            "substring", "left", "right", "trim", "ltrim", "rtrim", "replace", "concat", "concat_ws", "contains",
+            "starts_with", "ends_with", "prefix", "suffix", "strpos", "instr", "position", "split_part", "string_split",
+            "str_split", "regexp_matches", "regexp_extract", "regexp_extract_all", "regexp_replace", "regexp_full_match",
+            "like_escape", "ilike_escape", "not_like_escape", "lpad", "rpad", "repeat", "reverse", "md5", "sha256", "hash",
+            "format", "printf", "ascii", "chr", "levenshtein", "jaccard", "nullif", "ifnull", "coalesce", "if", "iff",
+            // time
+            "date_trunc", "datetrunc", "date_part", "datepart", "date_diff", "datediff", "date_sub", "datesub", "date_add",
+            "epoch", "epoch_ms", "epoch_us", "epoch_ns", "to_timestamp", "make_timestamp", "make_timestamptz", "make_date",
+            "strftime", "strptime", "try_strptime", "time_bucket", "year", "month", "day", "hour", "minute", "second",
+            "millisecond", "microsecond", "dayofweek", "dayofmonth", "dayofyear", "isodow", "isoyear", "week",
+            "weekofyear", "weekday", "quarter", "yearweek", "era", "century", "decade", "last_day", "dayname",
+            "monthname", "to_days", "to_hours", "to_minutes", "to_seconds", "to_milliseconds", "to_microseconds",
+            "to_weeks", "to_months", "to_years", "age", "extract", "timezone", "current_date", "current_timestamp",
+            "get_current_timestamp", "now", "today", "transaction_timestamp",
+            // json, lists, structs
+            "to_json", "json_extract", "json_extract_string", "json_extract_path", "json_extract_path_text", "json_value",
+            "json_exists", "json_keys", "json_array_length", "json_type", "json_valid", "json_object", "json_array",
+            "json_contains", "json_structure", "json", "list_value", "list_pack", "list_contains", "list_has",
+            "array_contains", "array_has", "list_extract", "array_extract", "list_element", "len", "array_length",
+            "list_sort", "list_reverse_sort", "array_sort", "list_distinct", "array_distinct", "list_unique",
+            "list_transform", "array_transform", "apply", "list_filter", "array_filter", "filter", "list_aggregate",
+            "array_aggregate", "list_aggr", "list_reduce", "list_slice", "array_slice", "list_concat", "array_concat",
+            "list_cat", "list_has_any", "list_has_all", "array_has_any", "array_has_all", "flatten", "unnest",
+            "struct_pack", "struct_extract", "struct_extract_at", "row", "typeof", "generate_subscripts");
+
+    private final ObjectMapper json;
+
+    public SqlGuard(ObjectMapper json) {
+        this.json = json;
+    }
+
+    /**
+     * Checks {@code query} with DuckDB's parser on {@code c} (any connection: only
+     * {@code json_serialize_sql} and {@code json_deserialize_sql} run, pure functions) and returns
+     * the canonical SQL to run, or throws a 400 naming what is not allowed.
+     */
+    public Checked check(Connection c, String query) {
+        if (query == null || query.isBlank()) throw ApiException.badRequest("field 'query' is empty");
+        if (query.length() > MAX_QUERY_CHARS) throw ApiException.badRequest("field 'query' is longer than " + MAX_QUERY_CHARS + " characters");
+        JsonNode tree = serialize(c, query);
+        if (tree.path("error").asBoolean(false)) {
+            String msg = tree.path("error_message").asText("");
+            if (msg.contains("Only SELECT statements")) {
+                throw ApiException.badRequest("only a single SELECT statement is allowed (the query is not a SELECT)");
+            }
+            throw ApiException.badRequest("the query does not parse: " + msg);
+        }
+        JsonNode statements = tree.path("statements");
+        if (!statements.isArray() || statements.size() != 1) {
+            throw ApiException.badRequest("exactly one SELECT statement is allowed, got " + statements.size());
+        }
+        List<String> names = new ArrayList<>();
+        new Walker(names).node(statements.get(0).path("node"), new ArrayDeque<>());
+        // named_param_map is rebuilt: positional identifiers 1..n, in first-seen order
+        ((ObjectNode) statements.get(0)).set("named_param_map", json.createArrayNode());
+        return new Checked(deserialize(c, tree), List.copyOf(names));
+    }
+
+    private JsonNode serialize(Connection c, String query) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT json_serialize_sql(?::VARCHAR)")) {
+            ps.setString(1, query);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return json.readTree(rs.getString(1));
+            }
+        } catch (SQLException e) {
+            throw ApiException.badRequest("the query does not parse: " + firstLine(e.getMessage()));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("json_serialize_sql returned no JSON", e);
+        }
+    }
+
+    private String deserialize(Connection c, JsonNode tree) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT json_deserialize_sql(?::JSON)")) {
+            ps.setString(1, json.writeValueAsString(tree));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        } catch (SQLException e) {
+            throw ApiException.badRequest("the query cannot be normalised: " + firstLine(e.getMessage()));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String firstLine(String s) {
+        if (s == null) return "";
+        int i = s.indexOf('\n');
+        return i < 0 ? s : s.substring(0, i);
+    }
+
+    private static ApiException reject(String what) {
+        return ApiException.badRequest("query rejected: " + what
+                + " (allowed: one SELECT over 'logs', your own rows, with plain scalar, aggregate and window functions)");
+    }
+
+    private static final class Walker {
+        private final List<String> params;
+
+        Walker(List<String> params) {
+            this.params = params;
+        }
+
+        void node(JsonNode n, Deque<Set<String>> scope) {
+            String type = n.path("type").asText();
+            Set<String> ctes = new HashSet<>();
+            for (JsonNode e : n.path("cte_map").path("map")) ctes.add(e.path("key").asText().toLowerCase(Locale.ROOT));
+            scope.push(ctes);
+            try {
+                for (JsonNode e : n.path("cte_map").path("map")) node(e.path("value").path("query").path("node"), scope);
+                for (JsonNode m : n.path("modifiers")) expressions(m, scope);
+                switch (type) {
+                    case "SELECT_NODE" -> {
+                        for (JsonNode e : n.path("select_list")) expression(e, scope);
+                        table(n.path("from_table"), scope);
+                        for (String f : List.of("where_clause", "having", "qualify")) expression(n.path(f), scope);
+                        for (JsonNode e : n.path("group_expressions")) expression(e, scope);
+                        if (!n.path("sample").isNull() && !n.path("sample").isMissingNode()) expressions(n.path("sample"), scope);
+                    }
+                    case "SET_OPERATION_NODE" -> {
+                        if (n.has("children")) {
+                            for (JsonNode ch : n.path("children")) node(ch, scope);
+                        } else {
+                            node(n.path("left"), scope);
+                            node(n.path("right"), scope);
+                        }
+                    }
+                    default -> throw reject("query node " + type + " is not allowed");
+                }
+            } finally {
+                scope.pop();
+            }
+        }
+
+        void table(JsonNode t, Deque<Set<String>> scope) {
+            if (t == null || t.isNull() || t.isMissingNode()) return;
+            String type = t.path("type").asText();
+            switch (type) {
+                case "EMPTY" -> { }
+                case "BASE_TABLE" -> {
+                    String catalog = t.path("catalog_name").asText("");
+                    String schema = t.path("schema_name").asText("");
+                    String name = t.path("table_name").asText("");
+                    String lname = name.toLowerCase(Locale.ROOT);
+                    if (!t.path("at_clause").isNull() && !t.path("at_clause").isMissingNode()) {
+                        throw reject("time travel (AT ...) inside a query; use GET /v1/analytics/logs/snapshot/{id}");
+                    }
+                    if (catalog.isEmpty() && schema.isEmpty() && inScope(lname, scope)) return;
+                    boolean logs = lname.equals("logs") && catalog.isEmpty()
+                            && (schema.isEmpty() || schema.equalsIgnoreCase("compliance_lake"));
+                    if (!logs) {
+                        String full = (catalog.isEmpty() ? "" : catalog + ".") + (schema.isEmpty() ? "" : schema + ".") + name;
+                        throw reject("table '" + full + "' is not allowed; the only table is 'logs' (alias 'compliance_lake.logs')");
+                    }
+                    ((ObjectNode) t).set("schema_name", TextNode.valueOf(""));
+                    ((ObjectNode) t).set("table_name", TextNode.valueOf("logs"));
+                }
+                case "SUBQUERY" -> node(t.path("subquery").path("node"), scope);
+                case "JOIN" -> {
+                    table(t.path("left"), scope);
+                    table(t.path("right"), scope);
+                    expression(t.path("condition"), scope);
+                }
+                case "EXPRESSION_LIST" -> expressions(t.path("values"), scope);
+                case "TABLE_FUNCTION" -> throw reject("table function '" + t.path("function").path("function_name").asText() + "' is not allowed");
+                default -> throw reject("table reference of kind " + type + " is not allowed");
+            }
+        }
+
+        private static boolean inScope(String name, Deque<Set<String>> scope) {
+            for (Set<String> s : scope) if (s.contains(name)) return true;
+            return false;
+        }
+
+        void expression(JsonNode e, Deque<Set<String>> scope) {
+            if (e == null || e.isNull() || e.isMissingNode()) return;
+            String cls = e.path("class").asText();
+            if (!EXPRESSION_CLASSES.contains(cls)) throw reject("expression of kind " + cls + " is not allowed");
+            switch (cls) {
+                case "FUNCTION", "WINDOW" -> {
+                    String fn = e.path("function_name").asText().toLowerCase(Locale.ROOT);
+                    if (!e.path("schema").asText("").isEmpty() || !e.path("catalog").asText("").isEmpty() || !FUNCTIONS.contains(fn)) {
+                        throw reject("function '" + e.path("function_name").asText() + "' is not allowed");
+                    }
+                }
+                case "SUBQUERY" -> {
+                    node(e.path("subquery").path("node"), scope);
+                    expression(e.path("child"), scope);
+                    return;
+                }
+                case "PARAMETER" -> {
+                    String id = e.path("identifier").asText("");
+                    if (id.isEmpty() || Character.isDigit(id.charAt(0))) {
+                        throw ApiException.badRequest("positional parameters ('?', '$1') are not supported; use named ones like $since and pass them in 'params'");
+                    }
+                    int idx = params.indexOf(id);
+                    if (idx < 0) {
+                        params.add(id);
+                        idx = params.size() - 1;
+                    }
+                    ((ObjectNode) e).set("identifier", TextNode.valueOf(Integer.toString(idx + 1)));
+                    return;
+                }
+                default -> { }
+            }
+            Iterator<Map.Entry<String, JsonNode>> it = e.fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> f = it.next();
+                if (f.getKey().equals("class")) continue;
+                expressions(f.getValue(), scope);
+            }
+        }
+
+        /** Any structure that holds expressions (lists, modifiers, order-bys): each expression inside is checked. */
+        void expressions(JsonNode v, Deque<Set<String>> scope) {
+            if (v == null || v.isNull() || v.isMissingNode() || v.isValueNode()) return;
+            if (v.isArray()) {
+                for (JsonNode x : (ArrayNode) v) expressions(x, scope);
+                return;
+            }
+            if (v.has("class")) {
+                expression(v, scope);
+                return;
+            }
+            for (String forbidden : List.of("from_table", "table_name", "cte_map", "node", "subquery")) {
+                if (v.has(forbidden)) throw reject("unexpected query structure '" + forbidden + "'");
+            }
+            Iterator<JsonNode> it = v.elements();
+            while (it.hasNext()) expressions(it.next(), scope);
+        }
+    }
+}
