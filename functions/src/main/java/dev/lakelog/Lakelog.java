@@ -20,9 +20,14 @@ import dev.lakelog.lake.LakeEngine;
 import dev.lakelog.lake.LakeStorage;
 import dev.lakelog.lake.Redactor;
 import dev.lakelog.lake.S3Credentials;
+import dev.lakelog.maintenance.MaintenanceRoutes;
+import dev.lakelog.maintenance.MaintenanceService;
 import dev.lakelog.query.QueryRoutes;
 import dev.lakelog.query.QueryService;
+import dev.lakelog.rollup.DynamoRollupLock;
 import dev.lakelog.rollup.InProcessRollupLock;
+import dev.lakelog.rollup.IotRollupStatusPublisher;
+import dev.lakelog.rollup.RollupStatusPublisher;
 import dev.lakelog.rollup.RollupLock;
 import dev.lakelog.rollup.RollupRoutes;
 import dev.lakelog.rollup.RollupService;
@@ -59,6 +64,8 @@ public final class Lakelog implements AutoCloseable {
     private final IngestService ingest;
     private final RollupService rollup;
     private final QueryService query;
+    private final MaintenanceService maintenance;
+    private final Optional<IotRollupStatusPublisher> iotPublisher;
     private final ApiRouter router;
     private final Redactor redactor = new Redactor();
     private final Memo<LakeEngine> lake;
@@ -81,13 +88,19 @@ public final class Lakelog implements AutoCloseable {
         SegmentCodec codec = new SegmentCodec();
         this.ingest = new IngestService(blobs, codec, clock, config.segmentMaxBytes());
         this.lake = new Memo<>(() -> openLake(config, credentials));
-        RollupLock lock = new InProcessRollupLock();
-        this.rollup = new RollupService(blobs, lake, lock, codec, clock);
+        // A DynamoDB lease per tenant when LAKELOG_LEASES_TABLE is set (several Lambda containers);
+        // otherwise the process is the only rollup runner (local mode) and an in-process lock will do.
+        RollupLock lock = config.leasesTable().<RollupLock>map(t -> new DynamoRollupLock(dynamo.get(), t, clock,
+                config.rollupLimits().leaseDuration(), true)).orElseGet(InProcessRollupLock::new);
+        this.rollup = new RollupService(blobs, lake, lock, codec, clock, config.rollupLimits());
+        this.maintenance = new MaintenanceService(lake, lock, clock);
+        this.iotPublisher = config.iotEndpoint().map(ep -> IotRollupStatusPublisher.create(ep, config.region(), credentials));
         this.query = new QueryService(lake, json);
         this.router = new ApiRouter(json);
         new IngestRoutes(auth, ingest).register(router);
         new RollupRoutes(auth, rollup).register(router);
         new QueryRoutes(auth, query).register(router);
+        new MaintenanceRoutes(auth, maintenance).register(router);
     }
 
     public static Lakelog start(LakelogConfig config) {
@@ -181,6 +194,15 @@ public final class Lakelog implements AutoCloseable {
         return rollup;
     }
 
+    /** Publisher of rollup status messages to AWS IoT, when LAKELOG_IOT_ENDPOINT is set. */
+    public Optional<RollupStatusPublisher> iotPublisher() {
+        return iotPublisher.map(p -> p);
+    }
+
+    public MaintenanceService maintenance() {
+        return maintenance;
+    }
+
     public QueryService query() {
         return query;
     }
@@ -211,6 +233,7 @@ public final class Lakelog implements AutoCloseable {
         lake.ifPresent(LakeEngine::close);
         s3.ifPresent(S3Client::close);
         dynamo.ifPresent(DynamoDbClient::close);
+        iotPublisher.ifPresent(IotRollupStatusPublisher::close);
     }
 
     /** A thread-safe lazily computed value. */

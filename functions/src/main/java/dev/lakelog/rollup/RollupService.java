@@ -1,6 +1,7 @@
 package dev.lakelog.rollup;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lakelog.config.LakelogConfig;
 import dev.lakelog.lake.LakeEngine;
 import dev.lakelog.lake.LakeException;
 import dev.lakelog.lake.LakeSchema;
@@ -23,9 +24,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -44,90 +43,155 @@ import org.duckdb.DuckDBConnection;
  */
 public final class RollupService {
     private static final JsonLog LOG = JsonLog.get(RollupService.class);
-    /** A batch closes at this many CBOR bytes or segments: one Parquet file per partition per batch. */
-    static final long BATCH_MAX_BYTES = 96L * 1024 * 1024;
-    static final int BATCH_MAX_SEGMENTS = 1000;
-
     private final BlobStore store;
     private final Supplier<LakeEngine> lake;
     private final RollupLock lock;
     private final SegmentCodec codec;
     private final Clock clock;
+    private final LakelogConfig.RollupLimits limits;
     private final ObjectMapper json = new ObjectMapper();
 
     public RollupService(BlobStore store, Supplier<LakeEngine> lake, RollupLock lock, SegmentCodec codec, Clock clock) {
+        this(store, lake, lock, codec, clock, LakelogConfig.RollupLimits.defaults());
+    }
+
+    public RollupService(BlobStore store, Supplier<LakeEngine> lake, RollupLock lock, SegmentCodec codec, Clock clock,
+            LakelogConfig.RollupLimits limits) {
         this.store = store;
         this.lake = lake;
         this.lock = lock;
         this.codec = codec;
         this.clock = clock;
+        this.limits = limits;
+    }
+
+    public RollupLock lock() {
+        return lock;
     }
 
     /**
      * Rolls up. With a tenant given, a held lease raises {@link LeaseHeldException}; across all
      * tenants, a held tenant is skipped and named in {@code errors}.
+     *
+     * <p>The listing is walked lazily in key order (tenants are contiguous in it), one batch at a
+     * time, so memory is bounded by one batch whatever the backlog. Once the time budget has
+     * passed no new batch starts (the first always does); the report says {@code budget_exhausted}
+     * and the next invocation carries on where this one stopped.
      */
     public RollupReport rollup(RollupRequest req) {
-        Instant cutoff = clock.instant().minus(req.minAge());
-        Map<String, List<BlobStore.BlobInfo>> byTenant = new LinkedHashMap<>();
+        Instant started = clock.instant();
+        Instant cutoff = started.minus(req.minAge());
         String prefix = req.tenantId().map(SegmentKeys::tenantPrefix).orElse(SegmentKeys.ROOT);
-        for (BlobStore.BlobInfo b : store.list(prefix)) {
-            Optional<String> tenant = SegmentKeys.tenantOf(b.key());
-            Optional<Instant> created = SegmentKeys.createdAt(b.key());
-            if (tenant.isEmpty() || created.isEmpty()) continue;
-            if (!req.minAge().isZero() && created.get().isAfter(cutoff)) continue;
-            byTenant.computeIfAbsent(tenant.get(), t -> new ArrayList<>()).add(b);
-        }
-        Totals totals = new Totals();
-        for (var entry : byTenant.entrySet()) {
-            String tenant = entry.getKey();
-            Optional<RollupLock.Held> held = lock.tryAcquire(tenant);
-            if (held.isEmpty()) {
-                if (req.tenantId().isPresent()) throw new LeaseHeldException(tenant);
-                totals.errors.add("tenant " + tenant + ": skipped, another rollup holds its lease");
-                continue;
+        Totals totals = new Totals(started.plus(limits.timeBudget()));
+        TenantRun run = null;
+        String skipping = null;
+        try {
+            for (BlobStore.BlobInfo b : store.iterate(prefix)) {
+                Optional<String> tenant = SegmentKeys.tenantOf(b.key());
+                Optional<Instant> created = SegmentKeys.createdAt(b.key());
+                if (tenant.isEmpty() || created.isEmpty()) continue;
+                if (!req.minAge().isZero() && created.get().isAfter(cutoff)) continue;
+                if (tenant.get().equals(skipping)) continue;
+                if (run == null || !run.tenant.equals(tenant.get())) {
+                    if (run != null) {
+                        run.finish(req, totals);
+                        run = null;
+                    }
+                    if (totals.stopped) break;
+                    Optional<RollupLock.Held> held = lock.tryAcquire(tenant.get());
+                    if (held.isEmpty()) {
+                        if (req.tenantId().isPresent()) throw new LeaseHeldException(tenant.get());
+                        totals.errors.add("tenant " + tenant.get() + ": skipped, another rollup holds its lease");
+                        skipping = tenant.get();
+                        continue;
+                    }
+                    run = new TenantRun(tenant.get(), held.get());
+                }
+                run.add(req, b, totals);
+                if (totals.stopped) break;
             }
-            try (RollupLock.Held h = held.get()) {
-                rollupTenant(req, tenant, entry.getValue(), h, totals);
-            }
+            if (run != null) run.finish(req, totals);
+        } catch (StorageException e) {
+            totals.errors.add("Failed to list segments under " + prefix + ": " + e.getMessage() + "; the next rollup continues");
+        } finally {
+            if (run != null) run.held.close();
         }
         RollupReport report = new RollupReport(totals.segmentsProcessed, totals.logsInserted, totals.segmentsDeleted,
-                List.copyOf(totals.errors), clock.instant().truncatedTo(ChronoUnit.MICROS).toString(), totals.snapshotId);
+                List.copyOf(totals.errors), clock.instant().truncatedTo(ChronoUnit.MICROS).toString(), totals.snapshotId,
+                totals.budgetExhausted);
         LOG.info(totals.errors.isEmpty() ? "rollup_completed" : "rollup_completed_with_errors",
                 "trigger", req.trigger(), "segments_processed", report.segmentsProcessed(),
                 "logs_inserted", report.logsInserted(), "segments_deleted", report.segmentsDeleted(),
-                "errors", report.errors().size(), "snapshot_id", report.snapshotId());
+                "errors", report.errors().size(), "snapshot_id", report.snapshotId(),
+                "budget_exhausted", totals.budgetExhausted);
         return report;
     }
 
     private static final class Totals {
+        final Instant deadline;
         int segmentsProcessed;
         long logsInserted;
         int segmentsDeleted;
+        int batches;
         Long snapshotId;
+        boolean budgetExhausted;
+        /** No further batch may start: budget spent or lease lost. */
+        boolean stopped;
         final List<String> errors = new ArrayList<>();
+
+        Totals(Instant deadline) {
+            this.deadline = deadline;
+        }
     }
 
-    private void rollupTenant(RollupRequest req, String tenant, List<BlobStore.BlobInfo> segments, RollupLock.Held held, Totals totals) {
+    /** One tenant's share of the walk: its lease and the batch being filled. */
+    private final class TenantRun {
+        final String tenant;
+        final RollupLock.Held held;
         List<BlobStore.BlobInfo> batch = new ArrayList<>();
-        long bytes = 0;
-        for (BlobStore.BlobInfo b : segments) {
-            if (!batch.isEmpty() && (bytes + b.size() > BATCH_MAX_BYTES || batch.size() >= BATCH_MAX_SEGMENTS)) {
-                runBatch(req, tenant, batch, totals);
-                if (!held.renew()) {
-                    totals.errors.add("tenant " + tenant + ": lease lost, stopping; the next rollup continues");
-                    return;
-                }
-                batch = new ArrayList<>();
-                bytes = 0;
+        long bytes;
+        boolean done;
+
+        TenantRun(String tenant, RollupLock.Held held) {
+            this.tenant = tenant;
+            this.held = held;
+        }
+
+        void add(RollupRequest req, BlobStore.BlobInfo b, Totals totals) {
+            if (!batch.isEmpty() && (bytes + b.size() > limits.batchMaxBytes() || batch.size() >= limits.batchMaxSegments())) {
+                flush(req, totals);
+                if (totals.stopped) return;
             }
             batch.add(b);
             bytes += b.size();
         }
-        if (!batch.isEmpty()) runBatch(req, tenant, batch, totals);
+
+        void flush(RollupRequest req, Totals totals) {
+            if (batch.isEmpty()) return;
+            if (totals.batches > 0 && !clock.instant().isBefore(totals.deadline)) {
+                totals.budgetExhausted = true;
+                totals.stopped = true;
+                LOG.info("rollup_budget_exhausted", "tenant", tenant, "batches", totals.batches);
+                return;
+            }
+            totals.batches++;
+            runBatch(req, tenant, batch, held, totals);
+            batch = new ArrayList<>();
+            bytes = 0;
+        }
+
+        void finish(RollupRequest req, Totals totals) {
+            if (done) return;
+            done = true;
+            try {
+                if (!totals.stopped) flush(req, totals);
+            } finally {
+                held.close();
+            }
+        }
     }
 
-    private void runBatch(RollupRequest req, String tenant, List<BlobStore.BlobInfo> batch, Totals totals) {
+    private void runBatch(RollupRequest req, String tenant, List<BlobStore.BlobInfo> batch, RollupLock.Held held, Totals totals) {
         try (Connection conn = lake.get().connect()) {
             Set<String> done = ledgerKeys(conn, tenant, batch);
             List<String> toDelete = new ArrayList<>();
@@ -156,6 +220,13 @@ public final class RollupService {
                 }
             }
             if (!decoded.isEmpty()) {
+                // Last check before the commit: a lease that expired and was taken over means
+                // another rollup may be working on these segments; stop and let it.
+                if (!held.renew()) {
+                    totals.errors.add("tenant " + tenant + ": lease lost before commit, stopping; the next rollup continues");
+                    totals.stopped = true;
+                    return;
+                }
                 long rows = commit(conn, req, tenant, keys, decoded);
                 totals.logsInserted += rows;
                 totals.segmentsProcessed += decoded.size();
@@ -177,6 +248,7 @@ public final class RollupService {
             totals.errors.add("Failed to roll up " + batch.size() + " segments of tenant " + tenant + ": " + msg);
             LOG.warn("rollup_batch_failed", "tenant", tenant, "segments", batch.size(), "error", msg);
         } catch (LakeException e) {
+            totals.stopped = true;
             totals.errors.add("Failed to roll up " + batch.size() + " segments of tenant " + tenant + ": " + e.getMessage());
             LOG.warn("rollup_batch_failed", "tenant", tenant, "segments", batch.size(), "error", e.getMessage());
         }
