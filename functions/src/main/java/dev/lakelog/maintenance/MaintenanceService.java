@@ -117,9 +117,7 @@ public final class MaintenanceService {
                 long removed;
                 st.execute("BEGIN TRANSACTION");
                 try {
-                    try (ResultSet rs = st.executeQuery("DELETE FROM " + LakeSchema.LOGS + " WHERE " + where)) {
-                        removed = rs.next() ? rs.getLong(1) : 0;
-                    }
+                    removed = st.executeUpdate("DELETE FROM " + LakeSchema.LOGS + " WHERE " + where);
                     st.execute("CALL lake.set_commit_message('lakelog', " + LakeEngine.literal("retention trigger=" + trigger
                             + " tenant=" + tenantId.orElse("*") + " rows=" + removed) + ")");
                     st.execute("COMMIT");
