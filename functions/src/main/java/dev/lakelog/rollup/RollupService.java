@@ -227,9 +227,9 @@ public final class RollupService {
                     totals.stopped = true;
                     return;
                 }
-                long rows = commit(conn, req, tenant, keys, decoded);
-                totals.logsInserted += rows;
-                totals.segmentsProcessed += decoded.size();
+                long[] done2 = commitWithRetry(conn, req, tenant, keys, decoded);
+                totals.logsInserted += done2[0];
+                totals.segmentsProcessed += (int) done2[1];
                 totals.snapshotId = lastSnapshot(conn);
                 toDelete.addAll(keys);
             }
@@ -268,8 +268,78 @@ public final class RollupService {
         return out;
     }
 
-    /** Inserts the rows and the ledger rows in one DuckLake transaction; returns rows inserted. */
-    private long commit(Connection conn, RollupRequest req, String tenant, List<String> keys, List<Segment> segments) throws SQLException {
+    /** Test seam: runs inside the commit transaction, just before COMMIT (default: nothing). */
+    private volatile Runnable beforeCommit = () -> {};
+
+    void beforeCommit(Runnable hook) {
+        this.beforeCommit = hook;
+    }
+
+    private volatile boolean fenceReady;
+
+    /**
+     * The commit fence: a one-row table that every rollup commit deletes and re-inserts. DuckLake
+     * aborts a transaction that deletes from a table another transaction inserted into since it
+     * began, so two rollup commits that overlap in time can never both succeed, whatever the
+     * leases say (a holder paused past its lease expiry, say). The loser retries: its ledger
+     * re-check then sees the winner's segments and inserts only the rest.
+     */
+    private void ensureFence(Connection conn) throws SQLException {
+        if (fenceReady) return;
+        try (Statement st = conn.createStatement()) {
+            boolean exists;
+            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND table_name = 'rollup_fence'")) {
+                rs.next();
+                exists = rs.getLong(1) > 0;
+            }
+            if (!exists) {
+                try {
+                    st.execute("BEGIN TRANSACTION");
+                    st.execute("CREATE TABLE IF NOT EXISTS " + FENCE + " (tenant_id VARCHAR, rollup_id VARCHAR, committed_at TIMESTAMPTZ)");
+                    st.execute("INSERT INTO " + FENCE + " VALUES ('', 'seed', now())");
+                    st.execute("COMMIT");
+                } catch (SQLException e) {
+                    try {
+                        st.execute("ROLLBACK");
+                    } catch (SQLException ignored) {
+                        // already ended
+                    }
+                    // another process created it at the same moment: fine if it exists now
+                    try (ResultSet rs = st.executeQuery("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND table_name = 'rollup_fence'")) {
+                        rs.next();
+                        if (rs.getLong(1) == 0) throw e;
+                    }
+                }
+            }
+        }
+        fenceReady = true;
+    }
+
+    static final String FENCE = "lake.main.rollup_fence";
+    static final int COMMIT_ATTEMPTS = 6;
+
+    /** {@link #commit}, again after a DuckLake conflict (another commit overlapped ours); returns rows and segments inserted. */
+    private long[] commitWithRetry(Connection conn, RollupRequest req, String tenant, List<String> keys, List<Segment> segments) throws SQLException {
+        ensureFence(conn);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return commit(conn, req, tenant, keys, segments);
+            } catch (SQLException e) {
+                String m = String.valueOf(e.getMessage());
+                if (attempt >= COMMIT_ATTEMPTS || !m.toLowerCase(java.util.Locale.ROOT).contains("conflict")) throw e;
+                LOG.info("rollup_commit_conflict_retry", "tenant", tenant, "attempt", attempt);
+                try {
+                    Thread.sleep(50L * attempt + java.util.concurrent.ThreadLocalRandom.current().nextInt(50));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Inserts the rows and the ledger rows in one DuckLake transaction; returns rows and segments inserted. */
+    private long[] commit(Connection conn, RollupRequest req, String tenant, List<String> keys, List<Segment> segments) throws SQLException {
         String rollupId = UUID.randomUUID().toString();
         long archivedAt = micros(clock.instant());
         try (Statement st = conn.createStatement()) {
@@ -303,6 +373,7 @@ public final class RollupService {
         String message = "rollup trigger=" + req.trigger() + " tenant=" + tenant + " segments=" + segments.size() + " rows=" + rows;
         String extra = json.createObjectNode().put("rollup_id", rollupId).put("trigger", req.trigger())
                 .put("tenant_id", tenant).put("segments", segments.size()).put("rows", rows).toString();
+        long segs = 0;
         try (Statement st = conn.createStatement()) {
             st.execute("BEGIN TRANSACTION");
             try {
@@ -316,24 +387,37 @@ public final class RollupService {
                     rows = rs.getLong(1);
                 }
                 st.execute("INSERT INTO " + LakeSchema.LOGS + " SELECT * FROM rollup_stage ORDER BY \"timestamp\", log_id");
+                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM rollup_stage_ledger")) {
+                    rs.next();
+                    segs = rs.getLong(1);
+                }
                 st.execute("INSERT INTO " + LakeSchema.LEDGER + " SELECT * FROM rollup_stage_ledger");
+                st.execute("DELETE FROM " + FENCE);
+                st.execute("INSERT INTO " + FENCE + " VALUES (" + LakeEngine.literal(tenant) + ", "
+                        + LakeEngine.literal(rollupId) + ", now())");
+                beforeCommit.run();
                 st.execute("CALL lake.set_commit_message('lakelog', " + LakeEngine.literal(message)
                         + ", extra_info => " + LakeEngine.literal(extra) + ")");
                 st.execute("COMMIT");
             } catch (SQLException e) {
-                try {
-                    st.execute("ROLLBACK");
+                try (Statement rb = conn.createStatement()) {
+                    rb.execute("ROLLBACK");
                 } catch (SQLException ignored) {
                     // the failed statement may already have ended the transaction
                 }
                 throw e;
             } finally {
-                st.execute("DROP TABLE IF EXISTS rollup_stage");
-                st.execute("DROP TABLE IF EXISTS rollup_stage_ledger");
+                // A failed COMMIT can leave this statement closed: drop the stage on a fresh one.
+                try (Statement drop = conn.createStatement()) {
+                    drop.execute("DROP TABLE IF EXISTS rollup_stage");
+                    drop.execute("DROP TABLE IF EXISTS rollup_stage_ledger");
+                } catch (SQLException e) {
+                    LOG.warn("rollup_stage_drop_failed", "error", e.getMessage());
+                }
             }
         }
-        LOG.info("rollup_batch_committed", "tenant", tenant, "segments", segments.size(), "rows", rows, "rollup_id", rollupId);
-        return rows;
+        LOG.info("rollup_batch_committed", "tenant", tenant, "segments", segs, "rows", rows, "rollup_id", rollupId);
+        return new long[] {rows, segs};
     }
 
     private static void appendRow(DuckDBAppender a, LogEvent e, long archivedAt, String segmentKey) throws SQLException {
