@@ -123,7 +123,8 @@ public final class RollupService {
                 "trigger", req.trigger(), "segments_processed", report.segmentsProcessed(),
                 "logs_inserted", report.logsInserted(), "segments_deleted", report.segmentsDeleted(),
                 "errors", report.errors().size(), "snapshot_id", report.snapshotId(),
-                "budget_exhausted", totals.budgetExhausted);
+                "budget_exhausted", totals.budgetExhausted, "batches", totals.batches,
+                "read_decode_ms", totals.readNanos / 1_000_000, "total_ms", java.time.Duration.between(started, clock.instant()).toMillis());
         return report;
     }
 
@@ -133,6 +134,7 @@ public final class RollupService {
         long logsInserted;
         int segmentsDeleted;
         int batches;
+        long readNanos;
         Long snapshotId;
         boolean budgetExhausted;
         /** No further batch may start: budget spent or lease lost. */
@@ -191,47 +193,85 @@ public final class RollupService {
         }
     }
 
+    /** How many segments are read and decoded ahead of the one being staged. */
+    static final int READ_AHEAD = 8;
+
     private void runBatch(RollupRequest req, String tenant, List<BlobStore.BlobInfo> batch, RollupLock.Held held, Totals totals) {
         try (Connection conn = lake.get().connect()) {
             Set<String> done = ledgerKeys(conn, tenant, batch);
             List<String> toDelete = new ArrayList<>();
+            java.util.ArrayDeque<BlobStore.BlobInfo> pending = new java.util.ArrayDeque<>();
             for (BlobStore.BlobInfo b : batch) {
                 if (done.contains(b.key())) toDelete.add(b.key());
+                else pending.add(b);
             }
-            List<Segment> decoded = new ArrayList<>();
             List<String> keys = new ArrayList<>();
-            for (BlobStore.BlobInfo b : batch) {
-                if (done.contains(b.key())) continue;
-                Optional<byte[]> bytes;
-                try {
-                    bytes = store.get(b.key());
-                } catch (StorageException e) {
-                    totals.errors.add("Failed to read " + b.key() + ": " + e.getMessage());
-                    continue;
-                }
-                if (bytes.isEmpty()) continue; // deleted since listing
-                try {
-                    Segment s = codec.decode(bytes.get());
-                    if (!s.tenantId().equals(tenant)) throw new SegmentFormatException("segment tenant '" + s.tenantId() + "' does not match its key");
-                    decoded.add(s);
-                    keys.add(b.key());
-                } catch (SegmentFormatException e) {
-                    quarantine(b.key(), bytes.get(), e.getMessage(), totals);
-                }
+            String rollupId = UUID.randomUUID().toString();
+            long archivedAt = micros(clock.instant());
+            long readStart = System.nanoTime();
+            try (Statement st = conn.createStatement()) {
+                st.execute("CREATE OR REPLACE TEMP TABLE rollup_stage (" + LakeSchema.LOGS_COLUMNS.replace(" NOT NULL", "") + ")");
+                st.execute("CREATE OR REPLACE TEMP TABLE rollup_stage_ledger (segment_key VARCHAR, tenant_id VARCHAR, "
+                        + "row_count BIGINT, digest VARCHAR, rolled_up_at TIMESTAMPTZ, rollup_id VARCHAR, trigger VARCHAR)");
             }
-            if (!decoded.isEmpty()) {
-                // Last check before the commit: a lease that expired and was taken over means
-                // another rollup may be working on these segments; stop and let it.
-                if (!held.renew()) {
-                    totals.errors.add("tenant " + tenant + ": lease lost before commit, stopping; the next rollup continues");
-                    totals.stopped = true;
-                    return;
+            try {
+                // Segments are read and decoded a few at a time in parallel (S3 GETs are
+                // latency-bound) and their rows go into DuckDB's stage table as soon as they
+                // arrive, in key order: the JVM never holds more than READ_AHEAD decoded segments,
+                // and DuckDB spills the stage to disk past its memory limit.
+                DuckDBConnection duck = conn.unwrap(DuckDBConnection.class);
+                java.util.ArrayDeque<java.util.concurrent.Future<Fetched>> window = new java.util.ArrayDeque<>();
+                try (DuckDBAppender rowsOut = duck.createAppender("temp", "main", "rollup_stage");
+                        DuckDBAppender ledgerOut = duck.createAppender("temp", "main", "rollup_stage_ledger")) {
+                    while (!pending.isEmpty() || !window.isEmpty()) {
+                        while (window.size() < READ_AHEAD && !pending.isEmpty()) {
+                            String key = pending.poll().key();
+                            window.add(READERS.submit(() -> fetch(key, tenant)));
+                        }
+                        Fetched r = take(window.poll());
+                        if (r.readError() != null) {
+                            totals.errors.add("Failed to read " + r.key() + ": " + r.readError());
+                        } else if (r.formatError() != null) {
+                            quarantine(r.key(), r.bytes(), r.formatError(), totals);
+                        } else if (r.segment() != null) {
+                            for (LogEvent e : r.segment().events()) appendRow(rowsOut, e, archivedAt, r.key());
+                            ledgerOut.beginRow();
+                            ledgerOut.append(r.key());
+                            ledgerOut.append(tenant);
+                            ledgerOut.append((long) r.segment().events().size());
+                            ledgerOut.append(r.segment().digest());
+                            ledgerOut.appendEpochMicros(archivedAt);
+                            ledgerOut.append(rollupId);
+                            ledgerOut.append(req.trigger());
+                            ledgerOut.endRow();
+                            keys.add(r.key());
+                        } // else: deleted since listing
+                    }
+                } finally {
+                    for (java.util.concurrent.Future<Fetched> f : window) f.cancel(true);
                 }
-                long[] done2 = commitWithRetry(conn, req, tenant, keys, decoded);
-                totals.logsInserted += done2[0];
-                totals.segmentsProcessed += (int) done2[1];
-                totals.snapshotId = lastSnapshot(conn);
-                toDelete.addAll(keys);
+                totals.readNanos += System.nanoTime() - readStart;
+                if (!keys.isEmpty()) {
+                    // Last check before the commit: a lease that expired and was taken over means
+                    // another rollup may be working on these segments; stop and let it.
+                    if (!held.renew()) {
+                        totals.errors.add("tenant " + tenant + ": lease lost before commit, stopping; the next rollup continues");
+                        totals.stopped = true;
+                        return;
+                    }
+                    long[] inserted = commitWithRetry(conn, req, tenant, rollupId, keys.size());
+                    totals.logsInserted += inserted[0];
+                    totals.segmentsProcessed += (int) inserted[1];
+                    totals.snapshotId = lastSnapshot(conn);
+                    toDelete.addAll(keys);
+                }
+            } finally {
+                try (Statement drop = conn.createStatement()) {
+                    drop.execute("DROP TABLE IF EXISTS rollup_stage");
+                    drop.execute("DROP TABLE IF EXISTS rollup_stage_ledger");
+                } catch (SQLException e) {
+                    LOG.warn("rollup_stage_drop_failed", "error", e.getMessage());
+                }
             }
             if (req.deleteAfterRollup()) {
                 for (String k : toDelete) {
@@ -251,6 +291,33 @@ public final class RollupService {
             totals.stopped = true;
             totals.errors.add("Failed to roll up " + batch.size() + " segments of tenant " + tenant + ": " + e.getMessage());
             LOG.warn("rollup_batch_failed", "tenant", tenant, "segments", batch.size(), "error", e.getMessage());
+        }
+    }
+
+    /** Reader threads shared by every rollup of the process; daemon, so they never hold the JVM up. */
+    private static final java.util.concurrent.ExecutorService READERS = java.util.concurrent.Executors.newFixedThreadPool(8, r -> {
+        Thread t = new Thread(r, "lakelog-rollup-reader");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** One segment read: exactly one of segment / readError / formatError is set, or none if it is gone. */
+    private record Fetched(String key, byte[] bytes, Segment segment, String readError, String formatError) {}
+
+    private Fetched fetch(String key, String tenant) {
+        Optional<byte[]> bytes;
+        try {
+            bytes = store.get(key);
+        } catch (StorageException e) {
+            return new Fetched(key, null, null, e.getMessage(), null);
+        }
+        if (bytes.isEmpty()) return new Fetched(key, null, null, null, null);
+        try {
+            Segment s = codec.decode(bytes.get());
+            if (!s.tenantId().equals(tenant)) throw new SegmentFormatException("segment tenant '" + s.tenantId() + "' does not match its key");
+            return new Fetched(key, null, s, null, null);
+        } catch (SegmentFormatException e) {
+            return new Fetched(key, bytes.get(), null, null, e.getMessage());
         }
     }
 
@@ -319,11 +386,11 @@ public final class RollupService {
     static final int COMMIT_ATTEMPTS = 6;
 
     /** {@link #commit}, again after a DuckLake conflict (another commit overlapped ours); returns rows and segments inserted. */
-    private long[] commitWithRetry(Connection conn, RollupRequest req, String tenant, List<String> keys, List<Segment> segments) throws SQLException {
+    private long[] commitWithRetry(Connection conn, RollupRequest req, String tenant, String rollupId, int staged) throws SQLException {
         ensureFence(conn);
         for (int attempt = 1; ; attempt++) {
             try {
-                return commit(conn, req, tenant, keys, segments);
+                return commit(conn, req, tenant, rollupId, staged);
             } catch (SQLException e) {
                 String m = String.valueOf(e.getMessage());
                 if (attempt >= COMMIT_ATTEMPTS || !m.toLowerCase(java.util.Locale.ROOT).contains("conflict")) throw e;
@@ -338,42 +405,15 @@ public final class RollupService {
         }
     }
 
-    /** Inserts the rows and the ledger rows in one DuckLake transaction; returns rows and segments inserted. */
-    private long[] commit(Connection conn, RollupRequest req, String tenant, List<String> keys, List<Segment> segments) throws SQLException {
-        String rollupId = UUID.randomUUID().toString();
-        long archivedAt = micros(clock.instant());
-        try (Statement st = conn.createStatement()) {
-            st.execute("CREATE OR REPLACE TEMP TABLE rollup_stage (" + LakeSchema.LOGS_COLUMNS.replace(" NOT NULL", "") + ")");
-            st.execute("CREATE OR REPLACE TEMP TABLE rollup_stage_ledger (segment_key VARCHAR, tenant_id VARCHAR, "
-                    + "row_count BIGINT, digest VARCHAR, rolled_up_at TIMESTAMPTZ, rollup_id VARCHAR, trigger VARCHAR)");
-        }
-        long rows = 0;
-        DuckDBConnection duck = conn.unwrap(DuckDBConnection.class);
-        try (DuckDBAppender a = duck.createAppender("temp", "main", "rollup_stage")) {
-            for (int i = 0; i < segments.size(); i++) {
-                for (LogEvent e : segments.get(i).events()) {
-                    appendRow(a, e, archivedAt, keys.get(i));
-                    rows++;
-                }
-            }
-        }
-        try (DuckDBAppender a = duck.createAppender("temp", "main", "rollup_stage_ledger")) {
-            for (int i = 0; i < segments.size(); i++) {
-                a.beginRow();
-                a.append(keys.get(i));
-                a.append(tenant);
-                a.append((long) segments.get(i).events().size());
-                a.append(segments.get(i).digest());
-                a.appendEpochMicros(archivedAt);
-                a.append(rollupId);
-                a.append(req.trigger());
-                a.endRow();
-            }
-        }
-        String message = "rollup trigger=" + req.trigger() + " tenant=" + tenant + " segments=" + segments.size() + " rows=" + rows;
-        String extra = json.createObjectNode().put("rollup_id", rollupId).put("trigger", req.trigger())
-                .put("tenant_id", tenant).put("segments", segments.size()).put("rows", rows).toString();
-        long segs = 0;
+    /**
+     * Inserts the staged rows and ledger rows in one DuckLake transaction; returns rows and
+     * segments inserted. The stage tables are temporary tables of this connection: a failed
+     * attempt rolls back its own changes to them too, so a retry starts from the same stage.
+     */
+    private long[] commit(Connection conn, RollupRequest req, String tenant, String rollupId, int staged) throws SQLException {
+        long t1 = System.nanoTime();
+        long rows;
+        long segs;
         try (Statement st = conn.createStatement()) {
             st.execute("BEGIN TRANSACTION");
             try {
@@ -382,20 +422,20 @@ public final class RollupService {
                         + " WHERE tenant_id = " + LakeEngine.literal(tenant) + ")");
                 st.execute("DELETE FROM rollup_stage_ledger WHERE segment_key IN (SELECT segment_key FROM " + LakeSchema.LEDGER
                         + " WHERE tenant_id = " + LakeEngine.literal(tenant) + ")");
-                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM rollup_stage")) {
+                try (ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM rollup_stage), (SELECT count(*) FROM rollup_stage_ledger)")) {
                     rs.next();
                     rows = rs.getLong(1);
+                    segs = rs.getLong(2);
                 }
                 st.execute("INSERT INTO " + LakeSchema.LOGS + " SELECT * FROM rollup_stage ORDER BY \"timestamp\", log_id");
-                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM rollup_stage_ledger")) {
-                    rs.next();
-                    segs = rs.getLong(1);
-                }
                 st.execute("INSERT INTO " + LakeSchema.LEDGER + " SELECT * FROM rollup_stage_ledger");
                 st.execute("DELETE FROM " + FENCE);
                 st.execute("INSERT INTO " + FENCE + " VALUES (" + LakeEngine.literal(tenant) + ", "
                         + LakeEngine.literal(rollupId) + ", now())");
                 beforeCommit.run();
+                String message = "rollup trigger=" + req.trigger() + " tenant=" + tenant + " segments=" + segs + " rows=" + rows;
+                String extra = json.createObjectNode().put("rollup_id", rollupId).put("trigger", req.trigger())
+                        .put("tenant_id", tenant).put("segments", segs).put("rows", rows).toString();
                 st.execute("CALL lake.set_commit_message('lakelog', " + LakeEngine.literal(message)
                         + ", extra_info => " + LakeEngine.literal(extra) + ")");
                 st.execute("COMMIT");
@@ -406,18 +446,22 @@ public final class RollupService {
                     // the failed statement may already have ended the transaction
                 }
                 throw e;
-            } finally {
-                // A failed COMMIT can leave this statement closed: drop the stage on a fresh one.
-                try (Statement drop = conn.createStatement()) {
-                    drop.execute("DROP TABLE IF EXISTS rollup_stage");
-                    drop.execute("DROP TABLE IF EXISTS rollup_stage_ledger");
-                } catch (SQLException e) {
-                    LOG.warn("rollup_stage_drop_failed", "error", e.getMessage());
-                }
             }
         }
-        LOG.info("rollup_batch_committed", "tenant", tenant, "segments", segs, "rows", rows, "rollup_id", rollupId);
+        LOG.info("rollup_batch_committed", "tenant", tenant, "segments", segs, "rows", rows, "staged_segments", staged,
+                "rollup_id", rollupId, "commit_ms", (System.nanoTime() - t1) / 1_000_000);
         return new long[] {rows, segs};
+    }
+
+    private static Fetched take(java.util.concurrent.Future<Fetched> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LakeException("rollup interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     private static void appendRow(DuckDBAppender a, LogEvent e, long archivedAt, String segmentKey) throws SQLException {

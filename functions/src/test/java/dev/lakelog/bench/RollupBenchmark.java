@@ -44,7 +44,17 @@ import java.util.concurrent.Future;
  * </pre>
  */
 public final class RollupBenchmark {
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run();
+        } catch (Throwable t) {
+            t.printStackTrace();
+            System.exit(1);
+        }
+        System.exit(0);
+    }
+
+    private static void run() throws Exception {
         int segments = Integer.getInteger("bench.segments", 1000);
         int perSegment = Integer.getInteger("bench.perSegment", 1000);
         long events = (long) segments * perSegment;
@@ -131,7 +141,6 @@ public final class RollupBenchmark {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
-        System.exit(0);
     }
 
     private static LogEvent event(String tenant, long n, Instant base) {
