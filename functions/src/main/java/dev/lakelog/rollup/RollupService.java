@@ -110,7 +110,10 @@ public final class RollupService {
                 run.add(req, b, totals);
                 if (totals.stopped) break;
             }
-            if (run != null) run.finish(req, totals);
+            if (run != null) {
+                run.finish(req, totals);
+                run = null;
+            }
         } catch (StorageException e) {
             totals.errors.add("Failed to list segments under " + prefix + ": " + e.getMessage() + "; the next rollup continues");
         } finally {
