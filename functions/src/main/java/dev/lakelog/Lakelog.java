@@ -20,12 +20,17 @@ import dev.lakelog.lake.LakeEngine;
 import dev.lakelog.lake.LakeStorage;
 import dev.lakelog.lake.Redactor;
 import dev.lakelog.lake.S3Credentials;
+import dev.lakelog.maintenance.MaintenanceRoutes;
+import dev.lakelog.maintenance.MaintenanceService;
 import dev.lakelog.query.CustomQueryService;
 import dev.lakelog.query.NamedQueries;
 import dev.lakelog.query.QueryRoutes;
 import dev.lakelog.query.QueryService;
 import dev.lakelog.query.TenantView;
+import dev.lakelog.rollup.DynamoRollupLock;
 import dev.lakelog.rollup.InProcessRollupLock;
+import dev.lakelog.rollup.IotRollupStatusPublisher;
+import dev.lakelog.rollup.RollupStatusPublisher;
 import dev.lakelog.rollup.RollupLock;
 import dev.lakelog.rollup.RollupRoutes;
 import dev.lakelog.rollup.RollupService;
@@ -62,6 +67,8 @@ public final class Lakelog implements AutoCloseable {
     private final IngestService ingest;
     private final RollupService rollup;
     private final QueryService query;
+    private final MaintenanceService maintenance;
+    private final Optional<IotRollupStatusPublisher> iotPublisher;
     private final ApiRouter router;
     private final Redactor redactor = new Redactor();
     private final Memo<LakeEngine> lake;
@@ -84,8 +91,13 @@ public final class Lakelog implements AutoCloseable {
         SegmentCodec codec = new SegmentCodec();
         this.ingest = new IngestService(blobs, codec, clock, config.segmentMaxBytes());
         this.lake = new Memo<>(() -> openLake(config, credentials));
-        RollupLock lock = new InProcessRollupLock();
-        this.rollup = new RollupService(blobs, lake, lock, codec, clock);
+        // A DynamoDB lease per tenant when LAKELOG_LEASES_TABLE is set (several Lambda containers);
+        // otherwise the process is the only rollup runner (local mode) and an in-process lock will do.
+        RollupLock lock = config.leasesTable().<RollupLock>map(t -> new DynamoRollupLock(dynamo.get(), t, clock,
+                config.rollupLimits().leaseDuration(), true)).orElseGet(InProcessRollupLock::new);
+        this.rollup = new RollupService(blobs, lake, lock, codec, clock, config.rollupLimits());
+        this.maintenance = new MaintenanceService(lake, lock, clock);
+        this.iotPublisher = config.iotEndpoint().map(ep -> IotRollupStatusPublisher.create(ep, config.region(), credentials));
         this.query = new QueryService(lake, new TenantView(lake, blobs, codec, TenantView.HotLimits.DEFAULT), json);
         this.router = new ApiRouter(json);
         new IngestRoutes(auth, ingest).register(router);
@@ -93,6 +105,7 @@ public final class Lakelog implements AutoCloseable {
         new QueryRoutes(auth, query,
                 new CustomQueryService(lake, json, CustomQueryService.DEFAULT_MAX_ROWS, CustomQueryService.DEFAULT_TIME_LIMIT),
                 new NamedQueries(query.view(), lake, json)).register(router);
+        new MaintenanceRoutes(auth, maintenance).register(router);
     }
 
     public static Lakelog start(LakelogConfig config) {
@@ -187,6 +200,15 @@ public final class Lakelog implements AutoCloseable {
         return rollup;
     }
 
+    /** Publisher of rollup status messages to AWS IoT, when LAKELOG_IOT_ENDPOINT is set. */
+    public Optional<RollupStatusPublisher> iotPublisher() {
+        return iotPublisher.map(p -> p);
+    }
+
+    public MaintenanceService maintenance() {
+        return maintenance;
+    }
+
     public QueryService query() {
         return query;
     }
@@ -222,6 +244,7 @@ public final class Lakelog implements AutoCloseable {
         lake.ifPresent(LakeEngine::close);
         s3.ifPresent(S3Client::close);
         dynamo.ifPresent(DynamoDbClient::close);
+        iotPublisher.ifPresent(IotRollupStatusPublisher::close);
     }
 
     /** A thread-safe lazily computed value. */

@@ -29,7 +29,8 @@ public record LakelogConfig(
         Optional<String> devToken,
         Optional<String> devHmacSecret,
         Duration rollupMinAge,
-        long segmentMaxBytes) {
+        long segmentMaxBytes,
+        RollupLimits rollupLimits) {
 
     public static final String DUCKDB_EXTENSION_VERSION = "v1.5.5";
 
@@ -54,6 +55,17 @@ public record LakelogConfig(
         public String toString() {
             return "PostgresSettings[host=" + host + ", port=" + port + ", database=" + database
                     + ", user=" + user + ", password=***, sslmode=" + sslmode + "]";
+        }
+    }
+
+    /**
+     * How much one rollup invocation does: batches close at {@code batchMaxBytes} of CBOR or
+     * {@code batchMaxSegments} segments; no new batch starts once {@code timeBudget} has passed
+     * (the first always runs); a tenant lease lasts {@code leaseDuration} unless renewed.
+     */
+    public record RollupLimits(long batchMaxBytes, int batchMaxSegments, Duration timeBudget, Duration leaseDuration) {
+        public static RollupLimits defaults() {
+            return new RollupLimits(96L * 1024 * 1024, 1000, Duration.ofSeconds(780), Duration.ofSeconds(120));
         }
     }
 
@@ -97,6 +109,12 @@ public record LakelogConfig(
                 .or(() -> opt(env, "LAMBDA_TASK_ROOT").map(r -> Path.of("/tmp/duckdb")));
         long minAge = longVar(env, "LAKELOG_ROLLUP_MIN_AGE_SECONDS", 300, 0, 30L * 24 * 3600);
         long segMax = longVar(env, "LAKELOG_SEGMENT_MAX_BYTES", 8L * 1024 * 1024, 64 * 1024, 256L * 1024 * 1024);
+        RollupLimits d = RollupLimits.defaults();
+        RollupLimits rollupLimits = new RollupLimits(
+                longVar(env, "LAKELOG_ROLLUP_BATCH_MAX_BYTES", d.batchMaxBytes(), 1024, 1024L * 1024 * 1024),
+                intVar(env, "LAKELOG_ROLLUP_BATCH_MAX_SEGMENTS", d.batchMaxSegments(), 1, 100_000),
+                Duration.ofSeconds(longVar(env, "LAKELOG_ROLLUP_TIME_BUDGET_SECONDS", d.timeBudget().toSeconds(), 0, 24L * 3600)),
+                Duration.ofSeconds(longVar(env, "LAKELOG_ROLLUP_LEASE_SECONDS", d.leaseDuration().toSeconds(), 10, 3600)));
         return new LakelogConfig(
                 dataDir, bucket, opt(env, "LAKELOG_S3_ENDPOINT"),
                 opt(env, "AWS_REGION").orElse("us-east-1"),
@@ -106,7 +124,7 @@ public record LakelogConfig(
                 opt(env, "LAKELOG_IOT_ENDPOINT"),
                 extensionDir, tempDir,
                 opt(env, "LAKELOG_DEV_TOKEN"), opt(env, "LAKELOG_DEV_HMAC_SECRET"),
-                Duration.ofSeconds(minAge), segMax);
+                Duration.ofSeconds(minAge), segMax, rollupLimits);
     }
 
     private static String sslmode(Map<String, String> env) {
@@ -145,6 +163,7 @@ public record LakelogConfig(
     public String toString() {
         return "LakelogConfig[dataDir=" + dataDir + ", bucket=" + bucket + ", s3Endpoint=" + s3Endpoint
                 + ", region=" + region + ", postgres=" + postgres + ", tenantsTable=" + tenantsTable
+                + ", leasesTable=" + leasesTable + ", rollupLimits=" + rollupLimits
                 + ", extensionDir=" + extensionDir + ", devToken=" + devToken.map(t -> "***")
                 + ", devHmacSecret=" + devHmacSecret.map(t -> "***") + "]";
     }

@@ -11,15 +11,17 @@ public final class InProcessRollupLock implements RollupLock {
     @Override
     public Optional<Held> tryAcquire(String tenantId) {
         if (!held.add(tenantId)) return Optional.empty();
+        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
         return Optional.of(new Held() {
             @Override
             public boolean renew() {
-                return true;
+                return !released.get();
             }
 
             @Override
             public void close() {
-                held.remove(tenantId);
+                // idempotent: a second close must not release a lease someone else took since
+                if (released.compareAndSet(false, true)) held.remove(tenantId);
             }
         });
     }

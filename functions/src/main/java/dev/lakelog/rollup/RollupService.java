@@ -1,6 +1,7 @@
 package dev.lakelog.rollup;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lakelog.config.LakelogConfig;
 import dev.lakelog.lake.LakeEngine;
 import dev.lakelog.lake.LakeException;
 import dev.lakelog.lake.LakeSchema;
@@ -23,9 +24,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -44,123 +43,238 @@ import org.duckdb.DuckDBConnection;
  */
 public final class RollupService {
     private static final JsonLog LOG = JsonLog.get(RollupService.class);
-    /** A batch closes at this many CBOR bytes or segments: one Parquet file per partition per batch. */
-    static final long BATCH_MAX_BYTES = 96L * 1024 * 1024;
-    static final int BATCH_MAX_SEGMENTS = 1000;
-
     private final BlobStore store;
     private final Supplier<LakeEngine> lake;
     private final RollupLock lock;
     private final SegmentCodec codec;
     private final Clock clock;
+    private final LakelogConfig.RollupLimits limits;
     private final ObjectMapper json = new ObjectMapper();
 
     public RollupService(BlobStore store, Supplier<LakeEngine> lake, RollupLock lock, SegmentCodec codec, Clock clock) {
+        this(store, lake, lock, codec, clock, LakelogConfig.RollupLimits.defaults());
+    }
+
+    public RollupService(BlobStore store, Supplier<LakeEngine> lake, RollupLock lock, SegmentCodec codec, Clock clock,
+            LakelogConfig.RollupLimits limits) {
         this.store = store;
         this.lake = lake;
         this.lock = lock;
         this.codec = codec;
         this.clock = clock;
+        this.limits = limits;
+    }
+
+    public RollupLock lock() {
+        return lock;
     }
 
     /**
      * Rolls up. With a tenant given, a held lease raises {@link LeaseHeldException}; across all
      * tenants, a held tenant is skipped and named in {@code errors}.
+     *
+     * <p>The listing is walked lazily in key order (tenants are contiguous in it), one batch at a
+     * time, so memory is bounded by one batch whatever the backlog. Once the time budget has
+     * passed no new batch starts (the first always does); the report says {@code budget_exhausted}
+     * and the next invocation carries on where this one stopped.
      */
     public RollupReport rollup(RollupRequest req) {
-        Instant cutoff = clock.instant().minus(req.minAge());
-        Map<String, List<BlobStore.BlobInfo>> byTenant = new LinkedHashMap<>();
+        Instant started = clock.instant();
+        Instant cutoff = started.minus(req.minAge());
         String prefix = req.tenantId().map(SegmentKeys::tenantPrefix).orElse(SegmentKeys.ROOT);
-        for (BlobStore.BlobInfo b : store.list(prefix)) {
-            Optional<String> tenant = SegmentKeys.tenantOf(b.key());
-            Optional<Instant> created = SegmentKeys.createdAt(b.key());
-            if (tenant.isEmpty() || created.isEmpty()) continue;
-            if (!req.minAge().isZero() && created.get().isAfter(cutoff)) continue;
-            byTenant.computeIfAbsent(tenant.get(), t -> new ArrayList<>()).add(b);
-        }
-        Totals totals = new Totals();
-        for (var entry : byTenant.entrySet()) {
-            String tenant = entry.getKey();
-            Optional<RollupLock.Held> held = lock.tryAcquire(tenant);
-            if (held.isEmpty()) {
-                if (req.tenantId().isPresent()) throw new LeaseHeldException(tenant);
-                totals.errors.add("tenant " + tenant + ": skipped, another rollup holds its lease");
-                continue;
+        Totals totals = new Totals(started.plus(limits.timeBudget()));
+        TenantRun run = null;
+        String skipping = null;
+        try {
+            for (BlobStore.BlobInfo b : store.iterate(prefix)) {
+                Optional<String> tenant = SegmentKeys.tenantOf(b.key());
+                Optional<Instant> created = SegmentKeys.createdAt(b.key());
+                if (tenant.isEmpty() || created.isEmpty()) continue;
+                if (!req.minAge().isZero() && created.get().isAfter(cutoff)) continue;
+                if (tenant.get().equals(skipping)) continue;
+                if (run == null || !run.tenant.equals(tenant.get())) {
+                    if (run != null) {
+                        run.finish(req, totals);
+                        run = null;
+                    }
+                    if (totals.stopped) break;
+                    Optional<RollupLock.Held> held = lock.tryAcquire(tenant.get());
+                    if (held.isEmpty()) {
+                        if (req.tenantId().isPresent()) throw new LeaseHeldException(tenant.get());
+                        totals.errors.add("tenant " + tenant.get() + ": skipped, another rollup holds its lease");
+                        skipping = tenant.get();
+                        continue;
+                    }
+                    run = new TenantRun(tenant.get(), held.get());
+                }
+                run.add(req, b, totals);
+                if (totals.stopped) break;
             }
-            try (RollupLock.Held h = held.get()) {
-                rollupTenant(req, tenant, entry.getValue(), h, totals);
+            if (run != null) {
+                run.finish(req, totals);
+                run = null;
             }
+        } catch (StorageException e) {
+            totals.errors.add("Failed to list segments under " + prefix + ": " + e.getMessage() + "; the next rollup continues");
+        } finally {
+            if (run != null) run.held.close();
         }
         RollupReport report = new RollupReport(totals.segmentsProcessed, totals.logsInserted, totals.segmentsDeleted,
-                List.copyOf(totals.errors), clock.instant().truncatedTo(ChronoUnit.MICROS).toString(), totals.snapshotId);
+                List.copyOf(totals.errors), clock.instant().truncatedTo(ChronoUnit.MICROS).toString(), totals.snapshotId,
+                totals.budgetExhausted);
         LOG.info(totals.errors.isEmpty() ? "rollup_completed" : "rollup_completed_with_errors",
                 "trigger", req.trigger(), "segments_processed", report.segmentsProcessed(),
                 "logs_inserted", report.logsInserted(), "segments_deleted", report.segmentsDeleted(),
-                "errors", report.errors().size(), "snapshot_id", report.snapshotId());
+                "errors", report.errors().size(), "snapshot_id", report.snapshotId(),
+                "budget_exhausted", totals.budgetExhausted, "batches", totals.batches,
+                "read_decode_ms", totals.readNanos / 1_000_000, "total_ms", java.time.Duration.between(started, clock.instant()).toMillis());
         return report;
     }
 
     private static final class Totals {
+        final Instant deadline;
         int segmentsProcessed;
         long logsInserted;
         int segmentsDeleted;
+        int batches;
+        long readNanos;
         Long snapshotId;
+        boolean budgetExhausted;
+        /** No further batch may start: budget spent or lease lost. */
+        boolean stopped;
         final List<String> errors = new ArrayList<>();
+
+        Totals(Instant deadline) {
+            this.deadline = deadline;
+        }
     }
 
-    private void rollupTenant(RollupRequest req, String tenant, List<BlobStore.BlobInfo> segments, RollupLock.Held held, Totals totals) {
+    /** One tenant's share of the walk: its lease and the batch being filled. */
+    private final class TenantRun {
+        final String tenant;
+        final RollupLock.Held held;
         List<BlobStore.BlobInfo> batch = new ArrayList<>();
-        long bytes = 0;
-        for (BlobStore.BlobInfo b : segments) {
-            if (!batch.isEmpty() && (bytes + b.size() > BATCH_MAX_BYTES || batch.size() >= BATCH_MAX_SEGMENTS)) {
-                runBatch(req, tenant, batch, totals);
-                if (!held.renew()) {
-                    totals.errors.add("tenant " + tenant + ": lease lost, stopping; the next rollup continues");
-                    return;
-                }
-                batch = new ArrayList<>();
-                bytes = 0;
+        long bytes;
+        boolean done;
+
+        TenantRun(String tenant, RollupLock.Held held) {
+            this.tenant = tenant;
+            this.held = held;
+        }
+
+        void add(RollupRequest req, BlobStore.BlobInfo b, Totals totals) {
+            if (!batch.isEmpty() && (bytes + b.size() > limits.batchMaxBytes() || batch.size() >= limits.batchMaxSegments())) {
+                flush(req, totals);
+                if (totals.stopped) return;
             }
             batch.add(b);
             bytes += b.size();
         }
-        if (!batch.isEmpty()) runBatch(req, tenant, batch, totals);
+
+        void flush(RollupRequest req, Totals totals) {
+            if (batch.isEmpty()) return;
+            if (totals.batches > 0 && !clock.instant().isBefore(totals.deadline)) {
+                totals.budgetExhausted = true;
+                totals.stopped = true;
+                LOG.info("rollup_budget_exhausted", "tenant", tenant, "batches", totals.batches);
+                return;
+            }
+            totals.batches++;
+            runBatch(req, tenant, batch, held, totals);
+            batch = new ArrayList<>();
+            bytes = 0;
+        }
+
+        void finish(RollupRequest req, Totals totals) {
+            if (done) return;
+            done = true;
+            try {
+                if (!totals.stopped) flush(req, totals);
+            } finally {
+                held.close();
+            }
+        }
     }
 
-    private void runBatch(RollupRequest req, String tenant, List<BlobStore.BlobInfo> batch, Totals totals) {
+    /** How many segments are read and decoded ahead of the one being staged. */
+    static final int READ_AHEAD = 8;
+
+    private void runBatch(RollupRequest req, String tenant, List<BlobStore.BlobInfo> batch, RollupLock.Held held, Totals totals) {
         try (Connection conn = lake.get().connect()) {
             Set<String> done = ledgerKeys(conn, tenant, batch);
             List<String> toDelete = new ArrayList<>();
+            java.util.ArrayDeque<BlobStore.BlobInfo> pending = new java.util.ArrayDeque<>();
             for (BlobStore.BlobInfo b : batch) {
                 if (done.contains(b.key())) toDelete.add(b.key());
+                else pending.add(b);
             }
-            List<Segment> decoded = new ArrayList<>();
             List<String> keys = new ArrayList<>();
-            for (BlobStore.BlobInfo b : batch) {
-                if (done.contains(b.key())) continue;
-                Optional<byte[]> bytes;
-                try {
-                    bytes = store.get(b.key());
-                } catch (StorageException e) {
-                    totals.errors.add("Failed to read " + b.key() + ": " + e.getMessage());
-                    continue;
-                }
-                if (bytes.isEmpty()) continue; // deleted since listing
-                try {
-                    Segment s = codec.decode(bytes.get());
-                    if (!s.tenantId().equals(tenant)) throw new SegmentFormatException("segment tenant '" + s.tenantId() + "' does not match its key");
-                    decoded.add(s);
-                    keys.add(b.key());
-                } catch (SegmentFormatException e) {
-                    quarantine(b.key(), bytes.get(), e.getMessage(), totals);
-                }
+            String rollupId = UUID.randomUUID().toString();
+            long archivedAt = micros(clock.instant());
+            long readStart = System.nanoTime();
+            try (Statement st = conn.createStatement()) {
+                st.execute("CREATE OR REPLACE TEMP TABLE rollup_stage (" + LakeSchema.LOGS_COLUMNS.replace(" NOT NULL", "") + ")");
+                st.execute("CREATE OR REPLACE TEMP TABLE rollup_stage_ledger (segment_key VARCHAR, tenant_id VARCHAR, "
+                        + "row_count BIGINT, digest VARCHAR, rolled_up_at TIMESTAMPTZ, rollup_id VARCHAR, trigger VARCHAR)");
             }
-            if (!decoded.isEmpty()) {
-                long rows = commit(conn, req, tenant, keys, decoded);
-                totals.logsInserted += rows;
-                totals.segmentsProcessed += decoded.size();
-                totals.snapshotId = lastSnapshot(conn);
-                toDelete.addAll(keys);
+            try {
+                // Segments are read and decoded a few at a time in parallel (S3 GETs are
+                // latency-bound) and their rows go into DuckDB's stage table as soon as they
+                // arrive, in key order: the JVM never holds more than READ_AHEAD decoded segments,
+                // and DuckDB spills the stage to disk past its memory limit.
+                DuckDBConnection duck = conn.unwrap(DuckDBConnection.class);
+                java.util.ArrayDeque<java.util.concurrent.Future<Fetched>> window = new java.util.ArrayDeque<>();
+                try (DuckDBAppender rowsOut = duck.createAppender("temp", "main", "rollup_stage");
+                        DuckDBAppender ledgerOut = duck.createAppender("temp", "main", "rollup_stage_ledger")) {
+                    while (!pending.isEmpty() || !window.isEmpty()) {
+                        while (window.size() < READ_AHEAD && !pending.isEmpty()) {
+                            String key = pending.poll().key();
+                            window.add(READERS.submit(() -> fetch(key, tenant)));
+                        }
+                        Fetched r = take(window.poll());
+                        if (r.readError() != null) {
+                            totals.errors.add("Failed to read " + r.key() + ": " + r.readError());
+                        } else if (r.formatError() != null) {
+                            quarantine(r.key(), r.bytes(), r.formatError(), totals);
+                        } else if (r.segment() != null) {
+                            for (LogEvent e : r.segment().events()) appendRow(rowsOut, e, archivedAt, r.key());
+                            ledgerOut.beginRow();
+                            ledgerOut.append(r.key());
+                            ledgerOut.append(tenant);
+                            ledgerOut.append((long) r.segment().events().size());
+                            ledgerOut.append(r.segment().digest());
+                            ledgerOut.appendEpochMicros(archivedAt);
+                            ledgerOut.append(rollupId);
+                            ledgerOut.append(req.trigger());
+                            ledgerOut.endRow();
+                            keys.add(r.key());
+                        } // else: deleted since listing
+                    }
+                } finally {
+                    for (java.util.concurrent.Future<Fetched> f : window) f.cancel(true);
+                }
+                totals.readNanos += System.nanoTime() - readStart;
+                if (!keys.isEmpty()) {
+                    // Last check before the commit: a lease that expired and was taken over means
+                    // another rollup may be working on these segments; stop and let it.
+                    if (!held.renew()) {
+                        totals.errors.add("tenant " + tenant + ": lease lost before commit, stopping; the next rollup continues");
+                        totals.stopped = true;
+                        return;
+                    }
+                    long[] inserted = commitWithRetry(conn, req, tenant, rollupId, keys.size());
+                    totals.logsInserted += inserted[0];
+                    totals.segmentsProcessed += (int) inserted[1];
+                    totals.snapshotId = lastSnapshot(conn);
+                    toDelete.addAll(keys);
+                }
+            } finally {
+                try (Statement drop = conn.createStatement()) {
+                    drop.execute("DROP TABLE IF EXISTS rollup_stage");
+                    drop.execute("DROP TABLE IF EXISTS rollup_stage_ledger");
+                } catch (SQLException e) {
+                    LOG.warn("rollup_stage_drop_failed", "error", e.getMessage());
+                }
             }
             if (req.deleteAfterRollup()) {
                 for (String k : toDelete) {
@@ -177,8 +291,36 @@ public final class RollupService {
             totals.errors.add("Failed to roll up " + batch.size() + " segments of tenant " + tenant + ": " + msg);
             LOG.warn("rollup_batch_failed", "tenant", tenant, "segments", batch.size(), "error", msg);
         } catch (LakeException e) {
+            totals.stopped = true;
             totals.errors.add("Failed to roll up " + batch.size() + " segments of tenant " + tenant + ": " + e.getMessage());
             LOG.warn("rollup_batch_failed", "tenant", tenant, "segments", batch.size(), "error", e.getMessage());
+        }
+    }
+
+    /** Reader threads shared by every rollup of the process; daemon, so they never hold the JVM up. */
+    private static final java.util.concurrent.ExecutorService READERS = java.util.concurrent.Executors.newFixedThreadPool(8, r -> {
+        Thread t = new Thread(r, "lakelog-rollup-reader");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** One segment read: exactly one of segment / readError / formatError is set, or none if it is gone. */
+    private record Fetched(String key, byte[] bytes, Segment segment, String readError, String formatError) {}
+
+    private Fetched fetch(String key, String tenant) {
+        Optional<byte[]> bytes;
+        try {
+            bytes = store.get(key);
+        } catch (StorageException e) {
+            return new Fetched(key, null, null, e.getMessage(), null);
+        }
+        if (bytes.isEmpty()) return new Fetched(key, null, null, null, null);
+        try {
+            Segment s = codec.decode(bytes.get());
+            if (!s.tenantId().equals(tenant)) throw new SegmentFormatException("segment tenant '" + s.tenantId() + "' does not match its key");
+            return new Fetched(key, null, s, null, null);
+        } catch (SegmentFormatException e) {
+            return new Fetched(key, bytes.get(), null, null, e.getMessage());
         }
     }
 
@@ -196,41 +338,85 @@ public final class RollupService {
         return out;
     }
 
-    /** Inserts the rows and the ledger rows in one DuckLake transaction; returns rows inserted. */
-    private long commit(Connection conn, RollupRequest req, String tenant, List<String> keys, List<Segment> segments) throws SQLException {
-        String rollupId = UUID.randomUUID().toString();
-        long archivedAt = micros(clock.instant());
+    /** Test seam: runs inside the commit transaction, just before COMMIT (default: nothing). */
+    private volatile Runnable beforeCommit = () -> {};
+
+    void beforeCommit(Runnable hook) {
+        this.beforeCommit = hook;
+    }
+
+    private volatile boolean fenceReady;
+
+    /**
+     * The commit fence: a one-row table that every rollup commit deletes and re-inserts. DuckLake
+     * aborts a transaction that deletes from a table another transaction inserted into since it
+     * began, so two rollup commits that overlap in time can never both succeed, whatever the
+     * leases say (a holder paused past its lease expiry, say). The loser retries: its ledger
+     * re-check then sees the winner's segments and inserts only the rest.
+     */
+    private void ensureFence(Connection conn) throws SQLException {
+        if (fenceReady) return;
         try (Statement st = conn.createStatement()) {
-            st.execute("CREATE OR REPLACE TEMP TABLE rollup_stage (" + LakeSchema.LOGS_COLUMNS.replace(" NOT NULL", "") + ")");
-            st.execute("CREATE OR REPLACE TEMP TABLE rollup_stage_ledger (segment_key VARCHAR, tenant_id VARCHAR, "
-                    + "row_count BIGINT, digest VARCHAR, rolled_up_at TIMESTAMPTZ, rollup_id VARCHAR, trigger VARCHAR)");
-        }
-        long rows = 0;
-        DuckDBConnection duck = conn.unwrap(DuckDBConnection.class);
-        try (DuckDBAppender a = duck.createAppender("temp", "main", "rollup_stage")) {
-            for (int i = 0; i < segments.size(); i++) {
-                for (LogEvent e : segments.get(i).events()) {
-                    appendRow(a, e, archivedAt, keys.get(i));
-                    rows++;
+            boolean exists;
+            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND table_name = 'rollup_fence'")) {
+                rs.next();
+                exists = rs.getLong(1) > 0;
+            }
+            if (!exists) {
+                try {
+                    st.execute("BEGIN TRANSACTION");
+                    st.execute("CREATE TABLE IF NOT EXISTS " + FENCE + " (tenant_id VARCHAR, rollup_id VARCHAR, committed_at TIMESTAMPTZ)");
+                    st.execute("INSERT INTO " + FENCE + " VALUES ('', 'seed', now())");
+                    st.execute("COMMIT");
+                } catch (SQLException e) {
+                    try {
+                        st.execute("ROLLBACK");
+                    } catch (SQLException ignored) {
+                        // already ended
+                    }
+                    // another process created it at the same moment: fine if it exists now
+                    try (ResultSet rs = st.executeQuery("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND table_name = 'rollup_fence'")) {
+                        rs.next();
+                        if (rs.getLong(1) == 0) throw e;
+                    }
                 }
             }
         }
-        try (DuckDBAppender a = duck.createAppender("temp", "main", "rollup_stage_ledger")) {
-            for (int i = 0; i < segments.size(); i++) {
-                a.beginRow();
-                a.append(keys.get(i));
-                a.append(tenant);
-                a.append((long) segments.get(i).events().size());
-                a.append(segments.get(i).digest());
-                a.appendEpochMicros(archivedAt);
-                a.append(rollupId);
-                a.append(req.trigger());
-                a.endRow();
+        fenceReady = true;
+    }
+
+    static final String FENCE = "lake.main.rollup_fence";
+    static final int COMMIT_ATTEMPTS = 6;
+
+    /** {@link #commit}, again after a DuckLake conflict (another commit overlapped ours); returns rows and segments inserted. */
+    private long[] commitWithRetry(Connection conn, RollupRequest req, String tenant, String rollupId, int staged) throws SQLException {
+        ensureFence(conn);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return commit(conn, req, tenant, rollupId, staged);
+            } catch (SQLException e) {
+                String m = String.valueOf(e.getMessage());
+                if (attempt >= COMMIT_ATTEMPTS || !m.toLowerCase(java.util.Locale.ROOT).contains("conflict")) throw e;
+                LOG.info("rollup_commit_conflict_retry", "tenant", tenant, "attempt", attempt);
+                try {
+                    Thread.sleep(50L * attempt + java.util.concurrent.ThreadLocalRandom.current().nextInt(50));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
             }
         }
-        String message = "rollup trigger=" + req.trigger() + " tenant=" + tenant + " segments=" + segments.size() + " rows=" + rows;
-        String extra = json.createObjectNode().put("rollup_id", rollupId).put("trigger", req.trigger())
-                .put("tenant_id", tenant).put("segments", segments.size()).put("rows", rows).toString();
+    }
+
+    /**
+     * Inserts the staged rows and ledger rows in one DuckLake transaction; returns rows and
+     * segments inserted. The stage tables are temporary tables of this connection: a failed
+     * attempt rolls back its own changes to them too, so a retry starts from the same stage.
+     */
+    private long[] commit(Connection conn, RollupRequest req, String tenant, String rollupId, int staged) throws SQLException {
+        long t1 = System.nanoTime();
+        long rows;
+        long segs;
         try (Statement st = conn.createStatement()) {
             st.execute("BEGIN TRANSACTION");
             try {
@@ -239,29 +425,46 @@ public final class RollupService {
                         + " WHERE tenant_id = " + LakeEngine.literal(tenant) + ")");
                 st.execute("DELETE FROM rollup_stage_ledger WHERE segment_key IN (SELECT segment_key FROM " + LakeSchema.LEDGER
                         + " WHERE tenant_id = " + LakeEngine.literal(tenant) + ")");
-                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM rollup_stage")) {
+                try (ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM rollup_stage), (SELECT count(*) FROM rollup_stage_ledger)")) {
                     rs.next();
                     rows = rs.getLong(1);
+                    segs = rs.getLong(2);
                 }
                 st.execute("INSERT INTO " + LakeSchema.LOGS + " SELECT * FROM rollup_stage ORDER BY \"timestamp\", log_id");
                 st.execute("INSERT INTO " + LakeSchema.LEDGER + " SELECT * FROM rollup_stage_ledger");
+                st.execute("DELETE FROM " + FENCE);
+                st.execute("INSERT INTO " + FENCE + " VALUES (" + LakeEngine.literal(tenant) + ", "
+                        + LakeEngine.literal(rollupId) + ", now())");
+                beforeCommit.run();
+                String message = "rollup trigger=" + req.trigger() + " tenant=" + tenant + " segments=" + segs + " rows=" + rows;
+                String extra = json.createObjectNode().put("rollup_id", rollupId).put("trigger", req.trigger())
+                        .put("tenant_id", tenant).put("segments", segs).put("rows", rows).toString();
                 st.execute("CALL lake.set_commit_message('lakelog', " + LakeEngine.literal(message)
                         + ", extra_info => " + LakeEngine.literal(extra) + ")");
                 st.execute("COMMIT");
             } catch (SQLException e) {
-                try {
-                    st.execute("ROLLBACK");
+                try (Statement rb = conn.createStatement()) {
+                    rb.execute("ROLLBACK");
                 } catch (SQLException ignored) {
                     // the failed statement may already have ended the transaction
                 }
                 throw e;
-            } finally {
-                st.execute("DROP TABLE IF EXISTS rollup_stage");
-                st.execute("DROP TABLE IF EXISTS rollup_stage_ledger");
             }
         }
-        LOG.info("rollup_batch_committed", "tenant", tenant, "segments", segments.size(), "rows", rows, "rollup_id", rollupId);
-        return rows;
+        LOG.info("rollup_batch_committed", "tenant", tenant, "segments", segs, "rows", rows, "staged_segments", staged,
+                "rollup_id", rollupId, "commit_ms", (System.nanoTime() - t1) / 1_000_000);
+        return new long[] {rows, segs};
+    }
+
+    private static Fetched take(java.util.concurrent.Future<Fetched> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LakeException("rollup interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     private static void appendRow(DuckDBAppender a, LogEvent e, long archivedAt, String segmentKey) throws SQLException {

@@ -17,6 +17,14 @@ public interface BlobStore {
     /** Every object under the prefix, ordered by key. */
     List<BlobInfo> list(String prefix);
 
+    /**
+     * Every object under the prefix, ordered by key, fetched lazily page by page so a caller can
+     * walk a backlog of any size in bounded memory. Defaults to {@link #list}.
+     */
+    default Iterable<BlobInfo> iterate(String prefix) {
+        return list(prefix);
+    }
+
     /** Deletes; deleting a missing key is not an error. */
     void delete(String key);
 

@@ -68,6 +68,39 @@ public final class S3BlobStore implements BlobStore {
     }
 
     @Override
+    public Iterable<BlobInfo> iterate(String prefix) {
+        ListObjectsV2Request req = ListObjectsV2Request.builder().bucket(bucket).prefix(prefix).build();
+        return () -> {
+            java.util.Iterator<S3Object> it;
+            try {
+                it = s3.listObjectsV2Paginator(req).contents().iterator();
+            } catch (SdkException e) {
+                throw new StorageException("S3 LIST failed for " + prefix, e);
+            }
+            return new java.util.Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    try {
+                        return it.hasNext();
+                    } catch (SdkException e) {
+                        throw new StorageException("S3 LIST failed for " + prefix, e);
+                    }
+                }
+
+                @Override
+                public BlobInfo next() {
+                    try {
+                        S3Object o = it.next();
+                        return new BlobInfo(o.key(), o.size(), o.lastModified());
+                    } catch (SdkException e) {
+                        throw new StorageException("S3 LIST failed for " + prefix, e);
+                    }
+                }
+            };
+        };
+    }
+
+    @Override
     public void delete(String key) {
         try {
             s3.deleteObject(b -> b.bucket(bucket).key(key));

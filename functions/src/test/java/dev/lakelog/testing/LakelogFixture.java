@@ -70,9 +70,11 @@ public final class LakelogFixture implements AutoCloseable {
         env.put("LAKELOG_PG_PASSWORD", pg.password());
         env.put("LAKELOG_DYNAMODB_ENDPOINT", dynamo.endpoint().toString());
         env.put("LAKELOG_TENANTS_TABLE", prefix + "tenants");
+        env.put("LAKELOG_LEASES_TABLE", prefix + "leases");
         env.put("LAKELOG_DUCKDB_EXTENSION_DIR", TestDuckDb.extensionDirectory().toString());
         env.putAll(extraEnv);
         DynamoTenantStore.createTable(dynamo.client(), env.get("LAKELOG_TENANTS_TABLE"));
+        dev.lakelog.rollup.DynamoRollupLock.createTable(dynamo.client(), env.get("LAKELOG_LEASES_TABLE"));
         return env;
     }
 

@@ -169,7 +169,7 @@ public class LakelogStack extends Stack {
 
         tenants = table("TenantsTable", "pk", "sk", null);
         idempotency = table("IdempotencyTable", "pk", null, "expires_at");
-        leases = table("LeasesTable", "pk", null, "expires_at");
+        leases = table("LeasesTable", "lease_key", null, "expires_at"); // DynamoRollupLock.KEY
 
         // ---- Network -------------------------------------------------------------------------
         vpc = Vpc.Builder.create(this, "Vpc")
@@ -524,10 +524,12 @@ public class LakelogStack extends Stack {
     }
 
     private void grantQuery(Function f) {
-        f.addToRolePolicy(statement("LakeRead", List.of("s3:GetObject"), List.of(objects("lake/"), objects("results/"))));
+        // segments/: the logs route and named queries include hot-tier events not rolled up yet
+        f.addToRolePolicy(statement("LakeRead", List.of("s3:GetObject"),
+                List.of(objects("lake/"), objects("results/"), objects("segments/"))));
         f.addToRolePolicy(statement("ResultsWrite", List.of("s3:PutObject", "s3:AbortMultipartUpload"),
                 List.of(objects("results/"))));
-        f.addToRolePolicy(listBucket("LakeList", List.of("lake/", "results/")));
+        f.addToRolePolicy(listBucket("LakeList", List.of("lake/", "results/", "segments/")));
         grantKms(f);
         grantTenantsRead(f, false);
         grantSecret(f);

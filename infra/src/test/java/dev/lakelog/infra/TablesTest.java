@@ -52,7 +52,7 @@ class TablesTest {
         Map<String, Object> table = byIdPrefix(t, "AWS::DynamoDB::Table", "LeasesTable").getValue();
         assertCommon(table);
         Map<String, Object> p = props(table);
-        assertThat(p.get("KeySchema")).isEqualTo(List.of(keyDef("pk", "HASH")));
+        assertThat(p.get("KeySchema")).isEqualTo(List.of(keyDef("lease_key", "HASH")));
         assertThat(p).containsEntry("TimeToLiveSpecification", Map.of("AttributeName", "expires_at", "Enabled", true));
     }
 

@@ -1,0 +1,200 @@
+package dev.lakelog.maintenance;
+
+import dev.lakelog.lake.LakeEngine;
+import dev.lakelog.lake.LakeException;
+import dev.lakelog.lake.LakeSchema;
+import dev.lakelog.log.JsonLog;
+import dev.lakelog.rollup.LeaseHeldException;
+import dev.lakelog.rollup.RollupLock;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Lake maintenance through DuckLake's own functions: merge small adjacent files
+ * ({@code ducklake_merge_adjacent_files}), expire old snapshots ({@code ducklake_expire_snapshots}),
+ * delete files no snapshot needs any more ({@code ducklake_cleanup_old_files}), and retention:
+ * delete rows whose {@code retention_until} has passed and rewrite the files they were in
+ * ({@code ducklake_rewrite_data_files}).
+ *
+ * <p>Every job runs under the lake-wide lease {@link #LEASE_KEY}, so two maintenance jobs never
+ * overlap; retention of one tenant also holds that tenant's rollup lease. Against a concurrent
+ * rollup of another tenant, DuckLake's optimistic commit protocol decides: a logical conflict
+ * aborts one of the two transactions whole (see docs/maintenance.md); the rollup's ledger makes
+ * its retry exact.
+ */
+public final class MaintenanceService {
+    private static final JsonLog LOG = JsonLog.get(MaintenanceService.class);
+    public static final String LEASE_KEY = "__maintenance__";
+
+    private final Supplier<LakeEngine> lake;
+    private final RollupLock lock;
+    private final Clock clock;
+
+    public MaintenanceService(Supplier<LakeEngine> lake, RollupLock lock, Clock clock) {
+        this.lake = lake;
+        this.lock = lock;
+        this.clock = clock;
+    }
+
+    public record CompactResult(long filesBefore, long filesAfter, long filesMerged) {}
+
+    public record CleanupResult(long filesCleaned, boolean dryRun, long olderThanHours) {}
+
+    public record ExpireResult(long expiredCount, long olderThanDays) {}
+
+    public record RetentionResult(long rowsRemoved, long filesRewritten, String tenantId) {}
+
+    /** Merges adjacent small Parquet files of every table (lake-wide). */
+    public CompactResult compact(String trigger) {
+        return underLease("compact", () -> {
+            try (Connection c = lake.get().connect(); Statement st = c.createStatement()) {
+                long before = fileCount(st);
+                long merged = 0;
+                try (ResultSet rs = st.executeQuery("CALL ducklake_merge_adjacent_files('lake')")) {
+                    while (rs.next()) merged += rs.getLong("files_processed");
+                }
+                long after = fileCount(st);
+                LOG.info("maintenance_compact", "trigger", trigger, "files_before", before, "files_after", after, "files_merged", merged);
+                return new CompactResult(before, after, merged);
+            }
+        });
+    }
+
+    /** Deletes data files scheduled for deletion more than {@code olderThanHours} ago. */
+    public CleanupResult cleanup(String trigger, long olderThanHours, boolean dryRun) {
+        return underLease("cleanup", () -> {
+            try (Connection c = lake.get().connect(); Statement st = c.createStatement()) {
+                long n = 0;
+                try (ResultSet rs = st.executeQuery("CALL ducklake_cleanup_old_files('lake', dry_run => " + dryRun
+                        + ", older_than => " + ts(clock.instant().minus(Duration.ofHours(olderThanHours))) + ")")) {
+                    while (rs.next()) n++;
+                }
+                LOG.info("maintenance_cleanup", "trigger", trigger, "files_cleaned", n, "dry_run", dryRun);
+                return new CleanupResult(n, dryRun, olderThanHours);
+            }
+        });
+    }
+
+    /** Expires snapshots older than {@code olderThanDays} (the latest snapshot is never expired). */
+    public ExpireResult expireSnapshots(String trigger, long olderThanDays) {
+        return underLease("expire-snapshots", () -> {
+            try (Connection c = lake.get().connect(); Statement st = c.createStatement()) {
+                long n = 0;
+                try (ResultSet rs = st.executeQuery("CALL ducklake_expire_snapshots('lake', older_than => "
+                        + ts(clock.instant().minus(Duration.ofDays(olderThanDays))) + ")")) {
+                    while (rs.next()) n++;
+                }
+                LOG.info("maintenance_expire_snapshots", "trigger", trigger, "expired_count", n);
+                return new ExpireResult(n, olderThanDays);
+            }
+        });
+    }
+
+    /**
+     * Deletes the rows whose {@code retention_until} is before now, of one tenant or of all, and
+     * rewrites the data files that had rows deleted. The rows stay reachable through older
+     * snapshots until those are expired and their files cleaned up.
+     */
+    public RetentionResult retention(String trigger, Optional<String> tenantId) {
+        return underLease("retention", () -> {
+            Optional<RollupLock.Held> tenantLease = Optional.empty();
+            if (tenantId.isPresent()) {
+                tenantLease = lock.tryAcquire(tenantId.get());
+                if (tenantLease.isEmpty()) throw new LeaseHeldException(tenantId.get());
+            }
+            try (Connection c = lake.get().connect(); Statement st = c.createStatement()) {
+                String where = "retention_until < " + ts(clock.instant())
+                        + tenantId.map(t -> " AND tenant_id = " + LakeEngine.literal(t)).orElse("");
+                long removed;
+                st.execute("BEGIN TRANSACTION");
+                try {
+                    removed = st.executeUpdate("DELETE FROM " + LakeSchema.LOGS + " WHERE " + where);
+                    st.execute("CALL lake.set_commit_message('lakelog', " + LakeEngine.literal("retention trigger=" + trigger
+                            + " tenant=" + tenantId.orElse("*") + " rows=" + removed) + ")");
+                    st.execute("COMMIT");
+                } catch (SQLException e) {
+                    try {
+                        st.execute("ROLLBACK");
+                    } catch (SQLException ignored) {
+                        // already ended
+                    }
+                    throw e;
+                }
+                long rewritten = 0;
+                if (removed > 0) {
+                    try (ResultSet rs = st.executeQuery("CALL ducklake_rewrite_data_files('lake', 'logs', delete_threshold => 0)")) {
+                        while (rs.next()) rewritten += rs.getLong("files_processed");
+                    }
+                }
+                LOG.info("maintenance_retention", "trigger", trigger, "tenant", tenantId.orElse("*"),
+                        "rows_removed", removed, "files_rewritten", rewritten);
+                return new RetentionResult(removed, rewritten, tenantId.orElse(null));
+            } finally {
+                tenantLease.ifPresent(RollupLock.Held::close);
+            }
+        });
+    }
+
+    private interface Job<T> {
+        T run() throws SQLException;
+    }
+
+    private <T> T underLease(String job, Job<T> body) {
+        Optional<RollupLock.Held> held = lock.tryAcquire(LEASE_KEY);
+        if (held.isEmpty()) {
+            throw new LeaseHeldException(LEASE_KEY, "another maintenance job is running; try '" + job + "' again when it has finished");
+        }
+        try (RollupLock.Held h = held.get()) {
+            return body.run();
+        } catch (SQLException e) {
+            String msg = lake.get().redactor().redact(e.getMessage());
+            LOG.warn("maintenance_failed", "job", job, "error", msg);
+            if (msg != null && msg.toLowerCase(java.util.Locale.ROOT).contains("conflict")) {
+                throw new LeaseHeldException(LEASE_KEY, job + " conflicted with a concurrent commit and changed nothing; try again");
+            }
+            throw new LakeException(job + " failed: " + msg, null);
+        }
+    }
+
+    private static long fileCount(Statement st) throws SQLException {
+        try (ResultSet rs = st.executeQuery("SELECT coalesce(sum(file_count), 0) FROM ducklake_table_info('lake')")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static String ts(Instant t) {
+        return "TIMESTAMPTZ " + LakeEngine.literal(t.toString());
+    }
+
+    /** The result as the JSON object the API and the schedule handler return. */
+    public static Map<String, Object> toJson(Object result) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (result instanceof CompactResult r) {
+            m.put("files_before", r.filesBefore());
+            m.put("files_after", r.filesAfter());
+            m.put("files_merged", r.filesMerged());
+        } else if (result instanceof CleanupResult r) {
+            m.put("files_cleaned", r.filesCleaned());
+            m.put("dry_run", r.dryRun());
+            m.put("older_than_hours", r.olderThanHours());
+        } else if (result instanceof ExpireResult r) {
+            m.put("expired_count", r.expiredCount());
+            m.put("older_than_days", r.olderThanDays());
+        } else if (result instanceof RetentionResult r) {
+            m.put("rows_removed", r.rowsRemoved());
+            m.put("files_rewritten", r.filesRewritten());
+            m.put("tenant_id", r.tenantId());
+        }
+        return m;
+    }
+}
