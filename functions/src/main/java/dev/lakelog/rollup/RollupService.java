@@ -110,10 +110,12 @@ public final class RollupService {
 
     private void rollupTenant(RollupRequest req, String tenant, List<BlobStore.BlobInfo> segments, RollupLock.Held held, Totals totals) {
         List<BlobStore.BlobInfo> batch = new ArrayList<>();
+        Set<String> listed = new HashSet<>();
+        for (BlobStore.BlobInfo b : segments) listed.add(b.key());
         long bytes = 0;
         for (BlobStore.BlobInfo b : segments) {
             if (!batch.isEmpty() && (bytes + b.size() > BATCH_MAX_BYTES || batch.size() >= BATCH_MAX_SEGMENTS)) {
-                runBatch(req, tenant, batch, totals);
+                runBatch(req, tenant, batch, listed, totals);
                 if (!held.renew()) {
                     totals.errors.add("tenant " + tenant + ": lease lost, stopping; the next rollup continues");
                     return;
@@ -124,10 +126,10 @@ public final class RollupService {
             batch.add(b);
             bytes += b.size();
         }
-        if (!batch.isEmpty()) runBatch(req, tenant, batch, totals);
+        if (!batch.isEmpty()) runBatch(req, tenant, batch, listed, totals);
     }
 
-    private void runBatch(RollupRequest req, String tenant, List<BlobStore.BlobInfo> batch, Totals totals) {
+    private void runBatch(RollupRequest req, String tenant, List<BlobStore.BlobInfo> batch, Set<String> listed, Totals totals) {
         try (Connection conn = lake.get().connect()) {
             Set<String> done = ledgerKeys(conn, tenant, batch);
             List<String> toDelete = new ArrayList<>();
@@ -155,6 +157,7 @@ public final class RollupService {
                     quarantine(b.key(), bytes.get(), e.getMessage(), totals);
                 }
             }
+            dropIncompleteGroups(conn, tenant, listed, keys, decoded);
             if (!decoded.isEmpty()) {
                 long rows = commit(conn, req, tenant, keys, decoded);
                 totals.logsInserted += rows;
@@ -179,6 +182,31 @@ public final class RollupService {
         } catch (LakeException e) {
             totals.errors.add("Failed to roll up " + batch.size() + " segments of tenant " + tenant + ": " + e.getMessage());
             LOG.warn("rollup_batch_failed", "tenant", tenant, "segments", batch.size(), "error", e.getMessage());
+        }
+    }
+
+    /**
+     * Removes (in place) every part of a multi-segment request whose group is not complete: a
+     * part counts only when each key of its group is listed now or already in the ledger. A
+     * request that failed after some PUTs (and whose cleanup failed too) is so never counted;
+     * its parts stay in the hot tier untouched. See docs/ingest.md, "Segments".
+     */
+    private void dropIncompleteGroups(Connection conn, String tenant, Set<String> listed, List<String> keys, List<Segment> decoded) throws SQLException {
+        Set<String> unlisted = new HashSet<>();
+        for (Segment s : decoded) {
+            if (s.grouped()) for (String k : s.groupKeys()) if (!listed.contains(k)) unlisted.add(k);
+        }
+        if (unlisted.isEmpty()) return;
+        Set<String> inLedger = ledgerKeys(conn, tenant, unlisted.stream().map(k -> new BlobStore.BlobInfo(k, 0, null)).toList());
+        for (int i = decoded.size() - 1; i >= 0; i--) {
+            Segment s = decoded.get(i);
+            if (!s.grouped()) continue;
+            boolean complete = s.groupKeys().stream().allMatch(k -> listed.contains(k) || inLedger.contains(k));
+            if (!complete) {
+                LOG.warn("segment_group_incomplete", "segment_key", keys.get(i), "parts", s.groupKeys().size());
+                decoded.remove(i);
+                keys.remove(i);
+            }
         }
     }
 
