@@ -54,6 +54,7 @@ public final class HotTierReader {
             if (SegmentKeys.isSegmentKey(b.key())) keys.add(b.key());
         }
         keys.sort(Comparator.reverseOrder());
+        Set<String> listed = new java.util.HashSet<>(keys);
         long want = f.offset() + limit;
         List<Hit> hits = new ArrayList<>();
         int read = 0;
@@ -78,6 +79,7 @@ public final class HotTierReader {
                     LOG.warn("recent_segment_unreadable", "segment_key", key, "error", e.getMessage());
                     continue;
                 }
+                if (s.grouped() && !groupComplete(s, listed)) continue; // a request that failed half-way
                 List<LogEvent> evs = s.events();
                 for (int i = evs.size() - 1; i >= 0; i--) {
                     LogEvent e = evs.get(i);
@@ -95,6 +97,11 @@ public final class HotTierReader {
         out.put("segments_read", read);
         out.put("truncated", truncated);
         return out;
+    }
+
+    private boolean groupComplete(Segment s, Set<String> listed) {
+        List<String> missing = s.groupKeys().stream().filter(k -> !listed.contains(k)).toList();
+        return missing.isEmpty() || rolledUp.apply(missing).containsAll(missing);
     }
 
     private static boolean matches(LogEvent e, LogFilter f) {
