@@ -47,8 +47,8 @@ public final class IngestBenchmark {
         System.out.printf("machine: %d cores, %s%n", Runtime.getRuntime().availableProcessors(), System.getProperty("os.arch"));
         for (int size : new int[] {1, 100, 1000}) {
             byte[] body = size == 1 ? event(0, ts).getBytes(StandardCharsets.UTF_8) : batch(size, ts);
-            int requests = size == 1 ? 2000 : size == 100 ? 200 : 40;
-            for (int w = 0; w < Math.max(5, requests / 10); w++) run(ingest, tenant, body, size); // warm-up
+            int requests = size == 1 ? 200 : size == 100 ? 40 : 10;
+            for (int w = 0; w < 3; w++) run(ingest, tenant, body, size); // warm-up
             long t0 = System.nanoTime();
             for (int r = 0; r < requests; r++) run(ingest, tenant, body, size);
             double secs = (System.nanoTime() - t0) / 1e9;
