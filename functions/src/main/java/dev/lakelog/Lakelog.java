@@ -13,7 +13,13 @@ import dev.lakelog.auth.TenantStore;
 import dev.lakelog.auth.Tier;
 import dev.lakelog.config.ConfigException;
 import dev.lakelog.config.LakelogConfig;
+import dev.lakelog.idempotency.DynamoIdempotencyStore;
+import dev.lakelog.idempotency.FileIdempotencyStore;
+import dev.lakelog.idempotency.Idempotency;
+import dev.lakelog.idempotency.IdempotencyStore;
+import dev.lakelog.ingest.HotTierReader;
 import dev.lakelog.ingest.IngestRoutes;
+import dev.lakelog.ingest.LedgerLookup;
 import dev.lakelog.ingest.IngestService;
 import dev.lakelog.ingest.StrictJson;
 import dev.lakelog.lake.LakeEngine;
@@ -65,6 +71,7 @@ public final class Lakelog implements AutoCloseable {
     private final TenantStore tenants;
     private final Authenticator auth;
     private final IngestService ingest;
+    private final Idempotency idempotency;
     private final RollupService rollup;
     private final QueryService query;
     private final MaintenanceService maintenance;
@@ -100,7 +107,13 @@ public final class Lakelog implements AutoCloseable {
         this.iotPublisher = config.iotEndpoint().map(ep -> IotRollupStatusPublisher.create(ep, config.region(), credentials));
         this.query = new QueryService(lake, new TenantView(lake, blobs, codec, TenantView.HotLimits.DEFAULT), json);
         this.router = new ApiRouter(json);
-        new IngestRoutes(auth, ingest).register(router);
+        this.idempotency = new Idempotency(config.idempotencyTable()
+                .<IdempotencyStore>map(t -> new DynamoIdempotencyStore(dynamo.get(), t))
+                .orElseGet(() -> new FileIdempotencyStore(config.dataDir()
+                        .orElseThrow(() -> new ConfigException("set LAKELOG_IDEMPOTENCY_TABLE (DynamoDB) or LAKELOG_DATA_DIR (local idempotency store)"))
+                        .resolve("idempotency"))), clock, Idempotency.DEFAULT_TTL);
+        HotTierReader recent = new HotTierReader(blobs, codec, keys -> LedgerLookup.rolledUp(lake.get(), keys), json);
+        new IngestRoutes(auth, ingest, idempotency, recent).register(router);
         new RollupRoutes(auth, rollup).register(router);
         new QueryRoutes(auth, query,
                 new CustomQueryService(lake, json, CustomQueryService.DEFAULT_MAX_ROWS, CustomQueryService.DEFAULT_TIME_LIMIT),

@@ -130,6 +130,10 @@ public final class EventValidator {
             errors.add(new FieldError(index, f, "must not contain NUL characters"));
             return null;
         }
+        if (!wellFormed(s)) {
+            errors.add(new FieldError(index, f, "contains an unpaired UTF-16 surrogate escape (not valid Unicode)"));
+            return null;
+        }
         return s;
     }
 
@@ -189,7 +193,7 @@ public final class EventValidator {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < v.size(); i++) {
             JsonNode t = v.get(i);
-            if (!t.isTextual() || t.textValue().isEmpty() || t.textValue().length() > MAX_TAG_CHARS) {
+            if (!t.isTextual() || t.textValue().isEmpty() || t.textValue().length() > MAX_TAG_CHARS || !wellFormed(t.textValue())) {
                 errors.add(new FieldError(index, "policy_tags[" + i + "]", "must be a string of 1-" + MAX_TAG_CHARS + " characters"));
                 return null;
             }
@@ -213,12 +217,30 @@ public final class EventValidator {
         } else {
             s = v.asText();
         }
+        if (!wellFormed(s)) {
+            errors.add(new FieldError(index, "payload", "contains an unpaired UTF-16 surrogate escape (not valid Unicode)"));
+            return null;
+        }
         int bytes = s.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > MAX_PAYLOAD_BYTES) {
             errors.add(new FieldError(index, "payload", "is larger than " + MAX_PAYLOAD_BYTES + " bytes (" + bytes + ")"));
             return null;
         }
         return s;
+    }
+
+    /** True when every surrogate in {@code s} is part of a pair (so it encodes as UTF-8). */
+    static boolean wellFormed(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) return false;
+                i++;
+            } else if (Character.isLowSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static long micros(Instant t) {

@@ -6,34 +6,75 @@ import dev.lakelog.api.ApiResponse;
 import dev.lakelog.api.ApiRouter;
 import dev.lakelog.auth.Authenticator;
 import dev.lakelog.auth.Tenant;
+import dev.lakelog.idempotency.Idempotency;
+import dev.lakelog.query.LogFilter;
+import dev.lakelog.query.Params;
+import java.util.HashMap;
+import java.util.Map;
 
-/** The ingest routes: {@code POST /v1/log}, {@code POST /v1/log/batch} (HMAC-signed). */
+/**
+ * The ingest routes: {@code POST /v1/log}, {@code POST /v1/log/batch} (HMAC-signed),
+ * {@code POST /v1/logs} (OTLP/HTTP JSON; HMAC or the tenant's Bearer token) and the hot-tier read
+ * {@code GET /v1/logs/recent} (Bearer, any tier). Writes honour {@code Idempotency-Key}.
+ */
 public final class IngestRoutes {
     private final Authenticator auth;
     private final IngestService ingest;
+    private final Idempotency idempotency;
+    private final HotTierReader recent;
 
-    public IngestRoutes(Authenticator auth, IngestService ingest) {
+    public IngestRoutes(Authenticator auth, IngestService ingest, Idempotency idempotency, HotTierReader recent) {
         this.auth = auth;
         this.ingest = ingest;
+        this.idempotency = idempotency;
+        this.recent = recent;
     }
 
     public void register(ApiRouter router) {
-        router.add("POST", "/v1/log", (r, m) -> one(router, r));
-        router.add("POST", "/v1/log/batch", (r, m) -> batch(router, r));
+        router.add("POST", "/v1/log", (r, m) -> {
+            Tenant t = auth.verifyHmac(r);
+            return idempotency.run(t, r, () -> one(router, t, r));
+        });
+        router.add("POST", "/v1/log/batch", (r, m) -> {
+            Tenant t = auth.verifyHmac(r);
+            return idempotency.run(t, r, () -> batch(router, t, r));
+        });
+        router.add("POST", "/v1/logs", (r, m) -> {
+            // A Collector sends only static headers: the tenant's Bearer token, or HMAC if signed.
+            Tenant t = r.header("X-Key-Id").isPresent() || r.header("X-Signature").isPresent()
+                    ? auth.verifyHmac(r) : auth.verifyBearer(r);
+            return idempotency.run(t, r, () -> otlp(router, t, r));
+        });
+        router.add("GET", "/v1/logs/recent", (r, m) -> {
+            Tenant t = auth.verifyBearer(r);
+            Params p = new Params(r.query());
+            int limit = (int) p.integer("limit", HotTierReader.DEFAULT_LIMIT, 1, HotTierReader.MAX_LIMIT);
+            Map<String, String> q = new HashMap<>(r.query());
+            q.remove("limit");
+            return router.ok(recent.recent(t, LogFilter.from(new Params(q)), limit));
+        });
     }
 
-    private ApiResponse one(ApiRouter router, ApiRequest r) {
-        Tenant t = auth.verifyHmac(r);
-        IngestResult res = ingest.ingestOne(t, r.body(), r.header("Content-Type").orElse(null));
+    private byte[] body(ApiRequest r) {
+        return IngestService.decodeBody(r.body(), r.header("Content-Encoding").orElse(null));
+    }
+
+    private ApiResponse one(ApiRouter router, Tenant t, ApiRequest r) {
+        IngestResult res = ingest.ingestOne(t, body(r), r.header("Content-Type").orElse(null));
         ObjectNode out = router.mapper().createObjectNode().put("status", "ok").put("log_id", res.logIds().get(0));
         return router.ok(out);
     }
 
-    private ApiResponse batch(ApiRouter router, ApiRequest r) {
-        Tenant t = auth.verifyHmac(r);
-        IngestResult res = ingest.ingestBatch(t, r.body(), r.header("Content-Type").orElse(null));
+    private ApiResponse batch(ApiRouter router, Tenant t, ApiRequest r) {
+        IngestResult res = ingest.ingestBatch(t, body(r), r.header("Content-Type").orElse(null));
         ObjectNode out = router.mapper().createObjectNode().put("status", "ok").put("accepted", res.logIds().size());
         res.logIds().forEach(out.putArray("log_ids")::add);
         return router.ok(out);
+    }
+
+    /** Answers an (empty) ExportLogsServiceResponse, which is what an OTLP exporter expects on success. */
+    private ApiResponse otlp(ApiRouter router, Tenant t, ApiRequest r) {
+        ingest.ingestOtlp(t, body(r), r.header("Content-Type").orElse(null));
+        return router.ok(router.mapper().createObjectNode());
     }
 }

@@ -37,6 +37,7 @@ public final class IngestService {
     private final EventValidator validator;
     private final Clock clock;
     private final long segmentMaxBytes;
+    private final OtlpMapper otlp;
 
     public IngestService(BlobStore store, SegmentCodec codec, Clock clock, long segmentMaxBytes) {
         this.store = store;
@@ -45,6 +46,7 @@ public final class IngestService {
         this.validator = new EventValidator(json);
         this.clock = clock;
         this.segmentMaxBytes = segmentMaxBytes;
+        this.otlp = new OtlpMapper(json);
     }
 
     /** {@code POST /v1/log}: one JSON object. */
@@ -63,6 +65,41 @@ public final class IngestService {
         boolean ndjson = requireJsonContentType(contentType, true);
         List<JsonNode> nodes = ndjson ? parseNdjson(body) : parseArray(body);
         return ingestNodes(tenant, nodes);
+    }
+
+    /**
+     * {@code POST /v1/logs}: an OTLP/HTTP JSON ExportLogsServiceRequest, mapped by {@link OtlpMapper};
+     * all log records or none. An empty request (no records) is accepted and writes nothing.
+     */
+    public IngestResult ingestOtlp(Tenant tenant, byte[] body, String contentType) {
+        if (contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-protobuf")) {
+            throw ApiException.unsupportedMediaType("OTLP protobuf is not supported; send OTLP JSON (Collector otlphttp exporter: encoding: json)");
+        }
+        requireJsonContentType(contentType, false);
+        JsonNode node = parse(body);
+        List<JsonNode> nodes = otlp.toEvents(node, clock.instant());
+        if (nodes.isEmpty()) return new IngestResult(List.of(), List.of());
+        return ingestNodes(tenant, nodes);
+    }
+
+    /**
+     * Undoes {@code Content-Encoding: gzip} (what an OpenTelemetry Collector sends by default),
+     * bounded by {@link #MAX_BODY_BYTES} decompressed. Identity passes through; others are 415.
+     */
+    public static byte[] decodeBody(byte[] body, String contentEncoding) {
+        if (contentEncoding == null || contentEncoding.isBlank() || contentEncoding.trim().equalsIgnoreCase("identity")) return body;
+        if (!contentEncoding.trim().equalsIgnoreCase("gzip")) {
+            throw ApiException.unsupportedMediaType("Content-Encoding must be gzip or identity, got '" + contentEncoding + "'");
+        }
+        try (java.util.zip.GZIPInputStream in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(body))) {
+            byte[] out = in.readNBytes(MAX_BODY_BYTES + 1);
+            if (out.length > MAX_BODY_BYTES) {
+                throw ApiException.payloadTooLarge("decompressed request body is larger than " + MAX_BODY_BYTES + " bytes");
+            }
+            return out;
+        } catch (java.io.IOException e) {
+            throw ApiException.badRequest("request body is not valid gzip: " + e.getMessage());
+        }
     }
 
     /** Validates and writes already-parsed events (batch and OTLP paths): all or nothing. */
@@ -84,12 +121,16 @@ public final class IngestService {
 
     private IngestResult write(Tenant tenant, List<LogEvent> events, Instant now) {
         List<List<LogEvent>> chunks = split(events);
+        List<String> keys = new ArrayList<>(chunks.size());
+        for (int i = 0; i < chunks.size(); i++) keys.add(SegmentKeys.newKey(tenant.id(), now));
+        // Several parts: each names the whole group, so rollup never counts a partial request.
+        String group = chunks.size() > 1 ? java.util.UUID.randomUUID().toString() : null;
         List<String> written = new ArrayList<>();
         long createdAt = EventValidator.micros(now);
         try {
-            for (List<LogEvent> chunk : chunks) {
-                String key = SegmentKeys.newKey(tenant.id(), now);
-                store.put(key, codec.encode(tenant.id(), createdAt, chunk));
+            for (int i = 0; i < chunks.size(); i++) {
+                String key = keys.get(i);
+                store.put(key, codec.encode(tenant.id(), createdAt, chunks.get(i), group, i + 1, keys));
                 written.add(key);
             }
         } catch (StorageException e) {
@@ -186,7 +227,7 @@ public final class IngestService {
             try {
                 out.add(json.readTree(line));
             } catch (JsonProcessingException e) {
-                throw ApiException.badRequest("NDJSON line " + (i + 1) + " is not valid JSON: " + e.getOriginalMessage());
+                throw ApiException.badRequest("NDJSON line " + (i + 1) + " (event " + out.size() + ") is not valid JSON: " + e.getOriginalMessage());
             }
             if (out.size() > MAX_BATCH_EVENTS) {
                 throw ApiException.payloadTooLarge("batch has more than " + MAX_BATCH_EVENTS + " events");

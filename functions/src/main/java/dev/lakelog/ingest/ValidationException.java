@@ -9,9 +9,19 @@ public final class ValidationException extends ApiException {
     private final List<FieldError> errors;
 
     public ValidationException(List<FieldError> errors) {
-        super(400, "invalid event: " + errors.stream().map(FieldError::describe).collect(Collectors.joining("; ")));
+        super(400, describe(errors));
         this.errors = List.copyOf(errors);
     }
+
+    /** Lists every error, up to {@link #MAX_LISTED} (then says how many more), so the detail stays bounded. */
+    static String describe(List<FieldError> errors) {
+        String head = errors.stream().limit(MAX_LISTED).map(FieldError::describe).collect(Collectors.joining("; "));
+        long bad = errors.stream().map(FieldError::index).filter(java.util.Objects::nonNull).distinct().count();
+        String prefix = bad > 0 ? "invalid events (" + bad + " of the batch; nothing was stored): " : "invalid event: ";
+        return prefix + head + (errors.size() > MAX_LISTED ? "; and " + (errors.size() - MAX_LISTED) + " more errors" : "");
+    }
+
+    public static final int MAX_LISTED = 100;
 
     public List<FieldError> errors() {
         return errors;

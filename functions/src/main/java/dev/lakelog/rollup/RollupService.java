@@ -209,6 +209,9 @@ public final class RollupService {
                 else pending.add(b);
             }
             List<String> keys = new ArrayList<>();
+            Set<String> batchKeys = new HashSet<>();
+            for (BlobStore.BlobInfo b : batch) batchKeys.add(b.key());
+            java.util.Map<String, Boolean> groupPresence = new java.util.HashMap<>();
             String rollupId = UUID.randomUUID().toString();
             long archivedAt = micros(clock.instant());
             long readStart = System.nanoTime();
@@ -236,6 +239,10 @@ public final class RollupService {
                             totals.errors.add("Failed to read " + r.key() + ": " + r.readError());
                         } else if (r.formatError() != null) {
                             quarantine(r.key(), r.bytes(), r.formatError(), totals);
+                        } else if (r.segment() != null && !groupComplete(conn, tenant, r.segment(), batchKeys, groupPresence)) {
+                            // A part of a multi-segment request whose other parts are missing: the
+                            // request failed and was answered 503; never count it (docs/ingest.md).
+                            LOG.warn("segment_group_incomplete", "segment_key", r.key(), "parts", r.segment().groupKeys().size());
                         } else if (r.segment() != null) {
                             for (LogEvent e : r.segment().events()) appendRow(rowsOut, e, archivedAt, r.key());
                             ledgerOut.beginRow();
@@ -322,6 +329,34 @@ public final class RollupService {
         } catch (SegmentFormatException e) {
             return new Fetched(key, bytes.get(), null, null, e.getMessage());
         }
+    }
+
+    /**
+     * A segment written alone is always complete. A part of a multi-segment request counts only
+     * when every key of its group is in this batch, still in the store, or already in the ledger:
+     * a request that failed after some PUTs (and whose cleanup failed too) is so never counted,
+     * and its parts stay in the hot tier untouched. {@code presence} caches lookups per batch.
+     */
+    private boolean groupComplete(Connection conn, String tenant, Segment s, Set<String> batchKeys,
+                                  java.util.Map<String, Boolean> presence) throws SQLException {
+        if (!s.grouped()) return true;
+        List<String> unknown = new ArrayList<>();
+        for (String k : s.groupKeys()) {
+            if (!batchKeys.contains(k) && !presence.containsKey(k)) unknown.add(k);
+        }
+        if (!unknown.isEmpty()) {
+            Set<String> inLedger = ledgerKeys(conn, tenant, unknown.stream().map(k -> new BlobStore.BlobInfo(k, 0, null)).toList());
+            for (String k : unknown) {
+                boolean present;
+                try {
+                    present = inLedger.contains(k) || store.list(k).stream().anyMatch(b -> b.key().equals(k));
+                } catch (StorageException e) {
+                    present = false; // cannot tell now: leave the part for the next rollup
+                }
+                presence.put(k, present);
+            }
+        }
+        return s.groupKeys().stream().allMatch(k -> batchKeys.contains(k) || presence.get(k));
     }
 
     private Set<String> ledgerKeys(Connection conn, String tenant, List<BlobStore.BlobInfo> batch) throws SQLException {

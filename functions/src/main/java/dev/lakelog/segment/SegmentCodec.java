@@ -18,8 +18,13 @@ import java.util.List;
  *
  * <pre>
  * { "format": 1, "tenant": "...", "count": N, "created_at": micros,
- *   "digest": "sha256:&lt;hex of events bytes&gt;", "events": h'&lt;CBOR array of event maps&gt;' }
+ *   "digest": "sha256:&lt;hex of events bytes&gt;",
+ *   ["group": "&lt;request uuid&gt;", "part": i, "parts": n, "group_keys": [key1, ..., keyn],]
+ *   "events": h'&lt;CBOR array of event maps&gt;' }
  * </pre>
+ *
+ * The group fields appear only when one request wrote n &gt; 1 segments (part i is 1-based);
+ * readers that do not know them skip them, and a segment without them is a group of one.
  *
  * The events array is embedded as a byte string so the digest covers exactly the bytes that
  * rollup decodes. Event maps use the column names of {@code lake.main.logs}; absent optional
@@ -30,6 +35,14 @@ public final class SegmentCodec {
     private static final CBORFactory CBOR = new CBORFactory();
 
     public byte[] encode(String tenantId, long createdAtMicros, List<LogEvent> events) {
+        return encode(tenantId, createdAtMicros, events, null, 0, List.of());
+    }
+
+    /**
+     * Encodes part {@code part} (1-based) of a request that writes the segments {@code groupKeys};
+     * with fewer than two group keys this is a plain segment.
+     */
+    public byte[] encode(String tenantId, long createdAtMicros, List<LogEvent> events, String group, int part, List<String> groupKeys) {
         byte[] eventBytes = encodeEvents(events);
         ByteArrayOutputStream out = new ByteArrayOutputStream(eventBytes.length + 160);
         try (JsonGenerator g = CBOR.createGenerator(out)) {
@@ -39,6 +52,14 @@ public final class SegmentCodec {
             g.writeNumberField("count", events.size());
             g.writeNumberField("created_at", createdAtMicros);
             g.writeStringField("digest", "sha256:" + sha256Hex(eventBytes));
+            if (groupKeys != null && groupKeys.size() > 1) {
+                g.writeStringField("group", group);
+                g.writeNumberField("part", part);
+                g.writeNumberField("parts", groupKeys.size());
+                g.writeArrayFieldStart("group_keys");
+                for (String k : groupKeys) g.writeString(k);
+                g.writeEndArray();
+            }
             g.writeFieldName("events");
             g.writeBinary(eventBytes);
             g.writeEndObject();
@@ -102,6 +123,9 @@ public final class SegmentCodec {
         Long createdAt = null;
         String digest = null;
         byte[] eventBytes = null;
+        List<String> groupKeys = List.of();
+        Integer part = null;
+        Integer parts = null;
         try (JsonParser p = CBOR.createParser(bytes)) {
             if (p.nextToken() != JsonToken.START_OBJECT) throw new SegmentFormatException("segment is not a CBOR map");
             while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -114,6 +138,14 @@ public final class SegmentCodec {
                     case "created_at" -> createdAt = p.getLongValue();
                     case "digest" -> digest = p.getText();
                     case "events" -> eventBytes = p.getBinaryValue();
+                    case "part" -> part = p.getIntValue();
+                    case "parts" -> parts = p.getIntValue();
+                    case "group_keys" -> {
+                        if (p.currentToken() != JsonToken.START_ARRAY) throw new SegmentFormatException("group_keys is not an array");
+                        List<String> ks = new ArrayList<>();
+                        while (p.nextToken() != JsonToken.END_ARRAY) ks.add(p.getText());
+                        groupKeys = ks;
+                    }
                     default -> p.skipChildren();
                 }
             }
@@ -135,7 +167,10 @@ public final class SegmentCodec {
         for (LogEvent e : events) {
             if (!tenant.equals(e.tenantId())) throw new SegmentFormatException("event tenant differs from segment tenant");
         }
-        return new Segment(format, tenant, createdAt, digest, events);
+        if (!groupKeys.isEmpty() && (parts == null || parts != groupKeys.size() || part == null || part < 1 || part > parts)) {
+            throw new SegmentFormatException("segment group header is inconsistent: part " + part + " of " + parts + " with " + groupKeys.size() + " group keys");
+        }
+        return new Segment(format, tenant, createdAt, digest, events, groupKeys);
     }
 
     private List<LogEvent> decodeEvents(byte[] bytes) throws SegmentFormatException {

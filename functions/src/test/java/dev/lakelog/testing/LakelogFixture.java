@@ -71,10 +71,12 @@ public final class LakelogFixture implements AutoCloseable {
         env.put("LAKELOG_DYNAMODB_ENDPOINT", dynamo.endpoint().toString());
         env.put("LAKELOG_TENANTS_TABLE", prefix + "tenants");
         env.put("LAKELOG_LEASES_TABLE", prefix + "leases");
+        env.put("LAKELOG_IDEMPOTENCY_TABLE", prefix + "idempotency");
         env.put("LAKELOG_DUCKDB_EXTENSION_DIR", TestDuckDb.extensionDirectory().toString());
         env.putAll(extraEnv);
         DynamoTenantStore.createTable(dynamo.client(), env.get("LAKELOG_TENANTS_TABLE"));
         dev.lakelog.rollup.DynamoRollupLock.createTable(dynamo.client(), env.get("LAKELOG_LEASES_TABLE"));
+        dev.lakelog.idempotency.DynamoIdempotencyStore.createTable(dynamo.client(), env.get("LAKELOG_IDEMPOTENCY_TABLE"));
         return env;
     }
 
