@@ -270,7 +270,7 @@ public class LakelogStack extends Stack {
 
         Duration fifteenMinutes = Duration.minutes(15);
         Function ingestFn = function("IngestFunction", "IngestHandler", cfg.ingestMemoryMb(), Duration.seconds(29),
-                512, false, null, "lakelog ingest: POST /v1/log, /v1/log/batch, /v1/logs (OTLP), GET /v1/logs/recent");
+                512, false, null, "lakelog ingest: POST /v1/log, /v1/log/batch, /v1/logs (OTLP)");
         Function authorizerFn = function("AuthorizerFunction", "AuthorizerHandler", cfg.authorizerMemoryMb(),
                 Duration.seconds(10), 512, false, null, "lakelog REST API Bearer-token authorizer");
         Function queryFn = function("QueryFunction", "QueryHandler", cfg.queryMemoryMb(), Duration.seconds(30),
@@ -595,7 +595,9 @@ public class LakelogStack extends Stack {
         log.addResource("batch").addMethod("POST", ingest, hmac);
         Resource logs = v1.addResource("logs");
         logs.addMethod("POST", ingest, hmac); // OTLP; HMAC or Bearer, both checked in the function
-        logs.addResource("recent").addMethod("GET", ingest, bearer);
+        // The hot-tier read skips segments already in the rollup ledger, so it needs the lake: the
+        // query function (in the VPC, with the catalog) serves it.
+        logs.addResource("recent").addMethod("GET", query, bearer);
 
         Resource analytics = v1.addResource("analytics");
         Resource aLogs = analytics.addResource("logs");

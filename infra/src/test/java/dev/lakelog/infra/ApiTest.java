@@ -29,7 +29,7 @@ class ApiTest {
             Map.entry("POST /v1/log", List.of("IngestHandler", "NONE")),
             Map.entry("POST /v1/log/batch", List.of("IngestHandler", "NONE")),
             Map.entry("POST /v1/logs", List.of("IngestHandler", "NONE")),
-            Map.entry("GET /v1/logs/recent", List.of("IngestHandler", "CUSTOM")),
+            Map.entry("GET /v1/logs/recent", List.of("QueryHandler", "CUSTOM")),
             Map.entry("GET /v1/analytics/logs", List.of("QueryHandler", "CUSTOM")),
             Map.entry("GET /v1/analytics/logs/snapshot/{id}", List.of("QueryHandler", "CUSTOM")),
             Map.entry("GET /v1/analytics/snapshots", List.of("QueryHandler", "CUSTOM")),
