@@ -19,12 +19,12 @@ import dev.lakelog.idempotency.Idempotency;
 import dev.lakelog.idempotency.IdempotencyStore;
 import dev.lakelog.ingest.HotTierReader;
 import dev.lakelog.ingest.IngestRoutes;
-import dev.lakelog.ingest.LedgerLookup;
 import dev.lakelog.ingest.IngestService;
 import dev.lakelog.ingest.StrictJson;
 import dev.lakelog.lake.LakeEngine;
 import dev.lakelog.lake.LakeStorage;
 import dev.lakelog.lake.Redactor;
+import dev.lakelog.lake.RollupLedger;
 import dev.lakelog.lake.S3Credentials;
 import dev.lakelog.maintenance.MaintenanceRoutes;
 import dev.lakelog.maintenance.MaintenanceService;
@@ -112,7 +112,7 @@ public final class Lakelog implements AutoCloseable {
                 .orElseGet(() -> new FileIdempotencyStore(config.dataDir()
                         .orElseThrow(() -> new ConfigException("set LAKELOG_IDEMPOTENCY_TABLE (DynamoDB) or LAKELOG_DATA_DIR (local idempotency store)"))
                         .resolve("idempotency"))), clock, Idempotency.DEFAULT_TTL);
-        HotTierReader recent = new HotTierReader(blobs, codec, keys -> LedgerLookup.rolledUp(lake.get(), keys), json);
+        HotTierReader recent = new HotTierReader(blobs, codec, keys -> RollupLedger.rolledUp(lake.get(), keys), json);
         new IngestRoutes(auth, ingest, idempotency, recent).register(router);
         new RollupRoutes(auth, rollup).register(router);
         new QueryRoutes(auth, query,

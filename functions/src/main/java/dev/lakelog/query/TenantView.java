@@ -4,6 +4,8 @@ import dev.lakelog.api.ApiException;
 import dev.lakelog.lake.LakeEngine;
 import dev.lakelog.lake.LakeException;
 import dev.lakelog.lake.LakeSchema;
+import dev.lakelog.lake.LogRowAppender;
+import dev.lakelog.lake.RollupLedger;
 import dev.lakelog.segment.LogEvent;
 import dev.lakelog.segment.Segment;
 import dev.lakelog.segment.SegmentCodec;
@@ -17,7 +19,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -127,7 +128,7 @@ public final class TenantView {
             int hotSegments = 0;
             long hotEvents = 0;
             if (fresh && !listed.isEmpty()) {
-                Set<String> done = ledgerKeys(c, tenantId, listed);
+                Set<String> done = RollupLedger.rolledUp(c, tenantId, listed.stream().map(BlobStore.BlobInfo::key).toList());
                 hooks.afterSnapshot(attempt);
                 List<BlobStore.BlobInfo> hot = new ArrayList<>();
                 long bytes = 0;
@@ -154,7 +155,7 @@ public final class TenantView {
                         }
                         if (!s.tenantId().equals(tenantId)) continue;
                         for (LogEvent e : s.events()) {
-                            appendRow(a, e, b.key());
+                            LogRowAppender.append(a, e, null, b.key());
                             hotEvents++;
                         }
                         hotSegments++;
@@ -206,44 +207,4 @@ public final class TenantView {
         }
     }
 
-    private static Set<String> ledgerKeys(Connection c, String tenant, List<BlobStore.BlobInfo> listed) throws SQLException {
-        Set<String> out = new HashSet<>();
-        String[] keys = listed.stream().map(BlobStore.BlobInfo::key).toArray(String[]::new);
-        try (PreparedStatement ps = c.prepareStatement("SELECT segment_key FROM " + LakeSchema.LEDGER
-                + " WHERE tenant_id = ? AND list_contains(?::VARCHAR[], segment_key)")) {
-            ps.setString(1, tenant);
-            ps.setArray(2, c.createArrayOf("VARCHAR", keys));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) out.add(rs.getString(1));
-            }
-        }
-        return out;
-    }
-
-    private static void appendRow(DuckDBAppender a, LogEvent e, String segmentKey) throws SQLException {
-        a.beginRow();
-        a.append(e.tenantId());
-        a.append(e.logId());
-        a.appendEpochMicros(e.timestampMicros());
-        for (String v : new String[] {e.eventType(), e.outcome(), e.severity(), e.sensitivity(), e.actorId(), e.component(),
-                e.environment(), e.resource(), e.message(), e.payload()}) {
-            str(a, v);
-        }
-        if (e.policyTags() == null) a.appendNull();
-        else a.append(e.policyTags());
-        str(a, e.sessionId());
-        str(a, e.requestId());
-        str(a, e.sourceIp());
-        if (e.retentionUntilMicros() == null) a.appendNull();
-        else a.appendEpochMicros(e.retentionUntilMicros());
-        a.appendEpochMicros(e.ingestedAtMicros());
-        a.appendNull(); // archived_at: not archived yet
-        a.append(segmentKey);
-        a.endRow();
-    }
-
-    private static void str(DuckDBAppender a, String v) throws SQLException {
-        if (v == null) a.appendNull();
-        else a.append(v);
-    }
 }

@@ -5,6 +5,8 @@ import dev.lakelog.config.LakelogConfig;
 import dev.lakelog.lake.LakeEngine;
 import dev.lakelog.lake.LakeException;
 import dev.lakelog.lake.LakeSchema;
+import dev.lakelog.lake.LogRowAppender;
+import dev.lakelog.lake.RollupLedger;
 import dev.lakelog.log.JsonLog;
 import dev.lakelog.segment.LogEvent;
 import dev.lakelog.segment.Segment;
@@ -15,7 +17,6 @@ import dev.lakelog.storage.BlobStore;
 import dev.lakelog.storage.StorageException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -201,7 +202,7 @@ public final class RollupService {
 
     private void runBatch(RollupRequest req, String tenant, List<BlobStore.BlobInfo> batch, RollupLock.Held held, Totals totals) {
         try (Connection conn = lake.get().connect()) {
-            Set<String> done = ledgerKeys(conn, tenant, batch);
+            Set<String> done = RollupLedger.rolledUp(conn, tenant, batch.stream().map(BlobStore.BlobInfo::key).toList());
             List<String> toDelete = new ArrayList<>();
             java.util.ArrayDeque<BlobStore.BlobInfo> pending = new java.util.ArrayDeque<>();
             for (BlobStore.BlobInfo b : batch) {
@@ -244,7 +245,7 @@ public final class RollupService {
                             // request failed and was answered 503; never count it (docs/ingest.md).
                             LOG.warn("segment_group_incomplete", "segment_key", r.key(), "parts", r.segment().groupKeys().size());
                         } else if (r.segment() != null) {
-                            for (LogEvent e : r.segment().events()) appendRow(rowsOut, e, archivedAt, r.key());
+                            for (LogEvent e : r.segment().events()) LogRowAppender.append(rowsOut, e, archivedAt, r.key());
                             ledgerOut.beginRow();
                             ledgerOut.append(r.key());
                             ledgerOut.append(tenant);
@@ -345,7 +346,7 @@ public final class RollupService {
             if (!batchKeys.contains(k) && !presence.containsKey(k)) unknown.add(k);
         }
         if (!unknown.isEmpty()) {
-            Set<String> inLedger = ledgerKeys(conn, tenant, unknown.stream().map(k -> new BlobStore.BlobInfo(k, 0, null)).toList());
+            Set<String> inLedger = RollupLedger.rolledUp(conn, tenant, unknown);
             for (String k : unknown) {
                 boolean present;
                 try {
@@ -357,20 +358,6 @@ public final class RollupService {
             }
         }
         return s.groupKeys().stream().allMatch(k -> batchKeys.contains(k) || presence.get(k));
-    }
-
-    private Set<String> ledgerKeys(Connection conn, String tenant, List<BlobStore.BlobInfo> batch) throws SQLException {
-        Set<String> out = new HashSet<>();
-        String[] keys = batch.stream().map(BlobStore.BlobInfo::key).toArray(String[]::new);
-        try (PreparedStatement ps = conn.prepareStatement("SELECT segment_key FROM " + LakeSchema.LEDGER
-                + " WHERE tenant_id = ? AND list_contains(?::VARCHAR[], segment_key)")) {
-            ps.setString(1, tenant);
-            ps.setArray(2, conn.createArrayOf("VARCHAR", keys));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) out.add(rs.getString(1));
-            }
-        }
-        return out;
     }
 
     /** Test seam: runs inside the commit transaction, just before COMMIT (default: nothing). */
@@ -500,39 +487,6 @@ public final class RollupService {
         } catch (java.util.concurrent.ExecutionException e) {
             throw new IllegalStateException(e.getCause());
         }
-    }
-
-    private static void appendRow(DuckDBAppender a, LogEvent e, long archivedAt, String segmentKey) throws SQLException {
-        a.beginRow();
-        a.append(e.tenantId());
-        a.append(e.logId());
-        a.appendEpochMicros(e.timestampMicros());
-        str(a, e.eventType());
-        str(a, e.outcome());
-        str(a, e.severity());
-        str(a, e.sensitivity());
-        str(a, e.actorId());
-        str(a, e.component());
-        str(a, e.environment());
-        str(a, e.resource());
-        str(a, e.message());
-        str(a, e.payload());
-        if (e.policyTags() == null) a.appendNull();
-        else a.append(e.policyTags());
-        str(a, e.sessionId());
-        str(a, e.requestId());
-        str(a, e.sourceIp());
-        if (e.retentionUntilMicros() == null) a.appendNull();
-        else a.appendEpochMicros(e.retentionUntilMicros());
-        a.appendEpochMicros(e.ingestedAtMicros());
-        a.appendEpochMicros(archivedAt);
-        a.append(segmentKey);
-        a.endRow();
-    }
-
-    private static void str(DuckDBAppender a, String v) throws SQLException {
-        if (v == null) a.appendNull();
-        else a.append(v);
     }
 
     private static Long lastSnapshot(Connection conn) throws SQLException {
