@@ -41,23 +41,31 @@ public final class IngestBenchmark {
     public static void main(String[] args) throws Exception {
         S3Server s3 = TestServers.s3();
         String bucket = s3.newBucket();
-        IngestService ingest = new IngestService(new S3BlobStore(s3.newClient(), bucket), new SegmentCodec(), Clock.systemUTC(), 8L * 1024 * 1024);
+        IngestService toS3 = new IngestService(new S3BlobStore(s3.newClient(), bucket), new SegmentCodec(), Clock.systemUTC(), 8L * 1024 * 1024);
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("lakelog-ingest-bench-");
+        IngestService toDisk = new IngestService(new dev.lakelog.storage.LocalBlobStore(dir), new SegmentCodec(), Clock.systemUTC(), 8L * 1024 * 1024);
         Tenant tenant = new Tenant("bench", Tier.PAID);
         Instant ts = Instant.now().minusSeconds(3600);
-        System.out.printf("machine: %d cores, %s%n", Runtime.getRuntime().availableProcessors(), System.getProperty("os.arch"));
+        int scale = Integer.getInteger("bench.scale", 1);
+        System.out.printf("machine: %d cores, %s; events of %d JSON bytes%n", Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.arch"), event(0, ts).length());
+        System.out.printf("%-28s %6s %9s %8s %12s %12s%n", "store", "batch", "requests", "events", "events/s", "ms/request");
         for (int size : new int[] {1, 100, 1000}) {
             byte[] body = size == 1 ? event(0, ts).getBytes(StandardCharsets.UTF_8) : batch(size, ts);
-            int requests = size == 1 ? 200 : size == 100 ? 40 : 10;
-            for (int w = 0; w < 3; w++) run(ingest, tenant, body, size); // warm-up
-            long t0 = System.nanoTime();
-            for (int r = 0; r < requests; r++) run(ingest, tenant, body, size);
-            double secs = (System.nanoTime() - t0) / 1e9;
-            System.out.printf("batch %5d: %6d requests, %8d events in %6.2f s = %9.0f events/s (%7.2f ms/request)%n",
-                    size, requests, (long) requests * size, secs, requests * size / secs, secs * 1000 / requests);
+            int requests = scale * (size == 1 ? 1000 : size == 100 ? 200 : 40);
+            for (Object[] target : new Object[][] {{"s3proxy (PUT over HTTP)", toS3}, {"local files (LocalBlobStore)", toDisk}}) {
+                IngestService ingest = (IngestService) target[1];
+                for (int w = 0; w < Math.max(5, requests / 10); w++) run(ingest, tenant, body, size); // warm-up
+                long t0 = System.nanoTime();
+                for (int r = 0; r < requests; r++) run(ingest, tenant, body, size);
+                double secs = (System.nanoTime() - t0) / 1e9;
+                System.out.printf("%-28s %6d %9d %8d %12.0f %12.2f%n", target[0], size, requests, (long) requests * size,
+                        requests * size / secs, secs * 1000 / requests);
+            }
         }
         // Size: the same 1,000 events as JSON (the request array) and as one CBOR segment.
         byte[] json = batch(1000, ts);
-        var res = ingest.ingestBatch(tenant, json, "application/json");
+        var res = toS3.ingestBatch(tenant, json, "application/json");
         long cbor = s3.client().headObject(b -> b.bucket(bucket).key(res.segmentKeys().get(0))).contentLength();
         System.out.printf("size of 1,000 events: JSON %d bytes (%.1f B/event), CBOR segment %d bytes (%.1f B/event), CBOR/JSON = %.2f%n",
                 json.length, json.length / 1000.0, cbor, cbor / 1000.0, (double) cbor / json.length);
