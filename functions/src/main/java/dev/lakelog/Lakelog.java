@@ -184,10 +184,7 @@ public final class Lakelog implements AutoCloseable {
     }
 
     static S3Client s3Client(LakelogConfig c, AwsCredentialsProvider credentials) {
-        var b = S3Client.builder().region(Region.of(c.region())).credentialsProvider(credentials)
-                .httpClientBuilder(UrlConnectionHttpClient.builder());
-        c.s3Endpoint().ifPresent(ep -> b.endpointOverride(URI.create(ep)).forcePathStyle(true));
-        return b.build();
+        return dev.lakelog.storage.S3Clients.create(c.region(), c.s3Endpoint(), credentials);
     }
 
     static DynamoDbClient dynamoClient(LakelogConfig c, AwsCredentialsProvider credentials) {
