@@ -1,0 +1,55 @@
+package dev.lakelog.lake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lakelog.testing.TestDuckDb;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import org.junit.jupiter.api.Test;
+
+/** DuckDB as a Lambda function gets it: sized from the function's memory, writing only under /tmp. */
+class LakeEngineLambdaSettingsTest {
+
+    private static String setting(Connection c, String name) throws Exception {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_setting('" + name + "')")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    @Test
+    void memory_limit_threads_and_directories_follow_the_function_memory_and_the_temp_dir() throws Exception {
+        Path data = Files.createTempDirectory("lake-lambda-data-");
+        Path tmp = Files.createTempDirectory("lake-lambda-tmp-");
+        LakeEngine.Settings s = LakeEngine.Settings.forLambda(TestDuckDb.extensionDirectory(), tmp, 3008);
+        assertThat(s.memoryLimit()).isEqualTo("2105MB");
+        assertThat(s.threads()).isEqualTo(1);
+        assertThat(LakeEngine.Settings.forLambda(TestDuckDb.extensionDirectory(), tmp, 10240).threads()).isEqualTo(5);
+        try (LakeEngine lake = LakeEngine.open(new LakeStorage.Local(data), s, () -> null, new Redactor());
+                Connection c = lake.connect()) {
+            assertThat(setting(c, "threads")).isEqualTo("1");
+            assertThat(setting(c, "memory_limit")).isEqualTo("1.9 GiB"); // 2105 MB (10^6 bytes)
+            assertThat(setting(c, "home_directory")).isEqualTo(tmp.toString());
+            assertThat(setting(c, "temp_directory")).isEqualTo(tmp.resolve("spill").toString());
+            assertThat(setting(c, "extension_directory")).isEqualTo(TestDuckDb.extensionDirectory().toAbsolutePath().toString());
+            assertThat(setting(c, "autoinstall_known_extensions")).isEqualTo("false");
+            assertThat(setting(c, "autoload_known_extensions")).isEqualTo("false");
+            assertThat(setting(c, "allow_unsigned_extensions")).isEqualTo("false");
+            assertThat(lake.timings().totalMs()).isGreaterThanOrEqualTo(lake.timings().attachMs());
+        }
+    }
+
+    @Test
+    void a_missing_extension_fails_at_start_naming_the_command_that_fetches_it() throws Exception {
+        Path empty = Files.createTempDirectory("no-extensions-");
+        assertThatThrownBy(() -> LakeEngine.open(new LakeStorage.Local(Files.createTempDirectory("d-")),
+                LakeEngine.Settings.defaults(empty), () -> null, new Redactor()))
+                .isInstanceOf(LakeException.class)
+                .hasMessageContaining("ducklake")
+                .hasMessageContaining("build/fetch-duckdb-extensions.sh");
+    }
+}
