@@ -21,6 +21,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -197,6 +198,12 @@ public final class RollupService {
         }
     }
 
+    /**
+     * A part of an incomplete multi-segment request older than this is moved to quarantine: the
+     * parts of one request are all written within that request, seconds apart.
+     */
+    static final Duration ORPHAN_PART_GRACE = Duration.ofHours(1);
+
     /** How many segments are read and decoded ahead of the one being staged. */
     static final int READ_AHEAD = 8;
 
@@ -243,7 +250,15 @@ public final class RollupService {
                         } else if (r.segment() != null && !groupComplete(conn, tenant, r.segment(), batchKeys, groupPresence)) {
                             // A part of a multi-segment request whose other parts are missing: the
                             // request failed and was answered 503; never count it (docs/ingest.md).
-                            LOG.warn("segment_group_incomplete", "segment_key", r.key(), "parts", r.segment().groupKeys().size());
+                            // All parts of a request are written within its few seconds, so once the
+                            // grace period has passed the group can never complete: quarantine it.
+                            Optional<Instant> created = SegmentKeys.createdAt(r.key());
+                            if (created.isPresent() && created.get().isBefore(clock.instant().minus(ORPHAN_PART_GRACE))) {
+                                quarantine(r.key(), r.bytes(), "part of a multi-segment request whose other parts are missing"
+                                        + " (the request failed and was answered 503, never acknowledged)", totals);
+                            } else {
+                                LOG.warn("segment_group_incomplete", "segment_key", r.key(), "parts", r.segment().groupKeys().size());
+                            }
                         } else if (r.segment() != null) {
                             for (LogEvent e : r.segment().events()) LogRowAppender.append(rowsOut, e, archivedAt, r.key());
                             ledgerOut.beginRow();
@@ -326,7 +341,7 @@ public final class RollupService {
         try {
             Segment s = codec.decode(bytes.get());
             if (!s.tenantId().equals(tenant)) throw new SegmentFormatException("segment tenant '" + s.tenantId() + "' does not match its key");
-            return new Fetched(key, null, s, null, null);
+            return new Fetched(key, bytes.get(), s, null, null);
         } catch (SegmentFormatException e) {
             return new Fetched(key, bytes.get(), null, null, e.getMessage());
         }

@@ -86,6 +86,23 @@ class SegmentGroupAndRecentTest {
             assertThat(r2.logsInserted()).isEqualTo(200);
             assertThat(objects(fx)).contains(left.get(0));
             assertThat(rollup(fx).logsInserted()).isZero();
+
+            // Past the grace period the group can never complete: the orphan part is quarantined
+            // with a note saying why, still never counted.
+            var creds = software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                    software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(
+                            TestServers.s3().accessKey(), TestServers.s3().secretKey()));
+            java.time.Clock later = java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofHours(2));
+            try (dev.lakelog.Lakelog app = dev.lakelog.Lakelog.start(dev.lakelog.config.LakelogConfig.from(fx.env()), creds, later)) {
+                RollupReport r3 = app.rollup().rollup(new RollupRequest("test", Optional.of("acme"), Duration.ZERO, false));
+                assertThat(r3.logsInserted()).isZero();
+                assertThat(r3.errors()).singleElement().asString().contains(left.get(0)).contains("quarantine/");
+            }
+            assertThat(objects(fx)).doesNotContain(left.get(0));
+            String quarantined = "quarantine/" + left.get(0).substring("segments/".length());
+            String note = TestServers.s3().client().getObjectAsBytes(b -> b.bucket(fx.bucket()).key(quarantined + ".error.json")).asUtf8String();
+            assertThat(note).contains("multi-segment request").contains(left.get(0));
+            assertThat(TestServers.s3().client().headObject(b -> b.bucket(fx.bucket()).key(quarantined)).contentLength()).isPositive();
         }
     }
 
