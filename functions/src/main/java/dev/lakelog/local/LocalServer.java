@@ -14,7 +14,6 @@ import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -100,9 +99,5 @@ public final class LocalServer implements AutoCloseable {
     public void close() {
         server.stop(1);
         pool.shutdownNow();
-    }
-
-    static List<String> none() {
-        return List.of();
     }
 }
