@@ -58,6 +58,11 @@ public final class ApiRouter {
         }
     }
 
+    /** The registered routes as {@code "METHOD regex"}, in registration order (docs/openapi.yaml is checked against them). */
+    public List<String> routes() {
+        return routes.stream().map(r -> r.method() + " " + r.path().pattern()).toList();
+    }
+
     public ObjectMapper mapper() {
         return json;
     }
