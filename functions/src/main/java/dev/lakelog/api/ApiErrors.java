@@ -30,6 +30,11 @@ public final class ApiErrors {
             LOG.error("storage_unavailable", e, "path", req.path());
             return body(503, "storage is unavailable; retry later").withHeaders(java.util.Map.of("Retry-After", "5"));
         }
+        if (t instanceof software.amazon.awssdk.core.exception.SdkException e) {
+            // DynamoDB (tenants, idempotency, leases) or another AWS service failed or throttled.
+            LOG.error("dependency_unavailable", e, "path", req.path());
+            return body(503, "a backing service is unavailable; retry later").withHeaders(java.util.Map.of("Retry-After", "5"));
+        }
         if (t instanceof LakeException e) {
             LOG.error("lake_unavailable", e, "path", req.path());
             return body(503, "the lake is unavailable; retry later").withHeaders(java.util.Map.of("Retry-After", "5"));

@@ -107,7 +107,7 @@ public final class HotTierReader {
     private static boolean matches(LogEvent e, LogFilter f) {
         long ts = e.timestampMicros();
         if (f.since().isPresent() && ts < EventValidator.micros(f.since().get())) return false;
-        if (f.until().isPresent() && ts >= EventValidator.micros(f.until().get())) return false;
+        if (f.until().isPresent() && ts > EventValidator.micros(f.until().get())) return false; // inclusive, as the analytics route
         if (f.severity().isPresent() && !f.severity().get().equals(e.severity())) return false;
         if (f.component().isPresent() && !f.component().get().equals(e.component())) return false;
         if (f.eventType().isPresent() && !f.eventType().get().equals(e.eventType())) return false;

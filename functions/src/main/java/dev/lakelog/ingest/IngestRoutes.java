@@ -11,6 +11,7 @@ import dev.lakelog.query.LogFilter;
 import dev.lakelog.query.Params;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The ingest routes: {@code POST /v1/log}, {@code POST /v1/log/batch} (HMAC-signed),
@@ -48,6 +49,7 @@ public final class IngestRoutes {
         router.add("GET", "/v1/logs/recent", (r, m) -> {
             Tenant t = auth.verifyBearer(r);
             Params p = new Params(r.query());
+            p.allowOnly(Set.of("limit", "since", "until", "severity", "component", "event_type", "actor_id"));
             int limit = (int) p.integer("limit", HotTierReader.DEFAULT_LIMIT, 1, HotTierReader.MAX_LIMIT);
             Map<String, String> q = new HashMap<>(r.query());
             q.remove("limit");

@@ -6,6 +6,7 @@ import dev.lakelog.auth.Authenticator;
 import dev.lakelog.auth.Tenant;
 import dev.lakelog.query.Params;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * {@code POST /v1/analytics/maintenance/{compact,cleanup,expire-snapshots,retention}}, paid Bearer.
@@ -28,22 +29,27 @@ public final class MaintenanceRoutes {
         String base = "/v1/analytics/maintenance/";
         router.add("POST", base + "compact", (r, m) -> {
             auth.verifyPaidBearer(r);
+            new Params(r.query()).allowOnly(Set.of());
             return ok(router, maintenance.compact("rest"));
         });
         router.add("POST", base + "cleanup", (r, m) -> {
             auth.verifyPaidBearer(r);
             Params p = new Params(r.query());
+            p.allowOnly(Set.of("older_than_hours", "dry_run"));
             long hours = p.integer("older_than_hours", 168, 1, 8760);
             boolean dryRun = p.bool("dry_run", true);
             return ok(router, maintenance.cleanup("rest", hours, dryRun));
         });
         router.add("POST", base + "expire-snapshots", (r, m) -> {
             auth.verifyPaidBearer(r);
-            long days = new Params(r.query()).integer("older_than_days", 90, 1, 3650);
+            Params p = new Params(r.query());
+            p.allowOnly(Set.of("older_than_days"));
+            long days = p.integer("older_than_days", 90, 1, 3650);
             return ok(router, maintenance.expireSnapshots("rest", days));
         });
         router.add("POST", base + "retention", (r, m) -> {
             Tenant t = auth.verifyPaidBearer(r);
+            new Params(r.query()).allowOnly(Set.of());
             return ok(router, maintenance.retention("rest", Optional.of(t.id())));
         });
     }
