@@ -30,6 +30,7 @@ import dev.lakelog.maintenance.MaintenanceRoutes;
 import dev.lakelog.maintenance.MaintenanceService;
 import dev.lakelog.query.CustomQueryService;
 import dev.lakelog.query.NamedQueries;
+import dev.lakelog.query.BigResults;
 import dev.lakelog.query.QueryRoutes;
 import dev.lakelog.query.QueryService;
 import dev.lakelog.query.TenantView;
@@ -57,6 +58,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
@@ -81,12 +83,14 @@ public final class Lakelog implements AutoCloseable {
     private final Memo<LakeEngine> lake;
     private final Optional<DynamoDbClient> dynamo;
     private final Optional<S3Client> s3;
+    private final Optional<S3Presigner> presigner;
 
     private Lakelog(LakelogConfig config, AwsCredentialsProvider credentials, Clock clock) {
         this.config = config;
         this.json = StrictJson.mapper();
         this.s3 = config.bucket().map(b -> s3Client(config, credentials));
-        this.blobs = config.bucket().<BlobStore>map(b -> new S3BlobStore(s3.get(), b))
+        this.presigner = config.bucket().map(b -> dev.lakelog.storage.S3Clients.presigner(config.region(), config.s3Endpoint(), credentials));
+        this.blobs = config.bucket().<BlobStore>map(b -> new S3BlobStore(s3.get(), b, presigner.get()))
                 .orElseGet(() -> new LocalBlobStore(config.dataDir().orElseThrow()));
         this.dynamo = config.tenantsTable().or(config::leasesTable).or(config::idempotencyTable)
                 .map(t -> dynamoClient(config, credentials));
@@ -117,7 +121,7 @@ public final class Lakelog implements AutoCloseable {
         new RollupRoutes(auth, rollup).register(router);
         new QueryRoutes(auth, query,
                 new CustomQueryService(lake, json, CustomQueryService.DEFAULT_MAX_ROWS, CustomQueryService.DEFAULT_TIME_LIMIT),
-                new NamedQueries(query.view(), lake, json)).register(router);
+                new NamedQueries(query.view(), lake, json), new BigResults(blobs, clock)).register(router);
         new MaintenanceRoutes(auth, maintenance).register(router);
     }
 
@@ -253,6 +257,7 @@ public final class Lakelog implements AutoCloseable {
     public void close() {
         lake.ifPresent(LakeEngine::close);
         s3.ifPresent(S3Client::close);
+        presigner.ifPresent(S3Presigner::close);
         dynamo.ifPresent(DynamoDbClient::close);
         iotPublisher.ifPresent(IotRollupStatusPublisher::close);
     }

@@ -20,12 +20,14 @@ public final class QueryRoutes {
     private final QueryService query;
     private final CustomQueryService custom;
     private final NamedQueries named;
+    private final BigResults big;
 
-    public QueryRoutes(Authenticator auth, QueryService query, CustomQueryService custom, NamedQueries named) {
+    public QueryRoutes(Authenticator auth, QueryService query, CustomQueryService custom, NamedQueries named, BigResults big) {
         this.auth = auth;
         this.query = query;
         this.custom = custom;
         this.named = named;
+        this.big = big;
     }
 
     public void register(ApiRouter router) {
@@ -42,7 +44,7 @@ public final class QueryRoutes {
             } else {
                 at = new TenantView.Latest(p.bool("fresh", true));
             }
-            return sized(router, query.logs(t, f, at));
+            return sized(router, t, query.logs(t, f, at), "logs");
         });
         router.add("GET", "/v1/analytics/logs/snapshot/([^/]+)", (r, m) -> {
             Tenant t = auth.verifyPaidBearer(r);
@@ -50,7 +52,7 @@ public final class QueryRoutes {
             Params p = new Params(r.query());
             p.allowOnly(FILTERS);
             LogFilter f = LogFilter.from(p, 1000, 100);
-            return sized(router, query.logs(t, f, new TenantView.AsOfVersion(id)));
+            return sized(router, t, query.logs(t, f, new TenantView.AsOfVersion(id)), "logs");
         });
         router.add("GET", "/v1/analytics/snapshots", (r, m) -> {
             Tenant t = auth.verifyPaidBearer(r);
@@ -71,11 +73,11 @@ public final class QueryRoutes {
             if (r.queryParam("to_snapshot").isEmpty()) throw ApiException.badRequest("parameter 'to_snapshot' is required");
             long from = p.integer("from_snapshot", 0, 0, Long.MAX_VALUE / 2);
             long to = p.integer("to_snapshot", 0, 0, Long.MAX_VALUE / 2);
-            return sized(router, query.changes(t, from, to, (int) p.integer("limit", 1000, 1, 10_000)));
+            return sized(router, t, query.changes(t, from, to, (int) p.integer("limit", 1000, 1, 10_000)), "changes");
         });
         router.add("POST", "/v1/analytics/query", (r, m) -> {
             Tenant t = auth.verifyPaidBearer(r);
-            return sized(router, custom.run(t, body(router, r)));
+            return sized(router, t, custom.run(t, body(router, r)), "rows");
         });
         router.add("GET", "/v1/analytics/queries", (r, m) -> {
             auth.verifyPaidBearer(r);
@@ -83,7 +85,7 @@ public final class QueryRoutes {
         });
         router.add("POST", "/v1/analytics/queries/([^/]+)", (r, m) -> {
             Tenant t = auth.verifyPaidBearer(r);
-            return sized(router, named.run(t, m.group(1), r.body().length == 0 ? null : body(router, r)));
+            return sized(router, t, named.run(t, m.group(1), r.body().length == 0 ? null : body(router, r)), "rows");
         });
     }
 
@@ -116,10 +118,18 @@ public final class QueryRoutes {
     /** A 200, or a 413 when the answer would not fit in a Lambda response; never truncated. */
     static ApiResponse sized(ApiRouter router, Object body) {
         ApiResponse resp = router.ok(body);
-        if (resp.body().length > MAX_RESPONSE_BYTES) {
-            throw ApiException.payloadTooLarge("the result is " + resp.body().length + " bytes, more than the " + MAX_RESPONSE_BYTES
-                    + " bytes a response may carry; nothing was truncated: narrow the time window or filters, lower 'limit', or page");
-        }
+        if (resp.body().length > MAX_RESPONSE_BYTES) throw BigResults.tooLarge(resp.body().length, "");
         return resp;
+    }
+
+    /**
+     * A 200 with the answer inline when it fits in a Lambda response; otherwise the rows
+     * ({@code body.rowsField}) go to a CSV file in the bucket and the 200 carries its presigned
+     * URL instead ({@link BigResults}). Never truncated.
+     */
+    ApiResponse sized(ApiRouter router, Tenant t, com.fasterxml.jackson.databind.node.ObjectNode body, String rowsField) {
+        ApiResponse resp = router.ok(body);
+        if (resp.body().length <= MAX_RESPONSE_BYTES) return resp;
+        return sized(router, big.spill(t, body, rowsField, resp.body().length));
     }
 }

@@ -1,5 +1,7 @@
 package dev.lakelog.storage;
 
+import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -12,7 +14,21 @@ public interface BlobStore {
     /** Writes the whole object, or fails leaving no object under the key. Checksummed with SHA-256. */
     void put(String key, byte[] bytes);
 
+    /** {@link #put(String, byte[])} with a {@code Content-Type} for readers that care (browsers, curl). */
+    default void put(String key, byte[] bytes, String contentType) {
+        put(key, bytes);
+    }
+
     Optional<byte[]> get(String key);
+
+    /**
+     * A URL that lets anyone holding it GET the object, without other credentials, for
+     * {@code validFor}: an S3 presigned URL (SigV4 query authentication), a {@code file:} URI
+     * (no expiry) in local mode, or empty when the store cannot hand out such a URL.
+     */
+    default Optional<URI> presignedGetUrl(String key, Duration validFor) {
+        return Optional.empty();
+    }
 
     /** Every object under the prefix, ordered by key. */
     List<BlobInfo> list(String prefix);

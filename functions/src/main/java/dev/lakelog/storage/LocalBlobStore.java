@@ -98,6 +98,13 @@ public final class LocalBlobStore implements BlobStore {
         }
     }
 
+    /** A {@code file:} URI of the object (local mode: the client is on the same machine); no expiry. */
+    @Override
+    public Optional<java.net.URI> presignedGetUrl(String key, java.time.Duration validFor) {
+        Path p = resolve(key);
+        return Files.isRegularFile(p) ? Optional.of(p.toUri()) : Optional.empty();
+    }
+
     @Override
     public String uri(String key) {
         return resolve(key).toString();

@@ -8,6 +8,7 @@ import java.util.Optional;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
@@ -17,10 +18,17 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 public final class S3BlobStore implements BlobStore {
     private final S3Client s3;
     private final String bucket;
+    private final S3Presigner presigner;
 
     public S3BlobStore(S3Client s3, String bucket) {
+        this(s3, bucket, null);
+    }
+
+    /** With a presigner (same region, endpoint and credentials as the client) for {@link #presignedGetUrl}. */
+    public S3BlobStore(S3Client s3, String bucket, S3Presigner presigner) {
         this.s3 = s3;
         this.bucket = bucket;
+        this.presigner = presigner;
     }
 
     public String bucket() {
@@ -29,10 +37,15 @@ public final class S3BlobStore implements BlobStore {
 
     @Override
     public void put(String key, byte[] bytes) {
+        put(key, bytes, null);
+    }
+
+    @Override
+    public void put(String key, byte[] bytes, String contentType) {
         try {
             // Precomputed checksum: S3 verifies it and refuses (writing nothing) on a mismatch.
             String sha256 = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(bytes));
-            s3.putObject(b -> b.bucket(bucket).key(key).checksumSHA256(sha256), RequestBody.fromBytes(bytes));
+            s3.putObject(b -> b.bucket(bucket).key(key).checksumSHA256(sha256).contentType(contentType), RequestBody.fromBytes(bytes));
         } catch (SdkException e) {
             throw new StorageException("S3 PUT failed for " + key, e);
         } catch (java.security.NoSuchAlgorithmException e) {
@@ -106,6 +119,17 @@ public final class S3BlobStore implements BlobStore {
             s3.deleteObject(b -> b.bucket(bucket).key(key));
         } catch (SdkException e) {
             throw new StorageException("S3 DELETE failed for " + key, e);
+        }
+    }
+
+    @Override
+    public Optional<java.net.URI> presignedGetUrl(String key, java.time.Duration validFor) {
+        if (presigner == null) return Optional.empty();
+        try {
+            var p = presigner.presignGetObject(r -> r.signatureDuration(validFor).getObjectRequest(g -> g.bucket(bucket).key(key)));
+            return Optional.of(p.url().toURI());
+        } catch (SdkException | java.net.URISyntaxException e) {
+            throw new StorageException("S3 presign failed for " + key, e);
         }
     }
 

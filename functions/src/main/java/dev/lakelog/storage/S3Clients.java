@@ -10,6 +10,8 @@ import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /** The one way lakelog builds its S3 client. */
 public final class S3Clients {
@@ -26,6 +28,17 @@ public final class S3Clients {
                 .httpClientBuilder(UrlConnectionHttpClient.builder())
                 .overrideConfiguration(o -> o.addExecutionInterceptor(new NoExpectContinue()));
         endpoint.ifPresent(ep -> b.endpointOverride(URI.create(ep)).forcePathStyle(true));
+        return b.build();
+    }
+
+    /**
+     * The presigner that goes with {@link #create}: same region, endpoint (path-style when given)
+     * and credentials, so a presigned URL points where the client writes.
+     */
+    public static S3Presigner presigner(String region, Optional<String> endpoint, AwsCredentialsProvider credentials) {
+        var b = S3Presigner.builder().region(Region.of(region)).credentialsProvider(credentials);
+        endpoint.ifPresent(ep -> b.endpointOverride(URI.create(ep))
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build()));
         return b.build();
     }
 
