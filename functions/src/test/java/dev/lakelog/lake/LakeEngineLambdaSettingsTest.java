@@ -38,7 +38,16 @@ class LakeEngineLambdaSettingsTest {
             assertThat(setting(c, "extension_directory")).isEqualTo(TestDuckDb.extensionDirectory().toAbsolutePath().toString());
             assertThat(setting(c, "autoinstall_known_extensions")).isEqualTo("false");
             assertThat(setting(c, "autoload_known_extensions")).isEqualTo("false");
-            assertThat(setting(c, "allow_unsigned_extensions")).isEqualTo("false");
+            // Signature checks stay on: every setting about unsigned extensions is off.
+            try (Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT name, value FROM duckdb_settings() WHERE name LIKE '%unsigned%'")) {
+                int n = 0;
+                while (rs.next()) {
+                    n++;
+                    assertThat(rs.getString("value")).as(rs.getString("name")).isEqualTo("false");
+                }
+                assertThat(n).isPositive();
+            }
             assertThat(lake.timings().totalMs()).isGreaterThanOrEqualTo(lake.timings().attachMs());
         }
     }
