@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
@@ -155,31 +156,39 @@ public final class LakeEngine implements AutoCloseable {
     }
 
     private void createTables(Statement st) throws SQLException {
-        boolean exists;
-        try (var rs = st.executeQuery("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND table_name = 'logs'")) {
-            rs.next();
-            exists = rs.getLong(1) > 0;
-        }
-        if (!exists) {
+        createIfMissing(st, "logs", List.of(LakeSchema.CREATE_LOGS, LakeSchema.PARTITION_LOGS, LakeSchema.CREATE_LEDGER,
+                "CALL lake.set_commit_message('lakelog', 'create lakelog tables')"));
+        // Separately: lakes created before the fence existed get it on their next start.
+        createIfMissing(st, "rollup_fence", List.of(LakeSchema.CREATE_FENCE, LakeSchema.SEED_FENCE,
+                "CALL lake.set_commit_message('lakelog', 'create the rollup commit fence')"));
+    }
+
+    /**
+     * Runs {@code ddl} in one transaction unless table {@code lake.main.<table>} exists. When
+     * another process creates it at the same moment its commit wins and ours conflicts: that is
+     * fine as long as the table exists afterwards.
+     */
+    private static void createIfMissing(Statement st, String table, List<String> ddl) throws SQLException {
+        if (tableExists(st, table)) return;
+        try {
+            st.execute("BEGIN TRANSACTION");
+            for (String sql : ddl) st.execute(sql);
+            st.execute("COMMIT");
+        } catch (SQLException e) {
             try {
-                st.execute("BEGIN");
-                st.execute(LakeSchema.CREATE_LOGS);
-                st.execute(LakeSchema.PARTITION_LOGS);
-                st.execute(LakeSchema.CREATE_LEDGER);
-                st.execute("CALL lake.set_commit_message('lakelog', 'create lakelog tables')");
-                st.execute("COMMIT");
-            } catch (SQLException e) {
-                // Another process created them at the same moment: its commit wins, ours is a conflict.
-                try {
-                    st.execute("ROLLBACK");
-                } catch (SQLException ignored) {
-                    // no transaction left to roll back
-                }
-                try (var rs = st.executeQuery("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND table_name = 'logs'")) {
-                    rs.next();
-                    if (rs.getLong(1) == 0) throw e;
-                }
+                st.execute("ROLLBACK");
+            } catch (SQLException ignored) {
+                // the failed statement may already have ended the transaction
             }
+            if (!tableExists(st, table)) throw e;
+        }
+    }
+
+    private static boolean tableExists(Statement st, String table) throws SQLException {
+        try (ResultSet rs = st.executeQuery("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND table_name = "
+                + literal(table))) {
+            rs.next();
+            return rs.getLong(1) > 0;
         }
     }
 

@@ -37,6 +37,20 @@ public final class LakeSchema {
     public static final String PARTITION_LOGS =
             "ALTER TABLE " + LOGS + " SET PARTITIONED BY (tenant_id, year(\"timestamp\"), month(\"timestamp\"), day(\"timestamp\"))";
 
+    /**
+     * The rollup commit fence: a one-row table that every rollup commit deletes and re-inserts.
+     * DuckLake aborts a transaction that deletes from a table another transaction inserted into
+     * since it began, so two rollup commits that overlap in time can never both succeed, whatever
+     * the leases say (a holder paused past its lease expiry, say). The loser retries: its ledger
+     * re-check then sees the winner's segments and inserts only the rest.
+     */
+    public static final String FENCE = "lake.main.rollup_fence";
+
+    public static final String CREATE_FENCE = "CREATE TABLE IF NOT EXISTS " + FENCE
+            + " (tenant_id VARCHAR, rollup_id VARCHAR, committed_at TIMESTAMPTZ)";
+
+    public static final String SEED_FENCE = "INSERT INTO " + FENCE + " VALUES ('', 'seed', now())";
+
     public static final String CREATE_LEDGER = "CREATE TABLE IF NOT EXISTS " + LEDGER + " ("
             + "segment_key VARCHAR NOT NULL, tenant_id VARCHAR NOT NULL, row_count BIGINT NOT NULL, "
             + "digest VARCHAR NOT NULL, rolled_up_at TIMESTAMPTZ NOT NULL, rollup_id VARCHAR NOT NULL, "

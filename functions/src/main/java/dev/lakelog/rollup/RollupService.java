@@ -382,52 +382,10 @@ public final class RollupService {
         this.beforeCommit = hook;
     }
 
-    private volatile boolean fenceReady;
-
-    /**
-     * The commit fence: a one-row table that every rollup commit deletes and re-inserts. DuckLake
-     * aborts a transaction that deletes from a table another transaction inserted into since it
-     * began, so two rollup commits that overlap in time can never both succeed, whatever the
-     * leases say (a holder paused past its lease expiry, say). The loser retries: its ledger
-     * re-check then sees the winner's segments and inserts only the rest.
-     */
-    private void ensureFence(Connection conn) throws SQLException {
-        if (fenceReady) return;
-        try (Statement st = conn.createStatement()) {
-            boolean exists;
-            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND table_name = 'rollup_fence'")) {
-                rs.next();
-                exists = rs.getLong(1) > 0;
-            }
-            if (!exists) {
-                try {
-                    st.execute("BEGIN TRANSACTION");
-                    st.execute("CREATE TABLE IF NOT EXISTS " + FENCE + " (tenant_id VARCHAR, rollup_id VARCHAR, committed_at TIMESTAMPTZ)");
-                    st.execute("INSERT INTO " + FENCE + " VALUES ('', 'seed', now())");
-                    st.execute("COMMIT");
-                } catch (SQLException e) {
-                    try {
-                        st.execute("ROLLBACK");
-                    } catch (SQLException ignored) {
-                        // already ended
-                    }
-                    // another process created it at the same moment: fine if it exists now
-                    try (ResultSet rs = st.executeQuery("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND table_name = 'rollup_fence'")) {
-                        rs.next();
-                        if (rs.getLong(1) == 0) throw e;
-                    }
-                }
-            }
-        }
-        fenceReady = true;
-    }
-
-    static final String FENCE = "lake.main.rollup_fence";
     static final int COMMIT_ATTEMPTS = 6;
 
     /** {@link #commit}, again after a DuckLake conflict (another commit overlapped ours); returns rows and segments inserted. */
     private long[] commitWithRetry(Connection conn, RollupRequest req, String tenant, String rollupId, int staged) throws SQLException {
-        ensureFence(conn);
         for (int attempt = 1; ; attempt++) {
             try {
                 return commit(conn, req, tenant, rollupId, staged);
@@ -469,8 +427,8 @@ public final class RollupService {
                 }
                 st.execute("INSERT INTO " + LakeSchema.LOGS + " SELECT * FROM rollup_stage ORDER BY \"timestamp\", log_id");
                 st.execute("INSERT INTO " + LakeSchema.LEDGER + " SELECT * FROM rollup_stage_ledger");
-                st.execute("DELETE FROM " + FENCE);
-                st.execute("INSERT INTO " + FENCE + " VALUES (" + LakeEngine.literal(tenant) + ", "
+                st.execute("DELETE FROM " + LakeSchema.FENCE);
+                st.execute("INSERT INTO " + LakeSchema.FENCE + " VALUES (" + LakeEngine.literal(tenant) + ", "
                         + LakeEngine.literal(rollupId) + ", now())");
                 beforeCommit.run();
                 String message = "rollup trigger=" + req.trigger() + " tenant=" + tenant + " segments=" + segs + " rows=" + rows;
