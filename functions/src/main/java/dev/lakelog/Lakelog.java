@@ -1,136 +1,104 @@
 package dev.lakelog;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lakelog.api.ApiRouter;
+import dev.lakelog.api.StrictJson;
 import dev.lakelog.auth.Authenticator;
-import dev.lakelog.auth.DynamoTenantStore;
-import dev.lakelog.auth.FileTenantStore;
 import dev.lakelog.auth.HmacKey;
 import dev.lakelog.auth.Secrets;
 import dev.lakelog.auth.Tenant;
 import dev.lakelog.auth.TenantStore;
 import dev.lakelog.auth.Tier;
-import dev.lakelog.config.ConfigException;
+import dev.lakelog.aws.AwsBackend;
+import dev.lakelog.backend.Backend;
+import dev.lakelog.backend.StatusPublisher;
 import dev.lakelog.config.LakelogConfig;
-import dev.lakelog.idempotency.DynamoIdempotencyStore;
-import dev.lakelog.idempotency.FileIdempotencyStore;
 import dev.lakelog.idempotency.Idempotency;
-import dev.lakelog.idempotency.IdempotencyStore;
-import dev.lakelog.ingest.HotTierReader;
 import dev.lakelog.ingest.IngestRoutes;
 import dev.lakelog.ingest.IngestService;
-import dev.lakelog.ingest.StrictJson;
 import dev.lakelog.lake.LakeEngine;
-import dev.lakelog.lake.LakeStorage;
 import dev.lakelog.lake.Redactor;
 import dev.lakelog.lake.RollupLedger;
-import dev.lakelog.lake.S3Credentials;
+import dev.lakelog.local.LocalBackend;
 import dev.lakelog.maintenance.MaintenanceRoutes;
 import dev.lakelog.maintenance.MaintenanceService;
-import dev.lakelog.query.CustomQueryService;
-import dev.lakelog.query.NamedQueries;
 import dev.lakelog.query.BigResults;
+import dev.lakelog.query.CustomQueryService;
+import dev.lakelog.query.HotTierReader;
+import dev.lakelog.query.NamedQueries;
 import dev.lakelog.query.QueryRoutes;
 import dev.lakelog.query.QueryService;
+import dev.lakelog.query.RecentRoutes;
 import dev.lakelog.query.TenantView;
-import dev.lakelog.rollup.DynamoRollupLock;
-import dev.lakelog.rollup.InProcessRollupLock;
-import dev.lakelog.rollup.IotRollupStatusPublisher;
-import dev.lakelog.rollup.RollupStatusPublisher;
-import dev.lakelog.rollup.RollupLock;
 import dev.lakelog.rollup.RollupRoutes;
 import dev.lakelog.rollup.RollupService;
 import dev.lakelog.segment.SegmentCodec;
 import dev.lakelog.storage.BlobStore;
-import dev.lakelog.storage.LocalBlobStore;
-import dev.lakelog.storage.S3BlobStore;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
-import software.amazon.awssdk.auth.credentials.AwsCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.presigner.S3Presigner;
-import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
- * The composition root: builds every service from one {@link LakelogConfig}. Lambda handlers,
- * the local server, the CLI and the tests all start here. The lake (DuckDB) opens lazily on
- * first use, so the ingest function never loads it.
+ * The composition root: builds every service from one {@link LakelogConfig} on the one
+ * {@link Backend} it names (AWS or local files, chosen here, once). Lambda handlers, the local
+ * server, the CLI and the tests all start here. Everything is built on first use: the lake
+ * (DuckDB) opens only when a service needs it, so the ingest function and the authorizer never
+ * load it, and the tenant CLI needs no bucket.
  */
 public final class Lakelog implements AutoCloseable {
+
+    /** The groups of routes a deployed function serves; the local server serves them all. */
+    public enum Surface {
+        /** {@code POST /v1/log}, {@code /v1/log/batch}, {@code /v1/logs}: the ingest function. */
+        INGEST,
+        /** The analytics reads and {@code GET /v1/logs/recent}: the query function. */
+        QUERY,
+        /** {@code POST /v1/analytics/rollup} and {@code /v1/analytics/maintenance/*}: the maintenance function. */
+        MAINTENANCE
+    }
+
     private final LakelogConfig config;
-    private final ObjectMapper json;
-    private final BlobStore blobs;
-    private final TenantStore tenants;
-    private final Authenticator auth;
-    private final IngestService ingest;
-    private final Idempotency idempotency;
-    private final RollupService rollup;
-    private final QueryService query;
-    private final MaintenanceService maintenance;
-    private final Optional<IotRollupStatusPublisher> iotPublisher;
-    private final ApiRouter router;
+    private final Clock clock;
+    private final Backend backend;
+    private final ObjectMapper json = StrictJson.mapper();
     private final Redactor redactor = new Redactor();
+    private final SegmentCodec codec = new SegmentCodec();
     private final Memo<LakeEngine> lake;
-    private final Optional<DynamoDbClient> dynamo;
-    private final Optional<S3Client> s3;
-    private final Optional<S3Presigner> presigner;
+    private final Memo<Authenticator> auth;
+    private final Memo<IngestService> ingest;
+    private final Memo<RollupService> rollup;
+    private final Memo<MaintenanceService> maintenance;
+    private final Memo<QueryService> query;
+    private final Map<Surface, ApiRouter> routers = new EnumMap<>(Surface.class);
+    private ApiRouter allRoutes;
 
-    private Lakelog(LakelogConfig config, AwsCredentialsProvider credentials, Clock clock) {
+    private Lakelog(LakelogConfig config, Clock clock) {
         this.config = config;
-        this.json = StrictJson.mapper();
-        this.s3 = config.bucket().map(b -> s3Client(config, credentials));
-        this.presigner = config.bucket().map(b -> dev.lakelog.storage.S3Clients.presigner(config.region(), config.s3Endpoint(), credentials));
-        this.blobs = config.bucket().<BlobStore>map(b -> new S3BlobStore(s3.get(), b, presigner.get()))
-                .orElseGet(() -> new LocalBlobStore(config.dataDir().orElseThrow()));
-        this.dynamo = config.tenantsTable().or(config::leasesTable).or(config::idempotencyTable)
-                .map(t -> dynamoClient(config, credentials));
-        this.tenants = config.tenantsTable().<TenantStore>map(t -> new DynamoTenantStore(dynamo.get(), t))
-                .orElseGet(() -> new FileTenantStore(config.dataDir()
-                        .orElseThrow(() -> new ConfigException("set LAKELOG_TENANTS_TABLE (DynamoDB) or LAKELOG_DATA_DIR (local tenant store)"))
-                        .resolve("tenants.json")));
-        this.auth = new Authenticator(tenants, clock);
-        SegmentCodec codec = new SegmentCodec();
-        this.ingest = new IngestService(blobs, codec, clock, config.segmentMaxBytes());
-        this.lake = new Memo<>(() -> openLake(config, credentials));
-        // A DynamoDB lease per tenant when LAKELOG_LEASES_TABLE is set (several Lambda containers);
-        // otherwise the process is the only rollup runner (local mode) and an in-process lock will do.
-        RollupLock lock = config.leasesTable().<RollupLock>map(t -> new DynamoRollupLock(dynamo.get(), t, clock,
-                config.rollupLimits().leaseDuration(), true)).orElseGet(InProcessRollupLock::new);
-        this.rollup = new RollupService(blobs, lake, lock, codec, clock, config.rollupLimits());
-        this.maintenance = new MaintenanceService(lake, lock, clock);
-        this.iotPublisher = config.iotEndpoint().map(ep -> IotRollupStatusPublisher.create(ep, config.region(), credentials));
-        this.query = new QueryService(lake, new TenantView(lake, blobs, codec, TenantView.HotLimits.DEFAULT), json);
-        this.router = new ApiRouter(json);
-        this.idempotency = new Idempotency(config.idempotencyTable()
-                .<IdempotencyStore>map(t -> new DynamoIdempotencyStore(dynamo.get(), t))
-                .orElseGet(() -> new FileIdempotencyStore(config.dataDir()
-                        .orElseThrow(() -> new ConfigException("set LAKELOG_IDEMPOTENCY_TABLE (DynamoDB) or LAKELOG_DATA_DIR (local idempotency store)"))
-                        .resolve("idempotency"))), clock, Idempotency.DEFAULT_TTL);
-        HotTierReader recent = new HotTierReader(blobs, codec, keys -> RollupLedger.rolledUp(lake.get(), keys), json);
-        new IngestRoutes(auth, ingest, idempotency, recent).register(router);
-        new RollupRoutes(auth, rollup).register(router);
-        new QueryRoutes(auth, query,
-                new CustomQueryService(lake, json, CustomQueryService.DEFAULT_MAX_ROWS, CustomQueryService.DEFAULT_TIME_LIMIT),
-                new NamedQueries(query.view(), lake, json), new BigResults(blobs, clock)).register(router);
-        new MaintenanceRoutes(auth, maintenance).register(router);
+        this.clock = clock;
+        this.backend = switch (config.backend()) {
+            case AWS -> new AwsBackend(config, clock);
+            case LOCAL -> new LocalBackend(config);
+        };
+        this.lake = new Memo<>(() -> LakeEngine.open(backend.lakeStorage(), lakeSettings(), backend.lakeCredentials(), redactor));
+        this.auth = new Memo<>(() -> new Authenticator(backend.tenants(), clock));
+        this.ingest = new Memo<>(() -> new IngestService(backend.blobs(), codec, clock, config.segmentMaxBytes()));
+        this.rollup = new Memo<>(() -> new RollupService(backend.blobs(), lake, backend.locks(), codec, clock, config.rollupLimits()));
+        this.maintenance = new Memo<>(() -> new MaintenanceService(lake, backend.locks(), clock));
+        this.query = new Memo<>(() -> new QueryService(lake, new TenantView(lake, backend.blobs(), codec, TenantView.HotLimits.DEFAULT), json));
     }
 
+    /** Starts lakelog on the system clock. */
     public static Lakelog start(LakelogConfig config) {
-        return start(config, DefaultCredentialsProvider.builder().build(), Clock.systemUTC());
+        return start(config, Clock.systemUTC());
     }
 
-    public static Lakelog start(LakelogConfig config, AwsCredentialsProvider credentials, Clock clock) {
-        Lakelog app = new Lakelog(config, credentials, clock);
+    public static Lakelog start(LakelogConfig config, Clock clock) {
+        Lakelog app = new Lakelog(config, clock);
         app.ensureDevTenant();
         return app;
     }
@@ -138,105 +106,85 @@ public final class Lakelog implements AutoCloseable {
     /** Creates tenant {@code dev} from LAKELOG_DEV_TOKEN / LAKELOG_DEV_HMAC_SECRET, if set. */
     private void ensureDevTenant() {
         if (config.devToken().isEmpty() && config.devHmacSecret().isEmpty()) return;
-        if (tenants instanceof FileTenantStore f) {
-            f.upsertTenant(new Tenant("dev", Tier.PAID));
-        } else if (tenants.tenant("dev").isEmpty()) {
-            tenants.createTenant(new Tenant("dev", Tier.PAID));
-        }
+        TenantStore tenants = backend.tenants();
+        tenants.ensureTenant(new Tenant("dev", Tier.PAID));
         config.devToken().ifPresent(t -> tenants.addToken("dev", Secrets.tokenHash(t)));
         config.devHmacSecret().ifPresent(s -> tenants.addHmacKey(new HmacKey("dev", "dev", s, true)));
     }
 
-    private LakeEngine openLake(LakelogConfig c, AwsCredentialsProvider credentials) {
-        Path tmp = c.duckdbTempDir().orElse(null);
-        String mem = System.getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE");
-        LakeEngine.Settings settings = mem != null
-                ? LakeEngine.Settings.forLambda(c.extensionDir(), tmp == null ? Path.of("/tmp/duckdb") : tmp, Integer.parseInt(mem))
-                : new LakeEngine.Settings(c.extensionDir(), tmp, null, null);
-        LakeStorage storage;
-        if (c.embeddedStorage()) {
-            storage = new LakeStorage.Local(c.dataDir().orElseThrow());
-        } else {
-            LakelogConfig.PostgresSettings pg = c.postgres().orElseThrow(() -> new ConfigException(
-                    "LAKELOG_PG_HOST is required to open the lake (PostgreSQL DuckLake catalog) when LAKELOG_BUCKET is set"));
-            String user = pg.user();
-            String password = pg.password();
-            if (c.pgSecretArn().isPresent()) {
-                JsonNode secret = postgresSecret(c, credentials);
-                user = secret.path("username").asText(user);
-                password = secret.path("password").asText(password);
-            }
-            storage = new LakeStorage.S3Postgres(c.bucket().orElseThrow(), c.region(),
-                    c.s3Endpoint(), pg.host(), pg.port(), pg.database(), user, password, pg.sslmode());
+    private LakeEngine.Settings lakeSettings() {
+        Path tmp = config.duckdbTempDir().orElse(null);
+        return config.lambdaMemoryMb()
+                .map(mb -> LakeEngine.Settings.forLambda(config.extensionDir(), tmp == null ? Path.of("/tmp/duckdb") : tmp, mb))
+                .orElseGet(() -> new LakeEngine.Settings(config.extensionDir(), tmp, null, null));
+    }
+
+    /** Every route (the local server, the CLI and most tests). */
+    public synchronized ApiRouter router() {
+        if (allRoutes == null) allRoutes = buildRouter(EnumSet.allOf(Surface.class));
+        return allRoutes;
+    }
+
+    /** Only the routes of one deployed function, as API Gateway sends them to it. */
+    public synchronized ApiRouter router(Surface surface) {
+        return routers.computeIfAbsent(surface, s -> buildRouter(EnumSet.of(s)));
+    }
+
+    private ApiRouter buildRouter(Set<Surface> surfaces) {
+        ApiRouter router = new ApiRouter(json);
+        if (surfaces.contains(Surface.INGEST)) {
+            Idempotency idempotency = new Idempotency(backend.idempotency(), clock, Idempotency.DEFAULT_TTL);
+            new IngestRoutes(auth.get(), ingest.get(), idempotency).register(router);
         }
-        Supplier<S3Credentials> s3creds = () -> {
-            AwsCredentials cr = credentials.resolveCredentials();
-            String token = cr instanceof AwsSessionCredentials sc ? sc.sessionToken() : null;
-            return new S3Credentials(cr.accessKeyId(), cr.secretAccessKey(), token);
-        };
-        return LakeEngine.open(storage, settings, s3creds, redactor);
-    }
-
-    private JsonNode postgresSecret(LakelogConfig c, AwsCredentialsProvider credentials) {
-        try (SecretsManagerClient sm = SecretsManagerClient.builder().region(Region.of(c.region()))
-                .credentialsProvider(credentials).httpClientBuilder(UrlConnectionHttpClient.builder()).build()) {
-            String s = sm.getSecretValue(b -> b.secretId(c.pgSecretArn().get())).secretString();
-            return json.readTree(s);
-        } catch (java.io.IOException e) {
-            throw new ConfigException("LAKELOG_PG_SECRET_ARN does not hold a JSON secret with username and password");
+        if (surfaces.contains(Surface.QUERY)) {
+            HotTierReader recent = new HotTierReader(backend.blobs(), codec, keys -> RollupLedger.rolledUp(lake.get(), keys), json);
+            new RecentRoutes(auth.get(), recent).register(router);
+            new QueryRoutes(auth.get(), query.get(),
+                    new CustomQueryService(lake, json, CustomQueryService.DEFAULT_MAX_ROWS, CustomQueryService.DEFAULT_TIME_LIMIT),
+                    new NamedQueries(query.get().view(), lake, json), new BigResults(backend.blobs(), clock)).register(router);
         }
-    }
-
-    static S3Client s3Client(LakelogConfig c, AwsCredentialsProvider credentials) {
-        return dev.lakelog.storage.S3Clients.create(c.region(), c.s3Endpoint(), credentials);
-    }
-
-    static DynamoDbClient dynamoClient(LakelogConfig c, AwsCredentialsProvider credentials) {
-        var b = DynamoDbClient.builder().region(Region.of(c.region())).credentialsProvider(credentials)
-                .httpClientBuilder(UrlConnectionHttpClient.builder());
-        c.dynamoEndpoint().ifPresent(ep -> b.endpointOverride(URI.create(ep)));
-        return b.build();
+        if (surfaces.contains(Surface.MAINTENANCE)) {
+            new RollupRoutes(auth.get(), rollup.get()).register(router);
+            new MaintenanceRoutes(auth.get(), maintenance.get()).register(router);
+        }
+        return router;
     }
 
     public LakelogConfig config() {
         return config;
     }
 
-    public ApiRouter router() {
-        return router;
-    }
-
     public IngestService ingest() {
-        return ingest;
+        return ingest.get();
     }
 
     public RollupService rollup() {
-        return rollup;
+        return rollup.get();
     }
 
     /** Publisher of rollup status messages to AWS IoT, when LAKELOG_IOT_ENDPOINT is set. */
-    public Optional<RollupStatusPublisher> iotPublisher() {
-        return iotPublisher.map(p -> p);
+    public Optional<StatusPublisher> statusPublisher() {
+        return backend.statusPublisher();
     }
 
     public MaintenanceService maintenance() {
-        return maintenance;
+        return maintenance.get();
     }
 
     public QueryService query() {
-        return query;
+        return query.get();
     }
 
     public Authenticator auth() {
-        return auth;
+        return auth.get();
     }
 
     public TenantStore tenants() {
-        return tenants;
+        return backend.tenants();
     }
 
     public BlobStore blobs() {
-        return blobs;
+        return backend.blobs();
     }
 
     public ObjectMapper json() {
@@ -256,10 +204,7 @@ public final class Lakelog implements AutoCloseable {
     @Override
     public void close() {
         lake.ifPresent(LakeEngine::close);
-        s3.ifPresent(S3Client::close);
-        presigner.ifPresent(S3Presigner::close);
-        dynamo.ifPresent(DynamoDbClient::close);
-        iotPublisher.ifPresent(IotRollupStatusPublisher::close);
+        backend.close();
     }
 
     /** A thread-safe lazily computed value. */

@@ -38,8 +38,8 @@ public final class ApiRouter {
                 pathKnown = true;
                 if (r.method().equals(req.method())) return r.action().apply(req, m);
             }
-            if (pathKnown) return ApiErrors.body(405, "method " + req.method() + " is not allowed on " + req.path());
-            return ApiErrors.body(404, "no route " + req.method() + " " + req.path());
+            if (pathKnown) return ApiErrors.body(ErrorCode.METHOD_NOT_ALLOWED, "method " + req.method() + " is not allowed on " + req.path());
+            return ApiErrors.body(ErrorCode.ROUTE_NOT_FOUND, "no route " + req.method() + " " + req.path());
         } catch (RuntimeException e) {
             return ApiErrors.toResponse(e, req);
         }

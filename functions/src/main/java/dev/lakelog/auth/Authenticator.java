@@ -1,6 +1,7 @@
 package dev.lakelog.auth;
 
-import dev.lakelog.api.ApiException;
+import dev.lakelog.api.ErrorCode;
+import dev.lakelog.api.LakelogException;
 import dev.lakelog.api.ApiRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
@@ -34,7 +35,7 @@ public final class Authenticator {
     public Tenant verifyHmac(ApiRequest req) {
         Optional<String> keyId = req.header("X-Key-Id");
         Optional<String> sig = req.header("X-Signature");
-        if (keyId.isEmpty() || sig.isEmpty()) throw ApiException.unauthorized(HMAC_FAILED);
+        if (keyId.isEmpty() || sig.isEmpty()) throw new LakelogException(ErrorCode.UNAUTHENTICATED, HMAC_FAILED);
         Long t = null;
         String v1 = null;
         for (String part : sig.get().split(",")) {
@@ -43,13 +44,13 @@ public final class Authenticator {
                 try {
                     t = Long.parseLong(p.substring(2));
                 } catch (NumberFormatException e) {
-                    throw ApiException.unauthorized(HMAC_FAILED);
+                    throw new LakelogException(ErrorCode.UNAUTHENTICATED, HMAC_FAILED);
                 }
             } else if (p.startsWith("v1=")) {
                 v1 = p.substring(3);
             }
         }
-        if (t == null || v1 == null) throw ApiException.unauthorized(HMAC_FAILED);
+        if (t == null || v1 == null) throw new LakelogException(ErrorCode.UNAUTHENTICATED, HMAC_FAILED);
         // Always compute the MAC, so timing does not reveal whether the key id exists.
         Optional<HmacKey> key = store.hmacKey(keyId.get());
         String secret = key.filter(HmacKey::active).map(HmacKey::secret).orElse("lakelog-no-such-key");
@@ -62,8 +63,8 @@ public final class Authenticator {
         }
         boolean macOk = MessageDigest.isEqual(expected, given);
         boolean fresh = Math.abs(clock.instant().getEpochSecond() - t) <= MAX_SKEW_SECONDS;
-        if (!macOk || !fresh || key.isEmpty() || !key.get().active()) throw ApiException.unauthorized(HMAC_FAILED);
-        Tenant tenant = store.tenant(key.get().tenantId()).orElseThrow(() -> ApiException.unauthorized(HMAC_FAILED));
+        if (!macOk || !fresh || key.isEmpty() || !key.get().active()) throw new LakelogException(ErrorCode.UNAUTHENTICATED, HMAC_FAILED);
+        Tenant tenant = store.tenant(key.get().tenantId()).orElseThrow(() -> new LakelogException(ErrorCode.UNAUTHENTICATED, HMAC_FAILED));
         return tenant;
     }
 
@@ -71,18 +72,18 @@ public final class Authenticator {
     public Tenant verifyBearer(ApiRequest req) {
         Optional<String> auth = req.header("Authorization");
         if (auth.isEmpty() || !auth.get().regionMatches(true, 0, "Bearer ", 0, 7)) {
-            throw ApiException.unauthorized(TOKEN_FAILED);
+            throw new LakelogException(ErrorCode.UNAUTHENTICATED, TOKEN_FAILED);
         }
         String token = auth.get().substring(7).trim();
-        if (token.isEmpty()) throw ApiException.unauthorized(TOKEN_FAILED);
-        return store.tenantByTokenHash(Secrets.tokenHash(token)).orElseThrow(() -> ApiException.unauthorized(TOKEN_FAILED));
+        if (token.isEmpty()) throw new LakelogException(ErrorCode.UNAUTHENTICATED, TOKEN_FAILED);
+        return store.tenantByTokenHash(Secrets.tokenHash(token)).orElseThrow(() -> new LakelogException(ErrorCode.UNAUTHENTICATED, TOKEN_FAILED));
     }
 
     /** Bearer token of a paid tenant: 401 without a valid token, 403 for a free tenant. */
     public Tenant verifyPaidBearer(ApiRequest req) {
         Tenant t = verifyBearer(req);
         if (t.tier() != Tier.PAID) {
-            throw ApiException.forbidden("analytics and maintenance need a paid-tier tenant; tenant '" + t.id() + "' is free tier");
+            throw new LakelogException(ErrorCode.FORBIDDEN, "analytics and maintenance need a paid-tier tenant; tenant '" + t.id() + "' is free tier");
         }
         return t;
     }

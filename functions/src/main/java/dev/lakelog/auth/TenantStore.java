@@ -5,7 +5,7 @@ import java.util.Optional;
 
 /**
  * Tenants, their Bearer tokens (stored as SHA-256 hashes) and their HMAC keys. DynamoDB in AWS
- * ({@link DynamoTenantStore}), a JSON file in local mode ({@link FileTenantStore}).
+ * ({@code aws.DynamoTenantStore}), a JSON file in local mode ({@code local.FileTenantStore}).
  */
 public interface TenantStore {
 
@@ -21,6 +21,11 @@ public interface TenantStore {
 
     /** Creates the tenant; fails with IllegalStateException if it exists. */
     void createTenant(Tenant tenant);
+
+    /** Makes sure the tenant exists with this tier (creates it if missing); used for the dev tenant at start. */
+    default void ensureTenant(Tenant tenant) {
+        if (tenant(tenant.id()).isEmpty()) createTenant(tenant);
+    }
 
     void addToken(String tenantId, String tokenHash);
 

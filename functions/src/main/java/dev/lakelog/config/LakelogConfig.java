@@ -9,10 +9,14 @@ import java.util.Optional;
  * Everything lakelog is configured with, read once from the environment and validated.
  * See docs/configuration.md for every variable.
  *
- * <p>Storage is embedded (local files, DuckDB-file catalog) when {@code bucket} is empty and
- * {@code dataDir} is set; otherwise S3 plus a PostgreSQL catalog.
+ * <p>The {@link Backend} is chosen here, once: {@code LAKELOG_BACKEND} ({@code aws} or {@code local})
+ * when set; otherwise AWS when {@code LAKELOG_BUCKET} or {@code LAKELOG_TENANTS_TABLE} is set, and
+ * LOCAL (files under {@code LAKELOG_DATA_DIR}) when not. Each AWS resource variable is needed only
+ * by the functions that use it; asking for a component whose variable is unset fails with a
+ * {@link ConfigException} naming it.
  */
 public record LakelogConfig(
+        Backend backend,
         Optional<Path> dataDir,
         Optional<String> bucket,
         Optional<String> s3Endpoint,
@@ -30,7 +34,9 @@ public record LakelogConfig(
         Optional<String> devHmacSecret,
         Duration rollupMinAge,
         long segmentMaxBytes,
-        RollupLimits rollupLimits) {
+        RollupLimits rollupLimits,
+        Optional<AwsKeys> awsKeys,
+        Optional<Integer> lambdaMemoryMb) {
 
     public static final String DUCKDB_EXTENSION_VERSION = "v1.5.5";
 
@@ -69,8 +75,19 @@ public record LakelogConfig(
         }
     }
 
+    /**
+     * Explicit AWS credentials ({@code AWS_ACCESS_KEY_ID}, {@code AWS_SECRET_ACCESS_KEY},
+     * {@code AWS_SESSION_TOKEN}), as Lambda sets them; when absent the SDK's default chain is used.
+     */
+    public record AwsKeys(String accessKeyId, String secretAccessKey, Optional<String> sessionToken) {
+        @Override
+        public String toString() {
+            return "AwsKeys[accessKeyId=" + accessKeyId + ", secretAccessKey=***, sessionToken=" + sessionToken.map(t -> "***") + "]";
+        }
+    }
+
     public boolean embeddedStorage() {
-        return bucket.isEmpty();
+        return backend == Backend.LOCAL;
     }
 
     public static LakelogConfig fromEnvironment() {
@@ -81,9 +98,7 @@ public record LakelogConfig(
     public static LakelogConfig from(Map<String, String> env) {
         Optional<Path> dataDir = opt(env, "LAKELOG_DATA_DIR").map(Path::of);
         Optional<String> bucket = opt(env, "LAKELOG_BUCKET");
-        if (bucket.isEmpty() && dataDir.isEmpty()) {
-            throw new ConfigException("set LAKELOG_BUCKET (S3 storage) or LAKELOG_DATA_DIR (local storage)");
-        }
+        Backend backend = backend(env, bucket, dataDir);
         bucket.ifPresent(b -> {
             if (!b.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
                 throw new ConfigException("LAKELOG_BUCKET is not a valid S3 bucket name: " + b);
@@ -115,7 +130,11 @@ public record LakelogConfig(
                 intVar(env, "LAKELOG_ROLLUP_BATCH_MAX_SEGMENTS", d.batchMaxSegments(), 1, 100_000),
                 Duration.ofSeconds(longVar(env, "LAKELOG_ROLLUP_TIME_BUDGET_SECONDS", d.timeBudget().toSeconds(), 0, 24L * 3600)),
                 Duration.ofSeconds(longVar(env, "LAKELOG_ROLLUP_LEASE_SECONDS", d.leaseDuration().toSeconds(), 10, 3600)));
-        return new LakelogConfig(
+        Optional<AwsKeys> keys = opt(env, "AWS_ACCESS_KEY_ID").map(id -> new AwsKeys(id,
+                opt(env, "AWS_SECRET_ACCESS_KEY").orElseThrow(() -> new ConfigException(
+                        "AWS_SECRET_ACCESS_KEY must be set when AWS_ACCESS_KEY_ID is set")),
+                opt(env, "AWS_SESSION_TOKEN")));
+        return new LakelogConfig(backend,
                 dataDir, bucket, opt(env, "LAKELOG_S3_ENDPOINT"),
                 opt(env, "AWS_REGION").orElse("us-east-1"),
                 postgres, opt(env, "LAKELOG_PG_SECRET_ARN"),
@@ -124,7 +143,33 @@ public record LakelogConfig(
                 opt(env, "LAKELOG_IOT_ENDPOINT"),
                 extensionDir, tempDir,
                 opt(env, "LAKELOG_DEV_TOKEN"), opt(env, "LAKELOG_DEV_HMAC_SECRET"),
-                Duration.ofSeconds(minAge), segMax, rollupLimits);
+                Duration.ofSeconds(minAge), segMax, rollupLimits, keys,
+                opt(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE").map(v -> intVar(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0, 128, 10240)));
+    }
+
+    private static Backend backend(Map<String, String> env, Optional<String> bucket, Optional<Path> dataDir) {
+        Optional<String> explicit = opt(env, "LAKELOG_BACKEND");
+        Backend b;
+        if (explicit.isPresent()) {
+            b = switch (explicit.get().toLowerCase(java.util.Locale.ROOT)) {
+                case "aws" -> Backend.AWS;
+                case "local" -> Backend.LOCAL;
+                default -> throw new ConfigException("LAKELOG_BACKEND must be aws or local; got '" + explicit.get() + "'");
+            };
+        } else if (bucket.isPresent() || opt(env, "LAKELOG_TENANTS_TABLE").isPresent()) {
+            b = Backend.AWS;
+        } else if (dataDir.isPresent()) {
+            b = Backend.LOCAL;
+        } else {
+            throw new ConfigException("set LAKELOG_BUCKET (S3 storage) or LAKELOG_DATA_DIR (local storage)");
+        }
+        if (b == Backend.LOCAL && dataDir.isEmpty()) {
+            throw new ConfigException("LAKELOG_DATA_DIR is required with LAKELOG_BACKEND=local");
+        }
+        if (b == Backend.LOCAL && bucket.isPresent()) {
+            throw new ConfigException("LAKELOG_BUCKET is set but LAKELOG_BACKEND is local; unset one of them");
+        }
+        return b;
     }
 
     private static String sslmode(Map<String, String> env) {
@@ -161,10 +206,10 @@ public record LakelogConfig(
 
     @Override
     public String toString() {
-        return "LakelogConfig[dataDir=" + dataDir + ", bucket=" + bucket + ", s3Endpoint=" + s3Endpoint
+        return "LakelogConfig[backend=" + backend + ", dataDir=" + dataDir + ", bucket=" + bucket + ", s3Endpoint=" + s3Endpoint
                 + ", region=" + region + ", postgres=" + postgres + ", tenantsTable=" + tenantsTable
                 + ", leasesTable=" + leasesTable + ", rollupLimits=" + rollupLimits
                 + ", extensionDir=" + extensionDir + ", devToken=" + devToken.map(t -> "***")
-                + ", devHmacSecret=" + devHmacSecret.map(t -> "***") + "]";
+                + ", devHmacSecret=" + devHmacSecret.map(t -> "***") + ", awsKeys=" + awsKeys + "]";
     }
 }

@@ -4,7 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayCustomAuthorizerEvent;
 import dev.lakelog.Lakelog;
-import dev.lakelog.api.ApiException;
+import dev.lakelog.api.LakelogException;
 import dev.lakelog.api.ApiRequest;
 import dev.lakelog.auth.Tenant;
 import java.util.List;
@@ -29,12 +29,18 @@ public final class AuthorizerHandler implements RequestHandler<APIGatewayCustomA
 
     @Override
     public Map<String, Object> handleRequest(APIGatewayCustomAuthorizerEvent event, Context context) {
+        try (LambdaInvocation inv = LambdaInvocation.begin(context)) {
+            return authorize(event);
+        }
+    }
+
+    private Map<String, Object> authorize(APIGatewayCustomAuthorizerEvent event) {
         String token = event.getAuthorizationToken();
         Tenant tenant;
         try {
             tenant = app.auth().verifyBearer(new ApiRequest("GET", "/", Map.of(),
                     token == null ? Map.of() : Map.of("Authorization", token), null));
-        } catch (ApiException e) {
+        } catch (LakelogException e) {
             // The exact message "Unauthorized" is what makes API Gateway answer 401.
             throw new RuntimeException("Unauthorized");
         }

@@ -95,27 +95,4 @@ public final class LocalInvoker {
         }
         throw new IllegalArgumentException(c.getName() + " has no handleRequest(input, Context)");
     }
-
-    /** The invocation context a local run offers: a name, a request id, a 15-minute budget. */
-    static final class LocalContext implements Context {
-        private final String requestId = UUID.randomUUID().toString();
-        private final long deadline = System.currentTimeMillis() + 15 * 60 * 1000;
-
-        @Override public String getAwsRequestId() { return requestId; }
-        @Override public String getLogGroupName() { return "local"; }
-        @Override public String getLogStreamName() { return "local"; }
-        @Override public String getFunctionName() { return "lakelog-local"; }
-        @Override public String getFunctionVersion() { return "$LATEST"; }
-        @Override public String getInvokedFunctionArn() { return "arn:aws:lambda:local:000000000000:function:lakelog-local"; }
-        @Override public CognitoIdentity getIdentity() { return null; }
-        @Override public ClientContext getClientContext() { return null; }
-        @Override public int getRemainingTimeInMillis() { return (int) Math.max(0, deadline - System.currentTimeMillis()); }
-        @Override public int getMemoryLimitInMB() { return Integer.parseInt(System.getenv().getOrDefault("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3008")); }
-        @Override public LambdaLogger getLogger() {
-            return new LambdaLogger() {
-                @Override public void log(String message) { System.err.println(message); }
-                @Override public void log(byte[] message) { System.err.println(new String(message, StandardCharsets.UTF_8)); }
-            };
-        }
-    }
 }

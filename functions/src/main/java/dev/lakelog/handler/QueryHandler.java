@@ -6,7 +6,8 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import dev.lakelog.Lakelog;
 
-/** API Gateway proxy handler of the query function: adapts the event and hands it to the router. */
+/** API Gateway proxy handler of the query function: adapts the event and hands it to the
+ * router of the function's own routes (query). */
 public final class QueryHandler implements RequestHandler<APIGatewayProxyRequestEvent, APIGatewayProxyResponseEvent> {
     private final Lakelog app;
 
@@ -20,6 +21,9 @@ public final class QueryHandler implements RequestHandler<APIGatewayProxyRequest
 
     @Override
     public APIGatewayProxyResponseEvent handleRequest(APIGatewayProxyRequestEvent event, Context context) {
-        return ApiGatewayAdapter.toResponse(app.router().handle(ApiGatewayAdapter.toRequest(event)));
+        try (LambdaInvocation inv = LambdaInvocation.begin(context)) {
+            return ApiGatewayAdapter.toResponse(app.router(Lakelog.Surface.QUERY)
+                    .handle(ApiGatewayAdapter.toRequest(event).withDeadline(inv.end())));
+        }
     }
 }

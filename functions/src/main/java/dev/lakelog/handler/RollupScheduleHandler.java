@@ -6,13 +6,20 @@ import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import dev.lakelog.Lakelog;
 import dev.lakelog.rollup.RollupReport;
 import dev.lakelog.rollup.RollupRequest;
+import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * EventBridge schedule: rolls up every tenant's segments older than LAKELOG_ROLLUP_MIN_AGE_SECONDS
  * and deletes them once committed. A tenant whose lease is held is skipped (named in errors).
+ * No new batch starts in the last {@link #RESERVE} of the invocation; the next schedule carries on.
+ * Returns the report in the documented snake_case shape (docs/rollup.md), as a map, so the
+ * Lambda runtime's serializer does not rename its fields.
  */
-public final class RollupScheduleHandler implements RequestHandler<ScheduledEvent, RollupReport> {
+public final class RollupScheduleHandler implements RequestHandler<ScheduledEvent, Map<String, Object>> {
+    /** Time kept free at the end of the invocation for the batch in progress to commit. */
+    static final Duration RESERVE = Duration.ofMinutes(3);
     private final Lakelog app;
 
     public RollupScheduleHandler() {
@@ -24,7 +31,11 @@ public final class RollupScheduleHandler implements RequestHandler<ScheduledEven
     }
 
     @Override
-    public RollupReport handleRequest(ScheduledEvent event, Context context) {
-        return app.rollup().rollup(new RollupRequest("schedule", Optional.empty(), app.config().rollupMinAge(), true));
+    public Map<String, Object> handleRequest(ScheduledEvent event, Context context) {
+        try (LambdaInvocation inv = LambdaInvocation.begin(context)) {
+            RollupReport report = app.rollup().rollup(new RollupRequest("schedule", Optional.empty(), app.config().rollupMinAge(), true)
+                    .withDeadline(inv.deadline(RESERVE)));
+            return report.toMap();
+        }
     }
 }

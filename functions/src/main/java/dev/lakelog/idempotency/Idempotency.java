@@ -1,6 +1,7 @@
 package dev.lakelog.idempotency;
 
-import dev.lakelog.api.ApiException;
+import dev.lakelog.api.ErrorCode;
+import dev.lakelog.api.LakelogException;
 import dev.lakelog.api.ApiRequest;
 import dev.lakelog.api.ApiResponse;
 import dev.lakelog.auth.Tenant;
@@ -40,6 +41,17 @@ public final class Idempotency {
     private final Clock clock;
     private final Duration ttl;
 
+    /**
+     * How long a claim holds off retries of the same key: until the invocation serving the request
+     * must have ended (its deadline) plus a margin, or {@link #LOCK} when it has no deadline.
+     */
+    private static Instant lockUntil(ApiRequest req, Instant now) {
+        return req.deadline().map(d -> d.plus(LOCK_MARGIN)).filter(d -> d.isAfter(now)).orElse(now.plus(LOCK));
+    }
+
+    /** Added to a request's deadline for the claim: the response may still be on its way. */
+    static final Duration LOCK_MARGIN = Duration.ofSeconds(5);
+
     public Idempotency(IdempotencyStore store, Clock clock, Duration ttl) {
         this.store = store;
         this.clock = clock;
@@ -52,19 +64,19 @@ public final class Idempotency {
         if (header.isEmpty()) return action.get();
         String key = header.get();
         if (key.isEmpty() || key.length() > 255 || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
-            throw ApiException.badRequest("header Idempotency-Key must be 1-255 visible ASCII characters");
+            throw new LakelogException(ErrorCode.INVALID_HEADER, "header Idempotency-Key must be 1-255 visible ASCII characters");
         }
         String pk = "idem#" + tenant.id() + "#" + sha256(key.getBytes(StandardCharsets.UTF_8));
         String fingerprint = fingerprint(req);
         Instant now = clock.instant();
-        Optional<IdempotencyStore.Entry> existing = store.claim(pk, fingerprint, now, now.plus(LOCK), now.plus(ttl));
+        Optional<IdempotencyStore.Entry> existing = store.claim(pk, fingerprint, now, lockUntil(req, now), now.plus(ttl));
         if (existing.isPresent()) {
             IdempotencyStore.Entry e = existing.get();
             if (!MessageDigest.isEqual(e.fingerprint().getBytes(StandardCharsets.US_ASCII), fingerprint.getBytes(StandardCharsets.US_ASCII))) {
-                throw new ApiException(409, "Idempotency-Key was already used with a different request (route or body); use a new key for a new request");
+                throw new LakelogException(ErrorCode.IDEMPOTENCY_KEY_REUSED, "Idempotency-Key was already used with a different request (route or body); use a new key for a new request");
             }
             if (!e.completed()) {
-                throw new ApiException(409, "a request with this Idempotency-Key is still in progress; retry after it finished",
+                throw new LakelogException(ErrorCode.IDEMPOTENCY_KEY_IN_PROGRESS, "a request with this Idempotency-Key is still in progress; retry after it finished",
                         Map.of("Retry-After", "1"), null);
             }
             LOG.info("idempotent_replay", "tenant", tenant.id(), "path", req.path());

@@ -4,8 +4,8 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * Idempotency records: DynamoDB in AWS ({@link DynamoIdempotencyStore}), files under the data
- * directory in local mode ({@link FileIdempotencyStore}). A record is first IN_PROGRESS (a claim,
+ * Idempotency records: DynamoDB in AWS ({@code aws.DynamoIdempotencyStore}), files under the data
+ * directory in local mode ({@code local.FileIdempotencyStore}). A record is first IN_PROGRESS (a claim,
  * with a short lock), then COMPLETED with the response, until {@code expiresAt}.
  */
 public interface IdempotencyStore {

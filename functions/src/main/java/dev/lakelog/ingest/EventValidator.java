@@ -24,8 +24,6 @@ import java.util.regex.Pattern;
  * (required fields, enums, lengths, time range, payload size) are documented in docs/api.md.
  */
 public final class EventValidator {
-    public static final Set<String> SEVERITIES = Set.of("DEBUG", "INFO", "NOTICE", "WARNING", "ERROR", "CRITICAL");
-    public static final Set<String> OUTCOMES = Set.of("SUCCESS", "FAILURE", "UNKNOWN");
     public static final int MAX_MESSAGE_CHARS = 32 * 1024;
     public static final int MAX_SHORT_CHARS = 256;
     public static final int MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -75,8 +73,8 @@ public final class EventValidator {
         }
         Long ts = time(node, "timestamp", true, index, now, errors);
         String eventType = reqText(node, "event_type", index, errors, SHORT_FIELDS.get("event_type"));
-        String outcome = enumText(node, "outcome", OUTCOMES, index, errors);
-        String severity = enumText(node, "severity", SEVERITIES, index, errors);
+        String outcome = enumText(node, "outcome", LogEvent.OUTCOMES, index, errors);
+        String severity = enumText(node, "severity", LogEvent.SEVERITIES, index, errors);
         String message = reqText(node, "message", index, errors, MAX_MESSAGE_CHARS);
         String sensitivity = optText(node, "sensitivity", index, errors, SHORT_FIELDS.get("sensitivity"));
         String actorId = optText(node, "actor_id", index, errors, SHORT_FIELDS.get("actor_id"));
@@ -95,7 +93,7 @@ public final class EventValidator {
         if (errors.size() > before) return null;
         return new LogEvent(tenantId, logId != null ? logId : UuidV7.next(now).toString(), ts, eventType, outcome,
                 severity, sensitivity, actorId, component, environment, resource, message, payload, tags, sessionId,
-                requestId, sourceIp, retention, micros(now));
+                requestId, sourceIp, retention, LogEvent.micros(now));
     }
 
     private static boolean validIp(String s) {
@@ -176,7 +174,7 @@ public final class EventValidator {
             errors.add(new FieldError(index, f, "is out of range"));
             return null;
         }
-        return micros(t);
+        return LogEvent.micros(t);
     }
 
     private static List<String> tags(JsonNode node, Integer index, List<FieldError> errors) {
@@ -243,7 +241,4 @@ public final class EventValidator {
         return true;
     }
 
-    public static long micros(Instant t) {
-        return ChronoUnit.MICROS.between(Instant.EPOCH, t);
-    }
 }

@@ -7,28 +7,21 @@ import dev.lakelog.api.ApiRouter;
 import dev.lakelog.auth.Authenticator;
 import dev.lakelog.auth.Tenant;
 import dev.lakelog.idempotency.Idempotency;
-import dev.lakelog.query.LogFilter;
-import dev.lakelog.query.Params;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * The ingest routes: {@code POST /v1/log}, {@code POST /v1/log/batch} (HMAC-signed),
- * {@code POST /v1/logs} (OTLP/HTTP JSON; HMAC or the tenant's Bearer token) and the hot-tier read
- * {@code GET /v1/logs/recent} (Bearer, any tier). Writes honour {@code Idempotency-Key}.
+ * {@code POST /v1/logs} (OTLP/HTTP JSON; HMAC or the tenant's Bearer token). Writes honour
+ * {@code Idempotency-Key}. (The hot-tier read {@code GET /v1/logs/recent} is a query: {@code query.RecentRoutes}.)
  */
 public final class IngestRoutes {
     private final Authenticator auth;
     private final IngestService ingest;
     private final Idempotency idempotency;
-    private final HotTierReader recent;
 
-    public IngestRoutes(Authenticator auth, IngestService ingest, Idempotency idempotency, HotTierReader recent) {
+    public IngestRoutes(Authenticator auth, IngestService ingest, Idempotency idempotency) {
         this.auth = auth;
         this.ingest = ingest;
         this.idempotency = idempotency;
-        this.recent = recent;
     }
 
     public void register(ApiRouter router) {
@@ -45,15 +38,6 @@ public final class IngestRoutes {
             Tenant t = r.header("X-Key-Id").isPresent() || r.header("X-Signature").isPresent()
                     ? auth.verifyHmac(r) : auth.verifyBearer(r);
             return idempotency.run(t, r, () -> otlp(router, t, r));
-        });
-        router.add("GET", "/v1/logs/recent", (r, m) -> {
-            Tenant t = auth.verifyBearer(r);
-            Params p = new Params(r.query());
-            p.allowOnly(Set.of("limit", "since", "until", "severity", "component", "event_type", "actor_id"));
-            int limit = (int) p.integer("limit", HotTierReader.DEFAULT_LIMIT, 1, HotTierReader.MAX_LIMIT);
-            Map<String, String> q = new HashMap<>(r.query());
-            q.remove("limit");
-            return router.ok(recent.recent(t, LogFilter.from(new Params(q)), limit));
         });
     }
 

@@ -1,9 +1,11 @@
 package dev.lakelog.ingest;
 
+import dev.lakelog.api.StrictJson;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lakelog.api.ApiException;
+import dev.lakelog.api.ErrorCode;
+import dev.lakelog.api.LakelogException;
 import dev.lakelog.auth.Tenant;
 import dev.lakelog.log.JsonLog;
 import dev.lakelog.segment.LogEvent;
@@ -73,7 +75,7 @@ public final class IngestService {
      */
     public IngestResult ingestOtlp(Tenant tenant, byte[] body, String contentType) {
         if (contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-protobuf")) {
-            throw ApiException.unsupportedMediaType("OTLP protobuf is not supported; send OTLP JSON (Collector otlphttp exporter: encoding: json)");
+            throw new LakelogException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "OTLP protobuf is not supported; send OTLP JSON (Collector otlphttp exporter: encoding: json)");
         }
         requireJsonContentType(contentType, false);
         JsonNode node = parse(body);
@@ -89,24 +91,24 @@ public final class IngestService {
     public static byte[] decodeBody(byte[] body, String contentEncoding) {
         if (contentEncoding == null || contentEncoding.isBlank() || contentEncoding.trim().equalsIgnoreCase("identity")) return body;
         if (!contentEncoding.trim().equalsIgnoreCase("gzip")) {
-            throw ApiException.unsupportedMediaType("Content-Encoding must be gzip or identity, got '" + contentEncoding + "'");
+            throw new LakelogException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Encoding must be gzip or identity, got '" + contentEncoding + "'");
         }
         try (java.util.zip.GZIPInputStream in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(body))) {
             byte[] out = in.readNBytes(MAX_BODY_BYTES + 1);
             if (out.length > MAX_BODY_BYTES) {
-                throw ApiException.payloadTooLarge("decompressed request body is larger than " + MAX_BODY_BYTES + " bytes");
+                throw new LakelogException(ErrorCode.PAYLOAD_TOO_LARGE, "decompressed request body is larger than " + MAX_BODY_BYTES + " bytes");
             }
             return out;
         } catch (java.io.IOException e) {
-            throw ApiException.badRequest("request body is not valid gzip: " + e.getMessage());
+            throw new LakelogException(ErrorCode.INVALID_BODY, "request body is not valid gzip: " + e.getMessage());
         }
     }
 
     /** Validates and writes already-parsed events (batch and OTLP paths): all or nothing. */
     public IngestResult ingestNodes(Tenant tenant, List<JsonNode> nodes) {
-        if (nodes.isEmpty()) throw ApiException.badRequest("batch is empty: send at least one event");
+        if (nodes.isEmpty()) throw new LakelogException(ErrorCode.INVALID_BODY, "batch is empty: send at least one event");
         if (nodes.size() > MAX_BATCH_EVENTS) {
-            throw ApiException.payloadTooLarge("batch has " + nodes.size() + " events; at most " + MAX_BATCH_EVENTS + " are accepted");
+            throw new LakelogException(ErrorCode.PAYLOAD_TOO_LARGE, "batch has " + nodes.size() + " events; at most " + MAX_BATCH_EVENTS + " are accepted");
         }
         Instant now = clock.instant();
         List<FieldError> errors = new ArrayList<>();
@@ -126,7 +128,7 @@ public final class IngestService {
         // Several parts: each names the whole group, so rollup never counts a partial request.
         String group = chunks.size() > 1 ? java.util.UUID.randomUUID().toString() : null;
         List<String> written = new ArrayList<>();
-        long createdAt = EventValidator.micros(now);
+        long createdAt = LogEvent.micros(now);
         try {
             for (int i = 0; i < chunks.size(); i++) {
                 String key = keys.get(i);
@@ -142,7 +144,7 @@ public final class IngestService {
                 }
             }
             LOG.error("ingest_put_failed", e, "tenant", tenant.id(), "events", events.size());
-            throw ApiException.unavailable("storage is unavailable; nothing was stored, retry later", 5, e);
+            throw LakelogException.unavailable(ErrorCode.STORAGE_UNAVAILABLE, "storage is unavailable; nothing was stored, retry later", 5, e);
         }
         LOG.info("ingested", "tenant", tenant.id(), "events", events.size(), "segments", written.size());
         return new IngestResult(events.stream().map(LogEvent::logId).toList(), written);
@@ -170,20 +172,20 @@ public final class IngestService {
     /** Returns true for NDJSON. */
     private static boolean requireJsonContentType(String contentType, boolean allowNdjson) {
         if (contentType == null || contentType.isBlank()) {
-            throw ApiException.unsupportedMediaType("Content-Type header is required: application/json"
+            throw new LakelogException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type header is required: application/json"
                     + (allowNdjson ? " or application/x-ndjson" : ""));
         }
         String ct = contentType.split(";")[0].trim().toLowerCase(java.util.Locale.ROOT);
         if (ct.equals("application/json")) return false;
         if (allowNdjson && (ct.equals("application/x-ndjson") || ct.equals("application/ndjson"))) return true;
-        throw ApiException.unsupportedMediaType("Content-Type must be application/json"
+        throw new LakelogException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json"
                 + (allowNdjson ? " or application/x-ndjson" : "") + ", got '" + contentType + "'");
     }
 
     private void checkBody(byte[] body) {
-        if (body.length == 0) throw ApiException.badRequest("request body is empty");
+        if (body.length == 0) throw new LakelogException(ErrorCode.INVALID_BODY, "request body is empty");
         if (body.length > MAX_BODY_BYTES) {
-            throw ApiException.payloadTooLarge("request body is " + body.length + " bytes; at most " + MAX_BODY_BYTES + " are accepted");
+            throw new LakelogException(ErrorCode.PAYLOAD_TOO_LARGE, "request body is " + body.length + " bytes; at most " + MAX_BODY_BYTES + " are accepted");
         }
         try {
             StandardCharsets.UTF_8.newDecoder()
@@ -191,7 +193,7 @@ public final class IngestService {
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(body));
         } catch (CharacterCodingException e) {
-            throw ApiException.badRequest("request body is not valid UTF-8");
+            throw new LakelogException(ErrorCode.INVALID_BODY, "request body is not valid UTF-8");
         }
     }
 
@@ -199,18 +201,18 @@ public final class IngestService {
         checkBody(body);
         try {
             JsonNode n = json.readTree(body);
-            if (n == null || n.isMissingNode()) throw ApiException.badRequest("request body is empty");
+            if (n == null || n.isMissingNode()) throw new LakelogException(ErrorCode.INVALID_BODY, "request body is empty");
             return n;
         } catch (JsonProcessingException e) {
-            throw ApiException.badRequest("request body is not valid JSON: " + e.getOriginalMessage());
+            throw new LakelogException(ErrorCode.INVALID_BODY, "request body is not valid JSON: " + e.getOriginalMessage());
         } catch (java.io.IOException e) {
-            throw ApiException.badRequest("request body cannot be read: " + e.getMessage());
+            throw new LakelogException(ErrorCode.INVALID_BODY, "request body cannot be read: " + e.getMessage());
         }
     }
 
     private List<JsonNode> parseArray(byte[] body) {
         JsonNode n = parse(body);
-        if (!n.isArray()) throw ApiException.badRequest("batch body must be a JSON array of events (or NDJSON with Content-Type application/x-ndjson)");
+        if (!n.isArray()) throw new LakelogException(ErrorCode.INVALID_BODY, "batch body must be a JSON array of events (or NDJSON with Content-Type application/x-ndjson)");
         List<JsonNode> out = new ArrayList<>(n.size());
         n.forEach(out::add);
         return out;
@@ -227,10 +229,10 @@ public final class IngestService {
             try {
                 out.add(json.readTree(line));
             } catch (JsonProcessingException e) {
-                throw ApiException.badRequest("NDJSON line " + (i + 1) + " (event " + out.size() + ") is not valid JSON: " + e.getOriginalMessage());
+                throw new LakelogException(ErrorCode.INVALID_BODY, "NDJSON line " + (i + 1) + " (event " + out.size() + ") is not valid JSON: " + e.getOriginalMessage());
             }
             if (out.size() > MAX_BATCH_EVENTS) {
-                throw ApiException.payloadTooLarge("batch has more than " + MAX_BATCH_EVENTS + " events");
+                throw new LakelogException(ErrorCode.PAYLOAD_TOO_LARGE, "batch has more than " + MAX_BATCH_EVENTS + " events");
             }
         }
         return out;

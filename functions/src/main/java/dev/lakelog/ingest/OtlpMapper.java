@@ -1,10 +1,12 @@
 package dev.lakelog.ingest;
 
+import dev.lakelog.segment.LogEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.lakelog.api.ApiException;
+import dev.lakelog.api.ErrorCode;
+import dev.lakelog.api.LakelogException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -33,7 +35,7 @@ public final class OtlpMapper {
 
     /** The events of the request; structural problems are a 400 naming the JSON path. */
     public List<JsonNode> toEvents(JsonNode req, Instant now) {
-        if (!req.isObject()) throw ApiException.badRequest("OTLP body must be a JSON object ExportLogsServiceRequest");
+        if (!req.isObject()) throw new LakelogException(ErrorCode.INVALID_OTLP, "OTLP body must be a JSON object ExportLogsServiceRequest");
         List<JsonNode> out = new ArrayList<>();
         JsonNode rls = req.get("resourceLogs");
         if (rls == null || rls.isNull()) return out;
@@ -80,7 +82,7 @@ public final class OtlpMapper {
         String eventType = firstText(lr.get("eventName"), attrs.get("event.name"), attrs.get("event_type"));
         e.put("event_type", eventType != null ? eventType : "otel.log");
         String outcome = text(attrs.get("outcome"));
-        e.put("outcome", outcome != null && EventValidator.OUTCOMES.contains(outcome.toUpperCase(Locale.ROOT))
+        e.put("outcome", outcome != null && LogEvent.OUTCOMES.contains(outcome.toUpperCase(Locale.ROOT))
                 ? outcome.toUpperCase(Locale.ROOT) : "UNKNOWN");
         e.put("severity", severity(text(lr.get("severityText")), lr.path("severityNumber")));
         JsonNode body = lr.get("body");
@@ -155,7 +157,7 @@ public final class OtlpMapper {
         } catch (NumberFormatException e) {
             // fall through
         }
-        throw ApiException.badRequest(path + " must be a decimal string of nanoseconds since the epoch, got " + n);
+        throw new LakelogException(ErrorCode.INVALID_OTLP, path + " must be a decimal string of nanoseconds since the epoch, got " + n);
     }
 
     /** {key, value: AnyValue} list to a JSON object of plain values. */
@@ -166,7 +168,7 @@ public final class OtlpMapper {
         for (int i = 0; i < list.size(); i++) {
             JsonNode kv = list.get(i);
             if (!kv.isObject() || !kv.path("key").isTextual()) {
-                throw ApiException.badRequest(path + "[" + i + "] must be an object with a string 'key' and a 'value'");
+                throw new LakelogException(ErrorCode.INVALID_OTLP, path + "[" + i + "] must be an object with a string 'key' and a 'value'");
             }
             out.set(kv.get("key").textValue(), kv.hasNonNull("value") ? anyValue(kv.get("value"), path + "[" + i + "].value") : json.nullNode());
         }
@@ -175,7 +177,7 @@ public final class OtlpMapper {
 
     /** OTLP AnyValue to a plain JSON value. */
     private JsonNode anyValue(JsonNode v, String path) {
-        if (!v.isObject()) throw ApiException.badRequest(path + " must be an OTLP AnyValue object, e.g. {\"stringValue\": \"...\"}");
+        if (!v.isObject()) throw new LakelogException(ErrorCode.INVALID_OTLP, path + " must be an OTLP AnyValue object, e.g. {\"stringValue\": \"...\"}");
         if (v.has("stringValue")) return json.getNodeFactory().textNode(v.get("stringValue").asText());
         if (v.has("boolValue")) return json.getNodeFactory().booleanNode(v.get("boolValue").asBoolean());
         if (v.has("intValue")) {
@@ -183,7 +185,7 @@ public final class OtlpMapper {
             try {
                 return json.getNodeFactory().numberNode(i.isTextual() ? Long.parseLong(i.textValue()) : i.asLong());
             } catch (NumberFormatException e) {
-                throw ApiException.badRequest(path + ".intValue must be an integer, got " + i);
+                throw new LakelogException(ErrorCode.INVALID_OTLP, path + ".intValue must be an integer, got " + i);
             }
         }
         if (v.has("doubleValue")) return json.getNodeFactory().numberNode(v.get("doubleValue").asDouble());
@@ -202,10 +204,10 @@ public final class OtlpMapper {
     }
 
     private static void requireArray(JsonNode n, String path) {
-        if (!n.isArray()) throw ApiException.badRequest(path + " must be an array");
+        if (!n.isArray()) throw new LakelogException(ErrorCode.INVALID_OTLP, path + " must be an array");
     }
 
     private static void requireObject(JsonNode n, String path) {
-        if (!n.isObject()) throw ApiException.badRequest(path + " must be an object");
+        if (!n.isObject()) throw new LakelogException(ErrorCode.INVALID_OTLP, path + " must be an object");
     }
 }

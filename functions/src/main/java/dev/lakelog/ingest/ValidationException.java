@@ -1,15 +1,16 @@
 package dev.lakelog.ingest;
 
-import dev.lakelog.api.ApiException;
+import dev.lakelog.api.ErrorCode;
+import dev.lakelog.api.LakelogException;
 import java.util.List;
 import java.util.stream.Collectors;
 
 /** A 400 that lists every field error found, so a client can fix them all at once. */
-public final class ValidationException extends ApiException {
+public final class ValidationException extends LakelogException {
     private final List<FieldError> errors;
 
     public ValidationException(List<FieldError> errors) {
-        super(400, describe(errors));
+        super(ErrorCode.INVALID_EVENT, describe(errors));
         this.errors = List.copyOf(errors);
     }
 

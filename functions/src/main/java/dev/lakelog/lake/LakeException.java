@@ -1,12 +1,23 @@
 package dev.lakelog.lake;
 
-/** The lake (DuckDB, DuckLake catalog or its storage) failed. Messages are redacted of secrets. */
-public final class LakeException extends RuntimeException {
+import dev.lakelog.api.ErrorCode;
+import dev.lakelog.api.LakelogException;
+
+/**
+ * The lake (DuckDB, the DuckLake catalog or its storage) failed: {@link ErrorCode#LAKE_UNAVAILABLE}.
+ * Messages are redacted of secrets; the caller's detail names no internals.
+ */
+public final class LakeException extends LakelogException {
     public LakeException(String message, Throwable cause) {
-        super(message, cause);
+        super(ErrorCode.LAKE_UNAVAILABLE, message, cause);
     }
 
     public LakeException(String message) {
-        super(message);
+        this(message, null);
+    }
+
+    @Override
+    public String detail() {
+        return "the lake is unavailable; retry later";
     }
 }

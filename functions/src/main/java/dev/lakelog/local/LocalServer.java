@@ -3,6 +3,7 @@ package dev.lakelog.local;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.lakelog.api.ApiErrors;
+import dev.lakelog.api.ErrorCode;
 import dev.lakelog.api.ApiRequest;
 import dev.lakelog.api.ApiResponse;
 import dev.lakelog.api.ApiRouter;
@@ -62,9 +63,9 @@ public final class LocalServer implements AutoCloseable {
                     parseQuery(ex.getRequestURI().getRawQuery()), headers, body);
             resp = router.handle(req);
         } catch (BodyTooLarge e) {
-            resp = ApiErrors.body(413, "request body is larger than " + MAX_REQUEST_BYTES + " bytes");
+            resp = ApiErrors.body(ErrorCode.PAYLOAD_TOO_LARGE, "request body is larger than " + MAX_REQUEST_BYTES + " bytes");
         } catch (IllegalArgumentException e) {
-            resp = ApiErrors.body(400, "malformed request: " + e.getMessage());
+            resp = ApiErrors.body(ErrorCode.INVALID_BODY, "malformed request: " + e.getMessage());
         }
         LOG.info("http_request", "method", ex.getRequestMethod(), "path", ex.getRequestURI().getPath(), "status", resp.status());
         resp.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
 import java.time.Instant;
+import java.util.Map;
 
 /**
  * Structured logging: one JSON object per line on stderr (CloudWatch in Lambda), with an
@@ -13,6 +14,8 @@ import java.time.Instant;
 public final class JsonLog {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static volatile PrintStream out = System.err;
+    /** Fields of the invocation being served, added to every line (see {@link #invocation}). */
+    private static volatile Map<String, Object> invocation = Map.of();
     private final String logger;
 
     private JsonLog(String logger) {
@@ -21,6 +24,23 @@ public final class JsonLog {
 
     public static JsonLog get(Class<?> type) {
         return new JsonLog(type.getSimpleName());
+    }
+
+    /**
+     * Adds {@code fields} (e.g. {@code function_request_id}, {@code cold_start}) to every line
+     * until the returned scope closes. A Lambda container serves one invocation at a time, so the
+     * fields are process-wide: lines of worker threads (rollup readers) carry them too.
+     */
+    public static Scope invocation(Map<String, Object> fields) {
+        Map<String, Object> before = invocation;
+        invocation = Map.copyOf(fields);
+        return () -> invocation = before;
+    }
+
+    /** Ends an {@link #invocation} scope. */
+    public interface Scope extends AutoCloseable {
+        @Override
+        void close();
     }
 
     public void info(String event, Object... kv) {
@@ -41,6 +61,7 @@ public final class JsonLog {
         n.put("level", level);
         n.put("logger", logger);
         n.put("event", event);
+        invocation.forEach((k, v) -> n.set(k, MAPPER.valueToTree(v)));
         for (int i = 0; i + 1 < kv.length; i += 2) {
             n.set(String.valueOf(kv[i]), MAPPER.valueToTree(kv[i + 1]));
         }

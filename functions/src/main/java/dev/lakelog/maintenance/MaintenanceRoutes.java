@@ -4,9 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lakelog.api.ApiRouter;
 import dev.lakelog.auth.Authenticator;
 import dev.lakelog.auth.Tenant;
-import dev.lakelog.query.Params;
+import dev.lakelog.api.Params;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * {@code POST /v1/analytics/maintenance/{compact,cleanup,expire-snapshots,retention}}, paid Bearer.
@@ -26,32 +25,14 @@ public final class MaintenanceRoutes {
     }
 
     public void register(ApiRouter router) {
-        String base = "/v1/analytics/maintenance/";
-        router.add("POST", base + "compact", (r, m) -> {
-            auth.verifyPaidBearer(r);
-            new Params(r.query()).allowOnly(Set.of());
-            return ok(router, maintenance.compact("rest"));
-        });
-        router.add("POST", base + "cleanup", (r, m) -> {
-            auth.verifyPaidBearer(r);
-            Params p = new Params(r.query());
-            p.allowOnly(Set.of("older_than_hours", "dry_run"));
-            long hours = p.integer("older_than_hours", 168, 1, 8760);
-            boolean dryRun = p.bool("dry_run", true);
-            return ok(router, maintenance.cleanup("rest", hours, dryRun));
-        });
-        router.add("POST", base + "expire-snapshots", (r, m) -> {
-            auth.verifyPaidBearer(r);
-            Params p = new Params(r.query());
-            p.allowOnly(Set.of("older_than_days"));
-            long days = p.integer("older_than_days", 90, 1, 3650);
-            return ok(router, maintenance.expireSnapshots("rest", days));
-        });
-        router.add("POST", base + "retention", (r, m) -> {
-            Tenant t = auth.verifyPaidBearer(r);
-            new Params(r.query()).allowOnly(Set.of());
-            return ok(router, maintenance.retention("rest", Optional.of(t.id())));
-        });
+        for (String job : MaintenanceJobs.NAMES) {
+            router.add("POST", "/v1/analytics/maintenance/" + job, (r, m) -> {
+                Tenant t = auth.verifyPaidBearer(r);
+                Object result = MaintenanceJobs.run(maintenance, job, new Params(r.query()), "rest", false,
+                        Optional.of(t.id()));
+                return ok(router, result);
+            });
+        }
     }
 
     private static dev.lakelog.api.ApiResponse ok(ApiRouter router, Object result) {

@@ -4,8 +4,8 @@ import dev.lakelog.lake.LakeEngine;
 import dev.lakelog.lake.LakeException;
 import dev.lakelog.lake.LakeSchema;
 import dev.lakelog.log.JsonLog;
-import dev.lakelog.rollup.LeaseHeldException;
-import dev.lakelog.rollup.RollupLock;
+import dev.lakelog.lake.LeaseHeldException;
+import dev.lakelog.lake.TenantLock;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -36,10 +36,10 @@ public final class MaintenanceService {
     public static final String LEASE_KEY = "__maintenance__";
 
     private final Supplier<LakeEngine> lake;
-    private final RollupLock lock;
+    private final TenantLock lock;
     private final Clock clock;
 
-    public MaintenanceService(Supplier<LakeEngine> lake, RollupLock lock, Clock clock) {
+    public MaintenanceService(Supplier<LakeEngine> lake, TenantLock lock, Clock clock) {
         this.lake = lake;
         this.lock = lock;
         this.clock = clock;
@@ -106,7 +106,7 @@ public final class MaintenanceService {
      */
     public RetentionResult retention(String trigger, Optional<String> tenantId) {
         return underLease("retention", () -> {
-            Optional<RollupLock.Held> tenantLease = Optional.empty();
+            Optional<TenantLock.Held> tenantLease = Optional.empty();
             if (tenantId.isPresent()) {
                 tenantLease = lock.tryAcquire(tenantId.get());
                 if (tenantLease.isEmpty()) throw new LeaseHeldException(tenantId.get());
@@ -139,7 +139,7 @@ public final class MaintenanceService {
                         "rows_removed", removed, "files_rewritten", rewritten);
                 return new RetentionResult(removed, rewritten, tenantId.orElse(null));
             } finally {
-                tenantLease.ifPresent(RollupLock.Held::close);
+                tenantLease.ifPresent(TenantLock.Held::close);
             }
         });
     }
@@ -149,11 +149,11 @@ public final class MaintenanceService {
     }
 
     private <T> T underLease(String job, Job<T> body) {
-        Optional<RollupLock.Held> held = lock.tryAcquire(LEASE_KEY);
+        Optional<TenantLock.Held> held = lock.tryAcquire(LEASE_KEY);
         if (held.isEmpty()) {
             throw new LeaseHeldException(LEASE_KEY, "another maintenance job is running; try '" + job + "' again when it has finished");
         }
-        try (RollupLock.Held h = held.get()) {
+        try (TenantLock.Held h = held.get()) {
             return body.run();
         } catch (SQLException e) {
             String msg = lake.get().redactor().redact(e.getMessage());

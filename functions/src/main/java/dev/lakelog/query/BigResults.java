@@ -3,7 +3,8 @@ package dev.lakelog.query;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.lakelog.api.ApiException;
+import dev.lakelog.api.ErrorCode;
+import dev.lakelog.api.LakelogException;
 import dev.lakelog.auth.Tenant;
 import dev.lakelog.storage.BlobStore;
 import java.net.URI;
@@ -74,8 +75,8 @@ public final class BigResults {
         return out;
     }
 
-    static ApiException tooLarge(int bytes, String why) {
-        return ApiException.payloadTooLarge("the result is " + bytes + " bytes, more than the " + QueryRoutes.MAX_RESPONSE_BYTES
+    static LakelogException tooLarge(int bytes, String why) {
+        return new LakelogException(ErrorCode.RESULT_TOO_LARGE, "the result is " + bytes + " bytes, more than the " + QueryRoutes.MAX_RESPONSE_BYTES
                 + " bytes a response may carry" + why + "; nothing was truncated: narrow the time window or filters, lower 'limit', or page");
     }
 

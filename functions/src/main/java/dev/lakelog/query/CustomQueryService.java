@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.lakelog.api.ApiException;
+import dev.lakelog.api.ErrorCode;
+import dev.lakelog.api.LakelogException;
 import dev.lakelog.auth.Tenant;
 import dev.lakelog.lake.LakeEngine;
 import dev.lakelog.lake.LakeException;
@@ -65,16 +66,16 @@ public final class CustomQueryService {
     }
 
     public ObjectNode run(Tenant tenant, JsonNode body) {
-        if (body == null || !body.isObject()) throw ApiException.badRequest("the body must be a JSON object {\"query\": \"...\", \"params\": {...}}");
+        if (body == null || !body.isObject()) throw new LakelogException(ErrorCode.INVALID_BODY, "the body must be a JSON object {\"query\": \"...\", \"params\": {...}}");
         Iterator<String> fields = body.fieldNames();
         while (fields.hasNext()) {
             String f = fields.next();
-            if (!f.equals("query") && !f.equals("params")) throw ApiException.badRequest("unknown field '" + f + "'; expected 'query' and 'params'");
+            if (!f.equals("query") && !f.equals("params")) throw new LakelogException(ErrorCode.INVALID_BODY, "unknown field '" + f + "'; expected 'query' and 'params'");
         }
         JsonNode q = body.path("query");
-        if (!q.isTextual()) throw ApiException.badRequest("field 'query' is required and must be a string");
+        if (!q.isTextual()) throw new LakelogException(ErrorCode.INVALID_BODY, "field 'query' is required and must be a string");
         JsonNode params = body.path("params");
-        if (!params.isMissingNode() && !params.isNull() && !params.isObject()) throw ApiException.badRequest("field 'params' must be a JSON object");
+        if (!params.isMissingNode() && !params.isNull() && !params.isObject()) throw new LakelogException(ErrorCode.INVALID_BODY, "field 'params' must be a JSON object");
 
         SqlGuard.Checked checked;
         List<String> data = new ArrayList<>();
@@ -104,7 +105,7 @@ public final class CustomQueryService {
             for (int i = 0; i < values.size(); i++) ps.setObject(i + 1, values.get(i));
             return execute(ps);
         } catch (SQLException e) {
-            throw ApiException.badRequest("the query failed: " + SqlGuard.firstLine(lake.get().redactor().redact(e.getMessage())));
+            throw new LakelogException(ErrorCode.SQL_FAILED, "the query failed: " + SqlGuard.firstLine(lake.get().redactor().redact(e.getMessage())));
         }
     }
 
@@ -113,14 +114,14 @@ public final class CustomQueryService {
         List<Object> out = new ArrayList<>();
         for (String name : checked.paramNames()) {
             JsonNode v = params.path(name);
-            if (v.isMissingNode()) throw ApiException.badRequest("parameter '$" + name + "' is used in the query but has no value in 'params'");
+            if (v.isMissingNode()) throw new LakelogException(ErrorCode.INVALID_PARAMETER, "parameter '$" + name + "' is used in the query but has no value in 'params'");
             out.add(value(name, v));
         }
         if (params.isObject()) {
             Iterator<String> names = params.fieldNames();
             while (names.hasNext()) {
                 String n = names.next();
-                if (!checked.paramNames().contains(n)) throw ApiException.badRequest("parameter '" + n + "' in 'params' is not used in the query");
+                if (!checked.paramNames().contains(n)) throw new LakelogException(ErrorCode.INVALID_PARAMETER, "parameter '" + n + "' in 'params' is not used in the query");
             }
         }
         return out;
@@ -132,7 +133,7 @@ public final class CustomQueryService {
         if (v.isBoolean()) return v.asBoolean();
         if (v.isIntegralNumber() && v.canConvertToLong()) return v.asLong();
         if (v.isNumber()) return v.asDouble();
-        throw ApiException.badRequest("parameter '" + name + "' must be a string, number, boolean or null");
+        throw new LakelogException(ErrorCode.INVALID_PARAMETER, "parameter '" + name + "' must be a string, number, boolean or null");
     }
 
     static String viewSql(String tenant, List<String> data, List<String> deletes) {
@@ -179,7 +180,7 @@ public final class CustomQueryService {
             }
             while (rs.next()) {
                 if (rows.size() == maxRows) {
-                    throw ApiException.payloadTooLarge("the result has more than " + maxRows
+                    throw new LakelogException(ErrorCode.RESULT_TOO_LARGE, "the result has more than " + maxRows
                             + " rows; aggregate, filter or add a LIMIT (nothing was truncated)");
                 }
                 ObjectNode row = rows.addObject();
@@ -187,7 +188,7 @@ public final class CustomQueryService {
             }
         } catch (SQLException e) {
             if (cancelled.get()) {
-                throw new ApiException(408, "the query ran longer than its time limit of " + timeLimit.toMillis()
+                throw new LakelogException(ErrorCode.QUERY_TIMEOUT, "the query ran longer than its time limit of " + timeLimit.toMillis()
                         + " ms and was cancelled; filter by time or aggregate");
             }
             throw e;

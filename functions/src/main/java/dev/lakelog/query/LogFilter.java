@@ -1,7 +1,9 @@
 package dev.lakelog.query;
 
-import dev.lakelog.api.ApiException;
-import dev.lakelog.ingest.EventValidator;
+import dev.lakelog.segment.LogEvent;
+import dev.lakelog.api.Params;
+import dev.lakelog.api.ErrorCode;
+import dev.lakelog.api.LakelogException;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -21,12 +23,12 @@ public record LogFilter(Optional<Instant> since, Optional<Instant> until, Option
         Optional<Instant> since = p.time("since");
         Optional<Instant> until = p.time("until");
         if (since.isPresent() && until.isPresent() && until.get().isBefore(since.get())) {
-            throw ApiException.badRequest("parameter 'until' is before 'since'");
+            throw new LakelogException(ErrorCode.INVALID_PARAMETER, "parameter 'until' is before 'since'");
         }
         Optional<String> severity = p.string("severity", 32);
         severity.ifPresent(s -> {
-            if (!EventValidator.SEVERITIES.contains(s)) {
-                throw ApiException.badRequest("parameter 'severity' must be one of " + new java.util.TreeSet<>(EventValidator.SEVERITIES) + ", got '" + s + "'");
+            if (!LogEvent.SEVERITIES.contains(s)) {
+                throw new LakelogException(ErrorCode.INVALID_PARAMETER, "parameter 'severity' must be one of " + new java.util.TreeSet<>(LogEvent.SEVERITIES) + ", got '" + s + "'");
             }
         });
         return new LogFilter(since, until, severity, p.string("component", 256), p.string("event_type", 128),

@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.lakelog.api.ApiException;
+import dev.lakelog.api.ErrorCode;
+import dev.lakelog.api.LakelogException;
 import dev.lakelog.auth.Tenant;
 import dev.lakelog.lake.LakeEngine;
 import dev.lakelog.lake.LakeException;
@@ -160,26 +161,26 @@ public final class NamedQueries {
     /** {@code POST /v1/analytics/queries/{name}} with {@code {params, cursor?, page_size?, fresh?}}. */
     public ObjectNode run(Tenant tenant, String name, JsonNode body) {
         Spec spec = specs.get(name);
-        if (spec == null) throw ApiException.notFound("no named query '" + name + "'; GET /v1/analytics/queries lists them");
+        if (spec == null) throw new LakelogException(ErrorCode.QUERY_NOT_FOUND, "no named query '" + name + "'; GET /v1/analytics/queries lists them");
         if (body == null || body.isMissingNode() || body.isNull()) body = json.createObjectNode();
-        if (!body.isObject()) throw ApiException.badRequest("the body must be a JSON object {\"params\": {...}, \"cursor\": ..., \"page_size\": ...}");
+        if (!body.isObject()) throw new LakelogException(ErrorCode.INVALID_BODY, "the body must be a JSON object {\"params\": {...}, \"cursor\": ..., \"page_size\": ...}");
         Iterator<String> fields = body.fieldNames();
         while (fields.hasNext()) {
             String f = fields.next();
             if (!List.of("params", "cursor", "page_size", "fresh").contains(f)) {
-                throw ApiException.badRequest("unknown field '" + f + "'; expected params, cursor, page_size, fresh");
+                throw new LakelogException(ErrorCode.INVALID_BODY, "unknown field '" + f + "'; expected params, cursor, page_size, fresh");
             }
         }
         Map<String, Object> params = validate(spec, body.path("params"));
         JsonNode ps = body.path("page_size");
         long pageSize = 1000;
         if (!ps.isMissingNode() && !ps.isNull()) {
-            if (!ps.canConvertToLong() || !ps.isIntegralNumber()) throw ApiException.badRequest("field 'page_size' must be a whole number between 1 and " + MAX_PAGE_SIZE);
+            if (!ps.canConvertToLong() || !ps.isIntegralNumber()) throw new LakelogException(ErrorCode.INVALID_BODY, "field 'page_size' must be a whole number between 1 and " + MAX_PAGE_SIZE);
             pageSize = ps.asLong();
-            if (pageSize < 1 || pageSize > MAX_PAGE_SIZE) throw ApiException.badRequest("field 'page_size' must be between 1 and " + MAX_PAGE_SIZE + ", got " + pageSize);
+            if (pageSize < 1 || pageSize > MAX_PAGE_SIZE) throw new LakelogException(ErrorCode.INVALID_BODY, "field 'page_size' must be between 1 and " + MAX_PAGE_SIZE + ", got " + pageSize);
         }
         JsonNode fr = body.path("fresh");
-        if (!fr.isMissingNode() && !fr.isBoolean()) throw ApiException.badRequest("field 'fresh' must be true or false");
+        if (!fr.isMissingNode() && !fr.isBoolean()) throw new LakelogException(ErrorCode.INVALID_BODY, "field 'fresh' must be true or false");
         boolean fresh = fr.asBoolean(true);
         String fingerprint = fingerprint(spec, params);
         Optional<List<Object>> after = body.hasNonNull("cursor") ? Optional.of(decodeCursor(spec, body.path("cursor"), fingerprint)) : Optional.empty();
@@ -242,31 +243,31 @@ public final class NamedQueries {
     }
 
     private static Map<String, Object> validate(Spec spec, JsonNode given) {
-        if (!given.isMissingNode() && !given.isNull() && !given.isObject()) throw ApiException.badRequest("field 'params' must be a JSON object");
+        if (!given.isMissingNode() && !given.isNull() && !given.isObject()) throw new LakelogException(ErrorCode.INVALID_BODY, "field 'params' must be a JSON object");
         Map<String, Param> known = new LinkedHashMap<>();
         for (Param p : spec.params()) known.put(p.name(), p);
         Iterator<String> names = given.fieldNames();
         while (names.hasNext()) {
             String n = names.next();
-            if (!known.containsKey(n)) throw ApiException.badRequest("parameter '" + n + "' is not a parameter of " + spec.name() + "; expected one of " + known.keySet());
+            if (!known.containsKey(n)) throw new LakelogException(ErrorCode.INVALID_PARAMETER, "parameter '" + n + "' is not a parameter of " + spec.name() + "; expected one of " + known.keySet());
         }
         Map<String, Object> out = new TreeMap<>();
         for (Param p : spec.params()) {
             JsonNode v = given.path(p.name());
             if (v.isMissingNode() || v.isNull()) {
-                if (p.required()) throw ApiException.badRequest("parameter '" + p.name() + "' (" + p.type() + ") is required");
+                if (p.required()) throw new LakelogException(ErrorCode.INVALID_PARAMETER, "parameter '" + p.name() + "' (" + p.type() + ") is required");
                 out.put(p.name(), p.dflt());
                 continue;
             }
             switch (p.type()) {
                 case STRING -> {
                     if (!v.isTextual() || v.asText().isEmpty() || v.asText().length() > 256) {
-                        throw ApiException.badRequest("parameter '" + p.name() + "' must be a non-empty string of at most 256 characters");
+                        throw new LakelogException(ErrorCode.INVALID_PARAMETER, "parameter '" + p.name() + "' must be a non-empty string of at most 256 characters");
                     }
                     out.put(p.name(), v.asText());
                 }
                 case INTEGER -> {
-                    if (!v.isIntegralNumber() || !v.canConvertToLong()) throw ApiException.badRequest("parameter '" + p.name() + "' must be a whole number, got " + v);
+                    if (!v.isIntegralNumber() || !v.canConvertToLong()) throw new LakelogException(ErrorCode.INVALID_PARAMETER, "parameter '" + p.name() + "' must be a whole number, got " + v);
                     out.put(p.name(), v.asLong());
                 }
                 case TIMESTAMP -> {
@@ -274,7 +275,7 @@ public final class NamedQueries {
                         if (!v.isTextual()) throw new DateTimeParseException("not a string", v.toString(), 0);
                         out.put(p.name(), OffsetDateTime.parse(v.asText()).withOffsetSameInstant(ZoneOffset.UTC));
                     } catch (DateTimeParseException e) {
-                        throw ApiException.badRequest("parameter '" + p.name() + "' must be an ISO 8601 date-time with offset, e.g. 2026-11-23T00:00:00Z; got " + v);
+                        throw new LakelogException(ErrorCode.INVALID_PARAMETER, "parameter '" + p.name() + "' must be an ISO 8601 date-time with offset, e.g. 2026-11-23T00:00:00Z; got " + v);
                     }
                 }
                 default -> throw new IllegalStateException(p.type().name());
@@ -307,7 +308,7 @@ public final class NamedQueries {
     }
 
     private List<Object> decodeCursor(Spec spec, JsonNode cursor, String fingerprint) {
-        ApiException bad = ApiException.badRequest("field 'cursor' is not a cursor of this query with these params; "
+        LakelogException bad = new LakelogException(ErrorCode.INVALID_CURSOR, "field 'cursor' is not a cursor of this query with these params; "
                 + "pass back 'next_cursor' unchanged together with the same params");
         if (!cursor.isTextual()) throw bad;
         JsonNode c;

@@ -1,7 +1,9 @@
 package dev.lakelog.query;
 
+import dev.lakelog.api.Params;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.lakelog.api.ApiException;
+import dev.lakelog.api.ErrorCode;
+import dev.lakelog.api.LakelogException;
 import dev.lakelog.api.ApiRequest;
 import dev.lakelog.api.ApiResponse;
 import dev.lakelog.api.ApiRouter;
@@ -39,7 +41,7 @@ public final class QueryRoutes {
             var asOf = p.time("as_of");
             TenantView.At at;
             if (asOf.isPresent()) {
-                if (p.bool("fresh", false)) throw ApiException.badRequest("parameter 'fresh' cannot be true together with 'as_of' (the hot tier has no history)");
+                if (p.bool("fresh", false)) throw new LakelogException(ErrorCode.INVALID_PARAMETER, "parameter 'fresh' cannot be true together with 'as_of' (the hot tier has no history)");
                 at = new TenantView.AsOfTime(asOf.get());
             } else {
                 at = new TenantView.Latest(p.bool("fresh", true));
@@ -69,8 +71,8 @@ public final class QueryRoutes {
             Tenant t = auth.verifyPaidBearer(r);
             Params p = new Params(r.query());
             p.allowOnly(Set.of("from_snapshot", "to_snapshot", "limit"));
-            if (r.queryParam("from_snapshot").isEmpty()) throw ApiException.badRequest("parameter 'from_snapshot' is required");
-            if (r.queryParam("to_snapshot").isEmpty()) throw ApiException.badRequest("parameter 'to_snapshot' is required");
+            if (r.queryParam("from_snapshot").isEmpty()) throw new LakelogException(ErrorCode.INVALID_PARAMETER, "parameter 'from_snapshot' is required");
+            if (r.queryParam("to_snapshot").isEmpty()) throw new LakelogException(ErrorCode.INVALID_PARAMETER, "parameter 'to_snapshot' is required");
             long from = p.integer("from_snapshot", 0, 0, Long.MAX_VALUE / 2);
             long to = p.integer("to_snapshot", 0, 0, Long.MAX_VALUE / 2);
             return sized(router, t, query.changes(t, from, to, (int) p.integer("limit", 1000, 1, 10_000)), "changes");
@@ -101,17 +103,17 @@ public final class QueryRoutes {
             if (id < 0) throw new NumberFormatException();
             return id;
         } catch (NumberFormatException e) {
-            throw ApiException.badRequest("path parameter 'id' must be a snapshot id (a whole number >= 0), got '" + s + "'");
+            throw new LakelogException(ErrorCode.INVALID_PARAMETER, "path parameter 'id' must be a snapshot id (a whole number >= 0), got '" + s + "'");
         }
     }
 
     private static JsonNode body(ApiRouter router, ApiRequest r) {
         try {
             JsonNode n = router.mapper().readTree(r.body());
-            if (n == null || !n.isObject()) throw ApiException.badRequest("the body must be a JSON object");
+            if (n == null || !n.isObject()) throw new LakelogException(ErrorCode.INVALID_BODY, "the body must be a JSON object");
             return n;
         } catch (java.io.IOException e) {
-            throw ApiException.badRequest("the body is not valid JSON: " + SqlGuard.firstLine(e.getMessage()));
+            throw new LakelogException(ErrorCode.INVALID_BODY, "the body is not valid JSON: " + SqlGuard.firstLine(e.getMessage()));
         }
     }
 

@@ -3,7 +3,8 @@ package dev.lakelog.query;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.lakelog.api.ApiException;
+import dev.lakelog.api.ErrorCode;
+import dev.lakelog.api.LakelogException;
 import dev.lakelog.auth.Tenant;
 import dev.lakelog.lake.LakeEngine;
 import dev.lakelog.lake.LakeException;
@@ -197,7 +198,7 @@ public final class QueryService {
      * snapshots (DuckLake's change feed), ordered by snapshot and row id.
      */
     public ObjectNode changes(Tenant tenant, long from, long to, int limit) {
-        if (to < from) throw ApiException.badRequest("parameter 'to_snapshot' (" + to + ") is before 'from_snapshot' (" + from + ")");
+        if (to < from) throw new LakelogException(ErrorCode.INVALID_PARAMETER, "parameter 'to_snapshot' (" + to + ") is before 'from_snapshot' (" + from + ")");
         ArrayNode rows = json.createArrayNode();
         try (Connection c = lake.get().connect()) {
             TenantView.requireSnapshot(c, to);
@@ -212,7 +213,7 @@ public final class QueryService {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         if (rows.size() == limit) {
-                            throw ApiException.payloadTooLarge("more than " + limit + " changed rows between snapshots " + from
+                            throw new LakelogException(ErrorCode.RESULT_TOO_LARGE, "more than " + limit + " changed rows between snapshots " + from
                                     + " and " + to + "; narrow the snapshot range or raise 'limit' (at most " + 10_000 + ")");
                         }
                         ObjectNode n = LogRows.toJson(rs, json);

@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import dev.lakelog.api.ApiException;
+import dev.lakelog.api.ErrorCode;
+import dev.lakelog.api.LakelogException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -95,19 +96,19 @@ public final class SqlGuard {
      * the canonical SQL to run, or throws a 400 naming what is not allowed.
      */
     public Checked check(Connection c, String query) {
-        if (query == null || query.isBlank()) throw ApiException.badRequest("field 'query' is empty");
-        if (query.length() > MAX_QUERY_CHARS) throw ApiException.badRequest("field 'query' is longer than " + MAX_QUERY_CHARS + " characters");
+        if (query == null || query.isBlank()) throw new LakelogException(ErrorCode.SQL_REJECTED, "field 'query' is empty");
+        if (query.length() > MAX_QUERY_CHARS) throw new LakelogException(ErrorCode.SQL_REJECTED, "field 'query' is longer than " + MAX_QUERY_CHARS + " characters");
         JsonNode tree = serialize(c, query);
         if (tree.path("error").asBoolean(false)) {
             String msg = tree.path("error_message").asText("");
             if (msg.contains("Only SELECT statements")) {
-                throw ApiException.badRequest("only a single SELECT statement is allowed (the query is not a SELECT)");
+                throw new LakelogException(ErrorCode.SQL_REJECTED, "only a single SELECT statement is allowed (the query is not a SELECT)");
             }
-            throw ApiException.badRequest("the query does not parse: " + msg);
+            throw new LakelogException(ErrorCode.SQL_REJECTED, "the query does not parse: " + msg);
         }
         JsonNode statements = tree.path("statements");
         if (!statements.isArray() || statements.size() != 1) {
-            throw ApiException.badRequest("exactly one SELECT statement is allowed, got " + statements.size());
+            throw new LakelogException(ErrorCode.SQL_REJECTED, "exactly one SELECT statement is allowed, got " + statements.size());
         }
         List<String> names = new ArrayList<>();
         new Walker(names).node(statements.get(0).path("node"), new ArrayDeque<>());
@@ -124,7 +125,7 @@ public final class SqlGuard {
                 return json.readTree(rs.getString(1));
             }
         } catch (SQLException e) {
-            throw ApiException.badRequest("the query does not parse: " + firstLine(e.getMessage()));
+            throw new LakelogException(ErrorCode.SQL_REJECTED, "the query does not parse: " + firstLine(e.getMessage()));
         } catch (java.io.IOException e) {
             throw new IllegalStateException("json_serialize_sql returned no JSON", e);
         }
@@ -138,7 +139,7 @@ public final class SqlGuard {
                 return rs.getString(1);
             }
         } catch (SQLException e) {
-            throw ApiException.badRequest("the query cannot be normalised: " + firstLine(e.getMessage()));
+            throw new LakelogException(ErrorCode.SQL_REJECTED, "the query cannot be normalised: " + firstLine(e.getMessage()));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -150,8 +151,8 @@ public final class SqlGuard {
         return i < 0 ? s : s.substring(0, i);
     }
 
-    private static ApiException reject(String what) {
-        return ApiException.badRequest("query rejected: " + what
+    private static LakelogException reject(String what) {
+        return new LakelogException(ErrorCode.SQL_REJECTED, "query rejected: " + what
                 + " (allowed: one SELECT over 'logs', your own rows, with plain scalar, aggregate and window functions)");
     }
 
@@ -252,7 +253,7 @@ public final class SqlGuard {
                 case "PARAMETER" -> {
                     String id = e.path("identifier").asText("");
                     if (id.isEmpty() || Character.isDigit(id.charAt(0))) {
-                        throw ApiException.badRequest("positional parameters ('?', '$1') are not supported; use named ones like $since and pass them in 'params'");
+                        throw new LakelogException(ErrorCode.SQL_REJECTED, "positional parameters ('?', '$1') are not supported; use named ones like $since and pass them in 'params'");
                     }
                     int idx = params.indexOf(id);
                     if (idx < 0) {

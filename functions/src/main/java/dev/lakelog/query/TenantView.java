@@ -1,6 +1,7 @@
 package dev.lakelog.query;
 
-import dev.lakelog.api.ApiException;
+import dev.lakelog.api.ErrorCode;
+import dev.lakelog.api.LakelogException;
 import dev.lakelog.lake.LakeEngine;
 import dev.lakelog.lake.LakeException;
 import dev.lakelog.lake.LakeSchema;
@@ -103,7 +104,7 @@ public final class TenantView {
             Optional<Opened> o = tryOpen(tenantId, at, attempt);
             if (o.isPresent()) return o.get();
             if (attempt >= MAX_ATTEMPTS) {
-                throw ApiException.unavailable("the hot tier changed under " + MAX_ATTEMPTS
+                throw LakelogException.unavailable(ErrorCode.HOT_TIER_BUSY, "the hot tier changed under " + MAX_ATTEMPTS
                         + " consecutive reads (rollups in progress); retry, or pass fresh=false", 2, null);
             }
         }
@@ -138,7 +139,7 @@ public final class TenantView {
                     bytes += b.size();
                 }
                 if (hot.size() > limits.maxSegments() || bytes > limits.maxBytes()) {
-                    throw ApiException.unavailable("the hot tier holds " + hot.size() + " segments (" + bytes
+                    throw LakelogException.unavailable(ErrorCode.HOT_TIER_BUSY, "the hot tier holds " + hot.size() + " segments (" + bytes
                             + " bytes) not yet rolled up, more than a fresh query reads (" + limits.maxSegments()
                             + " segments, " + limits.maxBytes() + " bytes); retry after the next rollup or pass fresh=false", 60, null);
                 }
@@ -185,7 +186,7 @@ public final class TenantView {
                     rs.next();
                     java.time.OffsetDateTime first = rs.getObject(1, java.time.OffsetDateTime.class);
                     if (first == null || t.time().isBefore(first.toInstant())) {
-                        throw ApiException.notFound("no snapshot exists at or before as_of " + t.time()
+                        throw new LakelogException(ErrorCode.SNAPSHOT_NOT_FOUND, "no snapshot exists at or before as_of " + t.time()
                                 + (first == null ? "" : "; the oldest retained snapshot is from " + first.toInstant()));
                     }
                 }
@@ -201,7 +202,7 @@ public final class TenantView {
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 if (rs.getLong(1) == 0) {
-                    throw ApiException.notFound("snapshot " + id + " does not exist or has expired; GET /v1/analytics/snapshots lists the retained ones");
+                    throw new LakelogException(ErrorCode.SNAPSHOT_NOT_FOUND, "snapshot " + id + " does not exist or has expired; GET /v1/analytics/snapshots lists the retained ones");
                 }
             }
         }

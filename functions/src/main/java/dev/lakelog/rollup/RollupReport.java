@@ -1,7 +1,9 @@
 package dev.lakelog.rollup;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The FlightRecorder rollup result, plus the snapshot of the last commit (null if none) and
@@ -14,4 +16,21 @@ public record RollupReport(
         @JsonProperty("errors") List<String> errors,
         @JsonProperty("timestamp") String timestamp,
         @JsonProperty("snapshot_id") Long snapshotId,
-        @JsonProperty("budget_exhausted") boolean budgetExhausted) {}
+        @JsonProperty("budget_exhausted") boolean budgetExhausted) {
+
+    /**
+     * The report as a map with the documented field names, for callers whose serializer ignores
+     * Jackson annotations (the Lambda runtime's).
+     */
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("segments_processed", segmentsProcessed);
+        m.put("logs_inserted", logsInserted);
+        m.put("segments_deleted", segmentsDeleted);
+        m.put("errors", errors);
+        m.put("timestamp", timestamp);
+        m.put("snapshot_id", snapshotId);
+        m.put("budget_exhausted", budgetExhausted);
+        return m;
+    }
+}

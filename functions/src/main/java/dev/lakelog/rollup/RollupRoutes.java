@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lakelog.api.ApiRouter;
 import dev.lakelog.auth.Authenticator;
 import dev.lakelog.auth.Tenant;
-import dev.lakelog.query.Params;
+import dev.lakelog.api.Params;
 import java.time.Duration;
 import java.util.Optional;
 

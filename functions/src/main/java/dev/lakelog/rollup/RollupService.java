@@ -1,14 +1,14 @@
 package dev.lakelog.rollup;
 
+import dev.lakelog.lake.LeaseHeldException;
+import dev.lakelog.lake.TenantLock;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lakelog.config.LakelogConfig;
 import dev.lakelog.lake.LakeEngine;
 import dev.lakelog.lake.LakeException;
-import dev.lakelog.lake.LakeSchema;
-import dev.lakelog.lake.LogRowAppender;
+import dev.lakelog.lake.RollupCommit;
 import dev.lakelog.lake.RollupLedger;
 import dev.lakelog.log.JsonLog;
-import dev.lakelog.segment.LogEvent;
 import dev.lakelog.segment.Segment;
 import dev.lakelog.segment.SegmentCodec;
 import dev.lakelog.segment.SegmentFormatException;
@@ -17,9 +17,7 @@ import dev.lakelog.storage.BlobStore;
 import dev.lakelog.storage.StorageException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,13 +29,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
-import org.duckdb.DuckDBAppender;
-import org.duckdb.DuckDBConnection;
 
 /**
  * Moves hot-tier segments into {@code lake.main.logs}, exactly once.
  *
- * <p>Per tenant, under the tenant's {@link RollupLock}: segments are taken in key order in
+ * <p>Per tenant, under the tenant's {@link TenantLock}: segments are taken in key order in
  * batches; each segment is read, its digest verified and decoded; the batch's rows and one ledger
  * row per segment are committed in ONE DuckLake transaction. A segment already in the ledger is
  * never inserted again (only deleted, if asked). Segments that fail their digest or decoding are
@@ -47,17 +43,17 @@ public final class RollupService {
     private static final JsonLog LOG = JsonLog.get(RollupService.class);
     private final BlobStore store;
     private final Supplier<LakeEngine> lake;
-    private final RollupLock lock;
+    private final TenantLock lock;
     private final SegmentCodec codec;
     private final Clock clock;
     private final LakelogConfig.RollupLimits limits;
     private final ObjectMapper json = new ObjectMapper();
 
-    public RollupService(BlobStore store, Supplier<LakeEngine> lake, RollupLock lock, SegmentCodec codec, Clock clock) {
+    public RollupService(BlobStore store, Supplier<LakeEngine> lake, TenantLock lock, SegmentCodec codec, Clock clock) {
         this(store, lake, lock, codec, clock, LakelogConfig.RollupLimits.defaults());
     }
 
-    public RollupService(BlobStore store, Supplier<LakeEngine> lake, RollupLock lock, SegmentCodec codec, Clock clock,
+    public RollupService(BlobStore store, Supplier<LakeEngine> lake, TenantLock lock, SegmentCodec codec, Clock clock,
             LakelogConfig.RollupLimits limits) {
         this.store = store;
         this.lake = lake;
@@ -67,7 +63,7 @@ public final class RollupService {
         this.limits = limits;
     }
 
-    public RollupLock lock() {
+    public TenantLock lock() {
         return lock;
     }
 
@@ -84,7 +80,8 @@ public final class RollupService {
         Instant started = clock.instant();
         Instant cutoff = started.minus(req.minAge());
         String prefix = req.tenantId().map(SegmentKeys::tenantPrefix).orElse(SegmentKeys.ROOT);
-        Totals totals = new Totals(started.plus(limits.timeBudget()));
+        Instant budgetEnd = started.plus(limits.timeBudget());
+        Totals totals = new Totals(req.deadline().filter(d -> d.isBefore(budgetEnd)).orElse(budgetEnd));
         TenantRun run = null;
         String skipping = null;
         try {
@@ -100,7 +97,7 @@ public final class RollupService {
                         run = null;
                     }
                     if (totals.stopped) break;
-                    Optional<RollupLock.Held> held = lock.tryAcquire(tenant.get());
+                    Optional<TenantLock.Held> held = lock.tryAcquire(tenant.get());
                     if (held.isEmpty()) {
                         if (req.tenantId().isPresent()) throw new LeaseHeldException(tenant.get());
                         totals.errors.add("tenant " + tenant.get() + ": skipped, another rollup holds its lease");
@@ -154,12 +151,12 @@ public final class RollupService {
     /** One tenant's share of the walk: its lease and the batch being filled. */
     private final class TenantRun {
         final String tenant;
-        final RollupLock.Held held;
+        final TenantLock.Held held;
         List<BlobStore.BlobInfo> batch = new ArrayList<>();
         long bytes;
         boolean done;
 
-        TenantRun(String tenant, RollupLock.Held held) {
+        TenantRun(String tenant, TenantLock.Held held) {
             this.tenant = tenant;
             this.held = held;
         }
@@ -207,7 +204,7 @@ public final class RollupService {
     /** How many segments are read and decoded ahead of the one being staged. */
     static final int READ_AHEAD = 8;
 
-    private void runBatch(RollupRequest req, String tenant, List<BlobStore.BlobInfo> batch, RollupLock.Held held, Totals totals) {
+    private void runBatch(RollupRequest req, String tenant, List<BlobStore.BlobInfo> batch, TenantLock.Held held, Totals totals) {
         try (Connection conn = lake.get().connect()) {
             Set<String> done = RollupLedger.rolledUp(conn, tenant, batch.stream().map(BlobStore.BlobInfo::key).toList());
             List<String> toDelete = new ArrayList<>();
@@ -221,22 +218,15 @@ public final class RollupService {
             for (BlobStore.BlobInfo b : batch) batchKeys.add(b.key());
             java.util.Map<String, Boolean> groupPresence = new java.util.HashMap<>();
             String rollupId = UUID.randomUUID().toString();
-            long archivedAt = micros(clock.instant());
             long readStart = System.nanoTime();
-            try (Statement st = conn.createStatement()) {
-                st.execute("CREATE OR REPLACE TEMP TABLE rollup_stage (" + LakeSchema.LOGS_COLUMNS.replace(" NOT NULL", "") + ")");
-                st.execute("CREATE OR REPLACE TEMP TABLE rollup_stage_ledger (segment_key VARCHAR, tenant_id VARCHAR, "
-                        + "row_count BIGINT, digest VARCHAR, rolled_up_at TIMESTAMPTZ, rollup_id VARCHAR, trigger VARCHAR)");
-            }
-            try {
+            try (RollupCommit stage = RollupCommit.open(conn, tenant, rollupId, micros(clock.instant()), req.trigger())) {
+                stage.beforeCommit(beforeCommit);
                 // Segments are read and decoded a few at a time in parallel (S3 GETs are
                 // latency-bound) and their rows go into DuckDB's stage table as soon as they
                 // arrive, in key order: the JVM never holds more than READ_AHEAD decoded segments,
                 // and DuckDB spills the stage to disk past its memory limit.
-                DuckDBConnection duck = conn.unwrap(DuckDBConnection.class);
                 java.util.ArrayDeque<java.util.concurrent.Future<Fetched>> window = new java.util.ArrayDeque<>();
-                try (DuckDBAppender rowsOut = duck.createAppender("temp", "main", "rollup_stage");
-                        DuckDBAppender ledgerOut = duck.createAppender("temp", "main", "rollup_stage_ledger")) {
+                try {
                     while (!pending.isEmpty() || !window.isEmpty()) {
                         while (window.size() < READ_AHEAD && !pending.isEmpty()) {
                             String key = pending.poll().key();
@@ -260,16 +250,7 @@ public final class RollupService {
                                 LOG.warn("segment_group_incomplete", "segment_key", r.key(), "parts", r.segment().groupKeys().size());
                             }
                         } else if (r.segment() != null) {
-                            for (LogEvent e : r.segment().events()) LogRowAppender.append(rowsOut, e, archivedAt, r.key());
-                            ledgerOut.beginRow();
-                            ledgerOut.append(r.key());
-                            ledgerOut.append(tenant);
-                            ledgerOut.append((long) r.segment().events().size());
-                            ledgerOut.append(r.segment().digest());
-                            ledgerOut.appendEpochMicros(archivedAt);
-                            ledgerOut.append(rollupId);
-                            ledgerOut.append(req.trigger());
-                            ledgerOut.endRow();
+                            stage.add(r.key(), r.segment());
                             keys.add(r.key());
                         } // else: deleted since listing
                     }
@@ -285,18 +266,11 @@ public final class RollupService {
                         totals.stopped = true;
                         return;
                     }
-                    long[] inserted = commitWithRetry(conn, req, tenant, rollupId, keys.size());
-                    totals.logsInserted += inserted[0];
-                    totals.segmentsProcessed += (int) inserted[1];
-                    totals.snapshotId = lastSnapshot(conn);
+                    RollupCommit.Committed c = stage.commit();
+                    totals.logsInserted += c.rows();
+                    totals.segmentsProcessed += (int) c.segments();
+                    totals.snapshotId = c.snapshotId();
                     toDelete.addAll(keys);
-                }
-            } finally {
-                try (Statement drop = conn.createStatement()) {
-                    drop.execute("DROP TABLE IF EXISTS rollup_stage");
-                    drop.execute("DROP TABLE IF EXISTS rollup_stage_ledger");
-                } catch (SQLException e) {
-                    LOG.warn("rollup_stage_drop_failed", "error", e.getMessage());
                 }
             }
             if (req.deleteAfterRollup()) {
@@ -375,80 +349,11 @@ public final class RollupService {
         return s.groupKeys().stream().allMatch(k -> batchKeys.contains(k) || presence.get(k));
     }
 
-    /** Test seam: runs inside the commit transaction, just before COMMIT (default: nothing). */
+    /** Test seam: runs inside each commit transaction, just before COMMIT (default: nothing). */
     private volatile Runnable beforeCommit = () -> {};
 
     void beforeCommit(Runnable hook) {
         this.beforeCommit = hook;
-    }
-
-    static final int COMMIT_ATTEMPTS = 6;
-
-    /** {@link #commit}, again after a DuckLake conflict (another commit overlapped ours); returns rows and segments inserted. */
-    private long[] commitWithRetry(Connection conn, RollupRequest req, String tenant, String rollupId, int staged) throws SQLException {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return commit(conn, req, tenant, rollupId, staged);
-            } catch (SQLException e) {
-                String m = String.valueOf(e.getMessage());
-                if (attempt >= COMMIT_ATTEMPTS || !m.toLowerCase(java.util.Locale.ROOT).contains("conflict")) throw e;
-                LOG.info("rollup_commit_conflict_retry", "tenant", tenant, "attempt", attempt);
-                try {
-                    Thread.sleep(50L * attempt + java.util.concurrent.ThreadLocalRandom.current().nextInt(50));
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
-        }
-    }
-
-    /**
-     * Inserts the staged rows and ledger rows in one DuckLake transaction; returns rows and
-     * segments inserted. The stage tables are temporary tables of this connection: a failed
-     * attempt rolls back its own changes to them too, so a retry starts from the same stage.
-     */
-    private long[] commit(Connection conn, RollupRequest req, String tenant, String rollupId, int staged) throws SQLException {
-        long t1 = System.nanoTime();
-        long rows;
-        long segs;
-        try (Statement st = conn.createStatement()) {
-            st.execute("BEGIN TRANSACTION");
-            try {
-                // Re-check inside the transaction: a segment committed since we looked is skipped.
-                st.execute("DELETE FROM rollup_stage WHERE segment_key IN (SELECT segment_key FROM " + LakeSchema.LEDGER
-                        + " WHERE tenant_id = " + LakeEngine.literal(tenant) + ")");
-                st.execute("DELETE FROM rollup_stage_ledger WHERE segment_key IN (SELECT segment_key FROM " + LakeSchema.LEDGER
-                        + " WHERE tenant_id = " + LakeEngine.literal(tenant) + ")");
-                try (ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM rollup_stage), (SELECT count(*) FROM rollup_stage_ledger)")) {
-                    rs.next();
-                    rows = rs.getLong(1);
-                    segs = rs.getLong(2);
-                }
-                st.execute("INSERT INTO " + LakeSchema.LOGS + " SELECT * FROM rollup_stage ORDER BY \"timestamp\", log_id");
-                st.execute("INSERT INTO " + LakeSchema.LEDGER + " SELECT * FROM rollup_stage_ledger");
-                st.execute("DELETE FROM " + LakeSchema.FENCE);
-                st.execute("INSERT INTO " + LakeSchema.FENCE + " VALUES (" + LakeEngine.literal(tenant) + ", "
-                        + LakeEngine.literal(rollupId) + ", now())");
-                beforeCommit.run();
-                String message = "rollup trigger=" + req.trigger() + " tenant=" + tenant + " segments=" + segs + " rows=" + rows;
-                String extra = json.createObjectNode().put("rollup_id", rollupId).put("trigger", req.trigger())
-                        .put("tenant_id", tenant).put("segments", segs).put("rows", rows).toString();
-                st.execute("CALL lake.set_commit_message('lakelog', " + LakeEngine.literal(message)
-                        + ", extra_info => " + LakeEngine.literal(extra) + ")");
-                st.execute("COMMIT");
-            } catch (SQLException e) {
-                try (Statement rb = conn.createStatement()) {
-                    rb.execute("ROLLBACK");
-                } catch (SQLException ignored) {
-                    // the failed statement may already have ended the transaction
-                }
-                throw e;
-            }
-        }
-        LOG.info("rollup_batch_committed", "tenant", tenant, "segments", segs, "rows", rows, "staged_segments", staged,
-                "rollup_id", rollupId, "commit_ms", (System.nanoTime() - t1) / 1_000_000);
-        return new long[] {rows, segs};
     }
 
     private static Fetched take(java.util.concurrent.Future<Fetched> f) {
@@ -459,16 +364,6 @@ public final class RollupService {
             throw new LakeException("rollup interrupted", e);
         } catch (java.util.concurrent.ExecutionException e) {
             throw new IllegalStateException(e.getCause());
-        }
-    }
-
-    private static Long lastSnapshot(Connection conn) throws SQLException {
-        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("FROM lake.last_committed_snapshot()")) {
-            if (rs.next()) {
-                long v = rs.getLong(1);
-                return rs.wasNull() ? null : v;
-            }
-            return null;
         }
     }
 

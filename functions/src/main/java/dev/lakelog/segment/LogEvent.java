@@ -1,6 +1,9 @@
 package dev.lakelog.segment;
 
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Set;
 
 /**
  * One validated event, as it is stored in a segment and later as a row of {@code lake.main.logs}.
@@ -28,7 +31,17 @@ public record LogEvent(
         Long retentionUntilMicros,
         long ingestedAtMicros) {
 
+    /** The severities an event may carry, lowest first in meaning (DESIGN.md). */
+    public static final Set<String> SEVERITIES = Set.of("DEBUG", "INFO", "NOTICE", "WARNING", "ERROR", "CRITICAL");
+    /** The outcomes an event may carry. */
+    public static final Set<String> OUTCOMES = Set.of("SUCCESS", "FAILURE", "UNKNOWN");
+
     public LogEvent {
         policyTags = policyTags == null ? null : List.copyOf(policyTags);
+    }
+
+    /** Epoch microseconds of {@code t}, the precision events are stored with. */
+    public static long micros(Instant t) {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, t);
     }
 }

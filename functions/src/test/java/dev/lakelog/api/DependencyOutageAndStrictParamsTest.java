@@ -34,7 +34,7 @@ class DependencyOutageAndStrictParamsTest {
         Map<String, String> env = new HashMap<>(LakelogFixture.awsEnv(Map.of()));
         env.put("LAKELOG_DYNAMODB_ENDPOINT", "http://127.0.0.1:" + closedPort());
         var creds = StaticCredentialsProvider.create(AwsBasicCredentials.create(TestServers.s3().accessKey(), TestServers.s3().secretKey()));
-        try (Lakelog app = Lakelog.start(LakelogConfig.from(env), creds, Clock.systemUTC())) {
+        try (Lakelog app = Lakelog.start(LakelogConfig.from(env), Clock.systemUTC())) {
             byte[] body = "{\"timestamp\":\"2026-11-20T00:00:00Z\",\"event_type\":\"E\",\"outcome\":\"SUCCESS\",\"severity\":\"INFO\",\"message\":\"m\"}"
                     .getBytes(StandardCharsets.UTF_8);
             ApiResponse ingest = app.router().handle(new ApiRequest("POST", "/v1/log", Map.of(), Map.of(

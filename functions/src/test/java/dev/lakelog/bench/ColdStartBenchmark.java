@@ -54,7 +54,7 @@ public final class ColdStartBenchmark {
         Map<String, String> env = new HashMap<>(LakelogFixture.awsEnv(Map.of()));
         String token;
         var creds = StaticCredentialsProvider.create(AwsBasicCredentials.create(s3.accessKey(), s3.secretKey()));
-        try (Lakelog app = Lakelog.start(LakelogConfig.from(env), creds, Clock.systemUTC())) {
+        try (Lakelog app = Lakelog.start(LakelogConfig.from(env), Clock.systemUTC())) {
             LakelogFixture.TenantCredentials t = createTenant(app);
             token = t.token();
             StringBuilder batch = new StringBuilder("[");

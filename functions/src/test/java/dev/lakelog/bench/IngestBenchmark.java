@@ -4,7 +4,7 @@ import dev.lakelog.auth.Tenant;
 import dev.lakelog.auth.Tier;
 import dev.lakelog.ingest.IngestService;
 import dev.lakelog.segment.SegmentCodec;
-import dev.lakelog.storage.S3BlobStore;
+import dev.lakelog.aws.S3BlobStore;
 import dev.lakelog.testing.S3Server;
 import dev.lakelog.testing.TestServers;
 import java.nio.charset.StandardCharsets;
@@ -41,11 +41,11 @@ public final class IngestBenchmark {
     public static void main(String[] args) throws Exception {
         S3Server s3 = TestServers.s3();
         String bucket = s3.newBucket();
-        IngestService toS3 = new IngestService(new S3BlobStore(dev.lakelog.storage.S3Clients.create(s3.region(), java.util.Optional.of(s3.endpoint().toString()),
+        IngestService toS3 = new IngestService(new S3BlobStore(dev.lakelog.aws.AwsClients.create(s3.region(), java.util.Optional.of(s3.endpoint().toString()),
                 software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
                         software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(s3.accessKey(), s3.secretKey()))), bucket), new SegmentCodec(), Clock.systemUTC(), 8L * 1024 * 1024);
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("lakelog-ingest-bench-");
-        IngestService toDisk = new IngestService(new dev.lakelog.storage.LocalBlobStore(dir), new SegmentCodec(), Clock.systemUTC(), 8L * 1024 * 1024);
+        IngestService toDisk = new IngestService(new dev.lakelog.local.LocalBlobStore(dir), new SegmentCodec(), Clock.systemUTC(), 8L * 1024 * 1024);
         Tenant tenant = new Tenant("bench", Tier.PAID);
         Instant ts = Instant.now().minusSeconds(3600);
         int scale = Integer.getInteger("bench.scale", 1);

@@ -8,7 +8,7 @@ import dev.lakelog.query.CustomQueryService;
 import dev.lakelog.query.LogFilter;
 import dev.lakelog.query.LogRows;
 import dev.lakelog.query.NamedQueries;
-import dev.lakelog.query.Params;
+import dev.lakelog.api.Params;
 import dev.lakelog.query.TenantView;
 import dev.lakelog.testing.LakelogFixture;
 import dev.lakelog.testing.TestDuckDb;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lakelog.auth.DynamoTenantStore;
+import dev.lakelog.aws.DynamoTenantStore;
 import dev.lakelog.auth.Secrets;
 import dev.lakelog.auth.Tier;
 import dev.lakelog.testing.DynamoServer;

@@ -1,5 +1,6 @@
 package dev.lakelog.e2e;
 
+import dev.lakelog.handler.LocalContext;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
@@ -70,14 +71,14 @@ class EndToEndSliceTest {
     @Test
     void an_event_with_every_field_comes_back_unchanged_after_ingest_rollup_and_query() throws Exception {
         APIGatewayProxyResponseEvent ingested = new IngestHandler(fx.app())
-                .handleRequest(signedEvent("/v1/log", EVENT, acme.keyId(), acme.hmacSecret()), null);
+                .handleRequest(signedEvent("/v1/log", EVENT, acme.keyId(), acme.hmacSecret()), new LocalContext());
         assertThat(ingested.getStatusCode()).as(ingested.getBody()).isEqualTo(200);
         assertThat(JSON.readTree(ingested.getBody()).path("log_id").asText()).isEqualTo("evt-0001");
         List<S3Object> segments = objects("segments/tenant=acme/");
         assertThat(segments).hasSize(1);
         assertThat(segments.get(0).key()).matches("segments/tenant=acme/date=\\d{4}-\\d{2}-\\d{2}/hour=\\d{2}/[0-9a-f-]{36}\\.cbor");
 
-        RollupReport report = new RollupScheduleHandler(fx.app()).handleRequest(new ScheduledEvent(), null);
+        RollupReport report = JSON.convertValue(new RollupScheduleHandler(fx.app()).handleRequest(new ScheduledEvent(), new LocalContext()), RollupReport.class);
         assertThat(report.errors()).isEmpty();
         assertThat(report.segmentsProcessed()).isEqualTo(1);
         assertThat(report.logsInserted()).isEqualTo(1);
@@ -88,7 +89,7 @@ class EndToEndSliceTest {
         APIGatewayProxyResponseEvent queried = new QueryHandler(fx.app()).handleRequest(new APIGatewayProxyRequestEvent()
                 .withHttpMethod("GET").withPath("/v1/analytics/logs")
                 .withHeaders(Map.of("Authorization", "Bearer " + acme.token()))
-                .withQueryStringParameters(Map.of("since", "2026-11-20T00:00:00Z")), null);
+                .withQueryStringParameters(Map.of("since", "2026-11-20T00:00:00Z")), new LocalContext());
         assertThat(queried.getStatusCode()).as(queried.getBody()).isEqualTo(200);
         JsonNode body = JSON.readTree(queried.getBody());
         assertThat(body.path("count").asInt()).isEqualTo(1);
@@ -122,7 +123,7 @@ class EndToEndSliceTest {
         faults.failWhen(c -> c.op() == dev.lakelog.testing.S3Faults.Op.PUT && c.key().startsWith("segments/tenant=outage/"));
         APIGatewayProxyResponseEvent r;
         try {
-            r = new IngestHandler(fx.app()).handleRequest(signedEvent("/v1/log", EVENT, t.keyId(), t.hmacSecret()), null);
+            r = new IngestHandler(fx.app()).handleRequest(signedEvent("/v1/log", EVENT, t.keyId(), t.hmacSecret()), new LocalContext());
         } finally {
             faults.clear();
         }
@@ -136,7 +137,7 @@ class EndToEndSliceTest {
     void a_bad_signature_gets_401_with_a_detail_and_writes_no_segment() throws Exception {
         LakelogFixture.TenantCredentials other = fx.createTenant("sigcheck", Tier.PAID);
         APIGatewayProxyResponseEvent r = new IngestHandler(fx.app())
-                .handleRequest(signedEvent("/v1/log", EVENT, other.keyId(), "lls_wrong-secret"), null);
+                .handleRequest(signedEvent("/v1/log", EVENT, other.keyId(), "lls_wrong-secret"), new LocalContext());
         assertThat(r.getStatusCode()).isEqualTo(401);
         assertThat(JSON.readTree(r.getBody()).path("detail").asText()).isNotBlank();
         assertThat(objects("segments/tenant=sigcheck/")).isEmpty();

@@ -37,7 +37,7 @@ class AuthorizerHandlerTest {
     @Test
     void a_valid_token_is_allowed_on_the_whole_stage_with_its_tenant_in_the_context() {
         LakelogFixture.TenantCredentials t = fx.createTenant("auth-free", Tier.FREE);
-        Map<String, Object> r = new AuthorizerHandler(fx.app()).handleRequest(event("Bearer " + t.token()), null);
+        Map<String, Object> r = new AuthorizerHandler(fx.app()).handleRequest(event("Bearer " + t.token()), new LocalContext());
         assertThat(r).containsEntry("principalId", "auth-free")
                 .containsEntry("context", Map.of("tenant_id", "auth-free", "tier", "free"))
                 .containsEntry("policyDocument", Map.of("Version", "2012-10-17", "Statement", java.util.List.of(Map.of(
@@ -48,8 +48,8 @@ class AuthorizerHandlerTest {
     @Test
     void an_unknown_or_missing_token_is_unauthorized() {
         AuthorizerHandler h = new AuthorizerHandler(fx.app());
-        assertThatThrownBy(() -> h.handleRequest(event("Bearer llt_not-a-token"), null)).hasMessage("Unauthorized");
-        assertThatThrownBy(() -> h.handleRequest(event(null), null)).hasMessage("Unauthorized");
-        assertThatThrownBy(() -> h.handleRequest(event("Basic abc"), null)).hasMessage("Unauthorized");
+        assertThatThrownBy(() -> h.handleRequest(event("Bearer llt_not-a-token"), new LocalContext())).hasMessage("Unauthorized");
+        assertThatThrownBy(() -> h.handleRequest(event(null), new LocalContext())).hasMessage("Unauthorized");
+        assertThatThrownBy(() -> h.handleRequest(event("Basic abc"), new LocalContext())).hasMessage("Unauthorized");
     }
 }

@@ -8,8 +8,8 @@ import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lakelog.auth.Tier;
-import dev.lakelog.rollup.IotRollupStatusPublisher;
-import dev.lakelog.rollup.RollupLock;
+import dev.lakelog.aws.IotStatusPublisher;
+import dev.lakelog.lake.TenantLock;
 import dev.lakelog.rollup.RollupReport;
 import dev.lakelog.testing.LakelogFixture;
 import dev.lakelog.testing.TestServers;
@@ -34,14 +34,14 @@ class SampleEventsTest {
     private static final Path EVENTS = Path.of("..", "events");
     private static LakelogFixture fx;
     private static RecordingIotEndpoint iot;
-    private static IotRollupStatusPublisher publisher;
+    private static IotStatusPublisher publisher;
 
     @BeforeAll
     static void start() {
         iot = new RecordingIotEndpoint();
         fx = LakelogFixture.aws(Map.of("LAKELOG_ROLLUP_MIN_AGE_SECONDS", "0", "LAKELOG_IOT_ENDPOINT", iot.endpoint().toString()),
                 Clock.systemUTC());
-        publisher = IotRollupStatusPublisher.create(iot.endpoint().toString(), "us-east-1",
+        publisher = IotStatusPublisher.create(iot.endpoint().toString(), "us-east-1",
                 StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret-test")));
     }
 
@@ -68,7 +68,7 @@ class SampleEventsTest {
     void the_scheduled_rollup_sample_rolls_up_and_deletes_the_segments() throws Exception {
         LakelogFixture.TenantCredentials t = fx.createTenant("sched", Tier.PAID);
         List<String> acked = ingest(t, "s", 3);
-        RollupReport r = new RollupScheduleHandler(fx.app()).handleRequest(scheduled("eventbridge-scheduled-rollup.json"), null);
+        RollupReport r = JSON.convertValue(new RollupScheduleHandler(fx.app()).handleRequest(scheduled("eventbridge-scheduled-rollup.json"), new LocalContext()), RollupReport.class);
         assertThat(r.errors()).isEmpty();
         assertThat(r.logsInserted()).isGreaterThanOrEqualTo(acked.size());
         assertThat(segments("sched")).isZero();
@@ -80,7 +80,7 @@ class SampleEventsTest {
         ingest(t, "i", 2);
         Map<String, Object> payload = JSON.convertValue(sample("iot-rollup-command.json"), Map.class);
         int before = iot.received().size();
-        Map<String, Object> msg = new IotRollupHandler(fx.app()).handleRequest(payload, null);
+        Map<String, Object> msg = new IotRollupHandler(fx.app()).handleRequest(payload, new LocalContext());
         assertThat(msg.get("event")).isEqualTo("rollup_completed");
         List<RecordingIotEndpoint.Received> got = iot.received().subList(before, iot.received().size());
         assertThat(got).hasSize(1);
@@ -102,7 +102,7 @@ class SampleEventsTest {
     void an_iot_command_that_is_not_a_rollup_publishes_rollup_failed_with_the_error() throws Exception {
         int before = iot.received().size();
         Map<String, Object> msg = new IotRollupHandler(fx.app(), publisher)
-                .handleRequest(Map.of("action", "explode", "device_id", "dev-9"), null);
+                .handleRequest(Map.of("action", "explode", "device_id", "dev-9"), new LocalContext());
         assertThat(msg.get("event")).isEqualTo("rollup_failed");
         RecordingIotEndpoint.Received rec = iot.received().get(before);
         assertThat(rec.topic()).isEqualTo("lakelog/dev-9/status");
@@ -123,7 +123,7 @@ class SampleEventsTest {
                 "cleanup", List.of("files_cleaned"),
                 "retention", List.of("rows_removed", "files_rewritten"));
         for (var e : expected.entrySet()) {
-            Map<String, Object> out = h.handleRequest(scheduled("eventbridge-scheduled-maintenance-" + e.getKey() + ".json"), null);
+            Map<String, Object> out = h.handleRequest(scheduled("eventbridge-scheduled-maintenance-" + e.getKey() + ".json"), new LocalContext());
             assertThat(out.get("status")).as(e.getKey() + ": " + out).isEqualTo("ok");
             assertThat((Map<String, Object>) out.get("result")).as(e.getKey()).containsKeys(e.getValue().toArray(String[]::new));
         }
@@ -134,10 +134,10 @@ class SampleEventsTest {
         LakelogFixture.TenantCredentials t = fx.createTenant("rest", Tier.PAID);
         List<String> acked = ingest(t, "r", 2);
         APIGatewayProxyRequestEvent ev = apiEvent(t.token());
-        RollupLock.Held held = fx.app().rollup().lock().tryAcquire("rest").orElseThrow();
+        TenantLock.Held held = fx.app().rollup().lock().tryAcquire("rest").orElseThrow();
         APIGatewayProxyResponseEvent busy;
         try {
-            busy = new MaintenanceHandler(fx.app()).handleRequest(ev, null);
+            busy = new MaintenanceHandler(fx.app()).handleRequest(ev, new LocalContext());
         } finally {
             held.close();
         }
@@ -145,7 +145,7 @@ class SampleEventsTest {
         assertThat(JSON.readTree(busy.getBody()).path("detail").asText()).contains("already running");
         assertThat(segments("rest")).as("409 wrote nothing").isEqualTo(2);
 
-        APIGatewayProxyResponseEvent ok = new MaintenanceHandler(fx.app()).handleRequest(apiEvent(t.token()), null);
+        APIGatewayProxyResponseEvent ok = new MaintenanceHandler(fx.app()).handleRequest(apiEvent(t.token()), new LocalContext());
         assertThat(ok.getStatusCode()).as(ok.getBody()).isEqualTo(200);
         JsonNode result = JSON.readTree(ok.getBody()).path("result");
         assertThat(result.path("logs_inserted").asLong()).isEqualTo(acked.size());
@@ -157,12 +157,12 @@ class SampleEventsTest {
     void scheduled_and_iot_rollups_skip_a_tenant_whose_lease_is_held_and_exit_cleanly() throws Exception {
         LakelogFixture.TenantCredentials t = fx.createTenant("busy", Tier.PAID);
         ingest(t, "b", 1);
-        RollupLock.Held held = fx.app().rollup().lock().tryAcquire("busy").orElseThrow();
+        TenantLock.Held held = fx.app().rollup().lock().tryAcquire("busy").orElseThrow();
         try {
-            RollupReport r = new RollupScheduleHandler(fx.app()).handleRequest(scheduled("eventbridge-scheduled-rollup.json"), null);
+            RollupReport r = JSON.convertValue(new RollupScheduleHandler(fx.app()).handleRequest(scheduled("eventbridge-scheduled-rollup.json"), new LocalContext()), RollupReport.class);
             assertThat(r.errors()).anySatisfy(e -> assertThat(e).contains("tenant busy: skipped"));
             Map<String, Object> msg = new IotRollupHandler(fx.app(), publisher)
-                    .handleRequest(Map.of("action", "rollup", "device_id", "gw-1"), null);
+                    .handleRequest(Map.of("action", "rollup", "device_id", "gw-1"), new LocalContext());
             assertThat(msg.get("event")).isEqualTo("rollup_completed");
             assertThat(JSON.valueToTree(msg).path("data").path("errors").toString()).contains("tenant busy: skipped");
         } finally {

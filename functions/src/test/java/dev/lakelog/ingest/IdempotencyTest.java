@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lakelog.api.ApiResponse;
 import dev.lakelog.auth.Tier;
-import dev.lakelog.idempotency.DynamoIdempotencyStore;
+import dev.lakelog.aws.DynamoIdempotencyStore;
 import dev.lakelog.idempotency.IdempotencyStore;
 import dev.lakelog.testing.LakelogFixture;
 import dev.lakelog.testing.S3Faults;

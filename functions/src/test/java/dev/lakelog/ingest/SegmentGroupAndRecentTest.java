@@ -89,11 +89,8 @@ class SegmentGroupAndRecentTest {
 
             // Past the grace period the group can never complete: the orphan part is quarantined
             // with a note saying why, still never counted.
-            var creds = software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
-                    software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(
-                            TestServers.s3().accessKey(), TestServers.s3().secretKey()));
             java.time.Clock later = java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofHours(2));
-            try (dev.lakelog.Lakelog app = dev.lakelog.Lakelog.start(dev.lakelog.config.LakelogConfig.from(fx.env()), creds, later)) {
+            try (dev.lakelog.Lakelog app = dev.lakelog.Lakelog.start(dev.lakelog.config.LakelogConfig.from(fx.env()), later)) {
                 RollupReport r3 = app.rollup().rollup(new RollupRequest("test", Optional.of("acme"), Duration.ZERO, false));
                 assertThat(r3.logsInserted()).isZero();
                 assertThat(r3.errors()).singleElement().asString().contains(left.get(0)).contains("quarantine/");

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lakelog.api.ApiResponse;
 import dev.lakelog.auth.Tier;
-import dev.lakelog.rollup.RollupLock;
+import dev.lakelog.lake.TenantLock;
 import dev.lakelog.rollup.RollupReport;
 import dev.lakelog.rollup.RollupRequest;
 import dev.lakelog.testing.LakelogFixture;
@@ -131,7 +131,7 @@ class MaintenanceTest {
 
     @Test
     void a_second_maintenance_job_while_one_holds_the_lease_gets_409() throws Exception {
-        RollupLock.Held held = fx.app().rollup().lock().tryAcquire(MaintenanceService.LEASE_KEY).orElseThrow();
+        TenantLock.Held held = fx.app().rollup().lock().tryAcquire(MaintenanceService.LEASE_KEY).orElseThrow();
         try {
             ApiResponse r = post(paid, "compact", Map.of());
             assertThat(r.status()).isEqualTo(409);

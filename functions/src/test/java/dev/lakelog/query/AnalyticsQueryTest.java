@@ -1,5 +1,6 @@
 package dev.lakelog.query;
 
+import dev.lakelog.api.Params;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

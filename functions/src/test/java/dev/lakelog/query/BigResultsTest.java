@@ -7,7 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.lakelog.api.ApiException;
+import dev.lakelog.api.ErrorCode;
+import dev.lakelog.api.LakelogException;
 import dev.lakelog.api.ApiResponse;
 import dev.lakelog.auth.Tenant;
 import dev.lakelog.auth.Tier;
@@ -197,8 +198,8 @@ class BigResultsTest {
         ObjectNode body = JSON.createObjectNode();
         body.putArray("rows").addObject().put("a", 1);
         assertThatThrownBy(() -> new BigResults(noUrls, Clock.systemUTC()).spill(new Tenant("t", Tier.PAID), body, "rows", 7_000_000))
-                .isInstanceOfSatisfying(ApiException.class, e -> {
-                    assertThat(e.status()).isEqualTo(413);
+                .isInstanceOfSatisfying(LakelogException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.RESULT_TOO_LARGE);
                     assertThat(e.detail()).contains("7000000 bytes").contains("nothing was truncated");
                 });
         assertThat(objects).as("nothing left behind").isEmpty();

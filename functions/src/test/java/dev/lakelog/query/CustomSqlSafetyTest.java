@@ -6,7 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.lakelog.api.ApiException;
+import dev.lakelog.api.ErrorCode;
+import dev.lakelog.api.LakelogException;
 import dev.lakelog.api.ApiResponse;
 import dev.lakelog.auth.Tenant;
 import dev.lakelog.auth.Tier;
@@ -208,8 +209,8 @@ class CustomSqlSafetyTest {
     void a_result_above_the_row_cap_is_refused_not_truncated() {
         CustomQueryService small = new CustomQueryService(() -> fx.app().lake(), JSON, 5, Duration.ofSeconds(30));
         assertThatThrownBy(() -> small.run(new Tenant("acme", Tier.PAID), JSON.createObjectNode().put("query", "SELECT log_id FROM logs")))
-                .isInstanceOfSatisfying(ApiException.class, e -> {
-                    assertThat(e.status()).isEqualTo(413);
+                .isInstanceOfSatisfying(LakelogException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.RESULT_TOO_LARGE);
                     assertThat(e.detail()).contains("more than 5 rows");
                 });
         assertThat(small.run(new Tenant("acme", Tier.PAID), JSON.createObjectNode().put("query", "SELECT log_id FROM logs LIMIT 5"))
@@ -223,8 +224,8 @@ class CustomSqlSafetyTest {
         String slow = "SELECT sum(length(a.message || b.message || c.message || d.message || e.message || f.message || g.message)) AS n "
                 + "FROM logs a, logs b, logs c, logs d, logs e, logs f, logs g";
         assertThatThrownBy(() -> quick.run(new Tenant("acme", Tier.PAID), JSON.createObjectNode().put("query", slow)))
-                .isInstanceOfSatisfying(ApiException.class, e -> {
-                    assertThat(e.status()).isEqualTo(408);
+                .isInstanceOfSatisfying(LakelogException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.QUERY_TIMEOUT);
                     assertThat(e.detail()).contains("time limit");
                 });
     }

@@ -1,5 +1,6 @@
 package dev.lakelog.rollup;
 
+import dev.lakelog.local.InProcessTenantLock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lakelog.Lakelog;
@@ -30,9 +31,9 @@ class RollupCommitFenceTest {
                 Lakelog containerB = RollupTesting.another(fx.env())) {
             var t = fx.createTenant("fence", Tier.PAID);
             List<String> acked = RollupTesting.ingest(fx, t, "f", 4, 6);
-            RollupService a = new RollupService(containerA.blobs(), containerA::lake, new InProcessRollupLock(), new SegmentCodec(),
+            RollupService a = new RollupService(containerA.blobs(), containerA::lake, new InProcessTenantLock(), new SegmentCodec(),
                     Clock.systemUTC());
-            RollupService b = new RollupService(containerB.blobs(), containerB::lake, new InProcessRollupLock(), new SegmentCodec(),
+            RollupService b = new RollupService(containerB.blobs(), containerB::lake, new InProcessTenantLock(), new SegmentCodec(),
                     Clock.systemUTC());
             RollupRequest req = new RollupRequest("test", Optional.of("fence"), Duration.ZERO, false);
             AtomicReference<RollupReport> bReport = new AtomicReference<>();

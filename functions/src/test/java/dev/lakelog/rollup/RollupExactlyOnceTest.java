@@ -1,5 +1,6 @@
 package dev.lakelog.rollup;
 
+import dev.lakelog.lake.LeaseHeldException;
 import static dev.lakelog.rollup.RollupTesting.assertExactlyOnce;
 import static dev.lakelog.rollup.RollupTesting.ingest;
 import static dev.lakelog.rollup.RollupTesting.segmentCount;

@@ -1,5 +1,8 @@
 package dev.lakelog.rollup;
 
+import dev.lakelog.testing.MutableClock;
+import dev.lakelog.aws.DynamoTenantLock;
+import dev.lakelog.lake.TenantLock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lakelog.auth.Tier;
@@ -26,14 +29,14 @@ class RollupLeaseLossTest {
         try (LakelogFixture fx = LakelogFixture.aws(Map.of("LAKELOG_ROLLUP_MIN_AGE_SECONDS", "0"), Clock.systemUTC())) {
             var t = fx.createTenant("stall", Tier.PAID);
             List<String> acked = RollupTesting.ingest(fx, t, "s", 3, 4);
-            DynamoRollupLockTest.MutableClock clock = new DynamoRollupLockTest.MutableClock(Instant.now());
+            MutableClock clock = new MutableClock(Instant.now());
             String table = fx.env().get("LAKELOG_LEASES_TABLE");
             var dynamo = TestServers.dynamo().client();
             LakelogConfig.RollupLimits oneSegmentBatches = new LakelogConfig.RollupLimits(1L << 30, 1, Duration.ofSeconds(780), Duration.ofSeconds(120));
             RollupService stalled = new RollupService(fx.app().blobs(), fx.app()::lake,
-                    new DynamoRollupLock(dynamo, table, clock, Duration.ofSeconds(120), false), new SegmentCodec(), clock, oneSegmentBatches);
-            DynamoRollupLock other = new DynamoRollupLock(dynamo, table, clock, Duration.ofSeconds(120), false);
-            RollupLock.Held[] taken = new RollupLock.Held[1];
+                    new DynamoTenantLock(dynamo, table, clock, Duration.ofSeconds(120), false), new SegmentCodec(), clock, oneSegmentBatches);
+            DynamoTenantLock other = new DynamoTenantLock(dynamo, table, clock, Duration.ofSeconds(120), false);
+            TenantLock.Held[] taken = new TenantLock.Held[1];
             stalled.beforeCommit(() -> {
                 if (taken[0] == null) {
                     clock.set(clock.instant().plusSeconds(200)); // the holder stalls past its lease

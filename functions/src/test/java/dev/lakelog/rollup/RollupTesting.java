@@ -70,8 +70,7 @@ final class RollupTesting {
     /** Another {@link Lakelog} on the same environment: like a second Lambda container. */
     static Lakelog another(Map<String, String> env) {
         S3Server s3 = TestServers.s3();
-        return Lakelog.start(LakelogConfig.from(env),
-                StaticCredentialsProvider.create(AwsBasicCredentials.create(s3.accessKey(), s3.secretKey())), Clock.systemUTC());
+        return Lakelog.start(LakelogConfig.from(env), Clock.systemUTC());
     }
 
     static long segmentCount(LakelogFixture fx, String tenant) {

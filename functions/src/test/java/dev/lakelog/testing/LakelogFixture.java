@@ -4,7 +4,7 @@ import dev.lakelog.Lakelog;
 import dev.lakelog.api.ApiRequest;
 import dev.lakelog.api.ApiResponse;
 import dev.lakelog.auth.Authenticator;
-import dev.lakelog.auth.DynamoTenantStore;
+import dev.lakelog.aws.DynamoTenantStore;
 import dev.lakelog.auth.HmacKey;
 import dev.lakelog.auth.Secrets;
 import dev.lakelog.auth.Tenant;
@@ -17,8 +17,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
 /**
  * A whole {@link Lakelog} on the real test servers: a fresh S3 bucket, a fresh PostgreSQL
@@ -36,9 +34,7 @@ public final class LakelogFixture implements AutoCloseable {
     private LakelogFixture(Map<String, String> env, Clock clock) {
         this.env = Map.copyOf(env);
         this.bucket = env.get("LAKELOG_BUCKET");
-        S3Server s3 = TestServers.s3();
-        var creds = StaticCredentialsProvider.create(AwsBasicCredentials.create(s3.accessKey(), s3.secretKey()));
-        this.app = Lakelog.start(LakelogConfig.from(env), creds, clock);
+        this.app = Lakelog.start(LakelogConfig.from(env), clock);
     }
 
     /** S3 + PostgreSQL catalog + DynamoDB, each fresh. */
@@ -73,10 +69,13 @@ public final class LakelogFixture implements AutoCloseable {
         env.put("LAKELOG_LEASES_TABLE", prefix + "leases");
         env.put("LAKELOG_IDEMPOTENCY_TABLE", prefix + "idempotency");
         env.put("LAKELOG_DUCKDB_EXTENSION_DIR", TestDuckDb.extensionDirectory().toString());
+        // explicit keys: nothing may look for credentials anywhere else (instance metadata)
+        env.put("AWS_ACCESS_KEY_ID", s3.accessKey());
+        env.put("AWS_SECRET_ACCESS_KEY", s3.secretKey());
         env.putAll(extraEnv);
         DynamoTenantStore.createTable(dynamo.client(), env.get("LAKELOG_TENANTS_TABLE"));
-        dev.lakelog.rollup.DynamoRollupLock.createTable(dynamo.client(), env.get("LAKELOG_LEASES_TABLE"));
-        dev.lakelog.idempotency.DynamoIdempotencyStore.createTable(dynamo.client(), env.get("LAKELOG_IDEMPOTENCY_TABLE"));
+        dev.lakelog.aws.DynamoTenantLock.createTable(dynamo.client(), env.get("LAKELOG_LEASES_TABLE"));
+        dev.lakelog.aws.DynamoIdempotencyStore.createTable(dynamo.client(), env.get("LAKELOG_IDEMPOTENCY_TABLE"));
         return env;
     }
 

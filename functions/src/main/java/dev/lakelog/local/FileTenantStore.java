@@ -1,5 +1,9 @@
-package dev.lakelog.auth;
+package dev.lakelog.local;
 
+import dev.lakelog.auth.Tier;
+import dev.lakelog.auth.TenantStore;
+import dev.lakelog.auth.Tenant;
+import dev.lakelog.auth.HmacKey;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -118,8 +122,9 @@ public final class FileTenantStore implements TenantStore {
         write();
     }
 
-    /** Creates or updates a tenant in place (used for the dev tenant at start). */
-    public synchronized void upsertTenant(Tenant tenant) {
+    /** Creates or updates the tenant in place (the dev tenant at start, even if it was revoked). */
+    @Override
+    public synchronized void ensureTenant(Tenant tenant) {
         TenantRecord r = new TenantRecord();
         r.tier = tenant.tier().wireName();
         read().tenants.put(tenant.id(), r);

@@ -1,5 +1,6 @@
-package dev.lakelog.rollup;
+package dev.lakelog.aws;
 
+import dev.lakelog.lake.TenantLock;
 import dev.lakelog.log.JsonLog;
 import java.time.Clock;
 import java.time.Duration;
@@ -11,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -33,8 +35,8 @@ import software.amazon.awssdk.services.dynamodb.model.TimeToLiveSpecification;
  * that we are still the owner; a background heartbeat renews every third of the duration while
  * the lease is held. {@link Held#close()} deletes the item on the same condition.
  */
-public final class DynamoRollupLock implements RollupLock {
-    private static final JsonLog LOG = JsonLog.get(DynamoRollupLock.class);
+public final class DynamoTenantLock implements TenantLock {
+    private static final JsonLog LOG = JsonLog.get(DynamoTenantLock.class);
     public static final String KEY = "lease_key";
     public static final String OWNER = "owner";
     public static final String EXPIRES_AT = "expires_at";
@@ -54,7 +56,7 @@ public final class DynamoRollupLock implements RollupLock {
      * @param heartbeat renew in the background while held (production: true; a test simulating a
      *     holder that died turns it off)
      */
-    public DynamoRollupLock(DynamoDbClient dynamo, String table, Clock clock, Duration duration, boolean heartbeat) {
+    public DynamoTenantLock(DynamoDbClient dynamo, String table, Clock clock, Duration duration, boolean heartbeat) {
         this.dynamo = dynamo;
         this.table = table;
         this.clock = clock;
@@ -83,6 +85,8 @@ public final class DynamoRollupLock implements RollupLock {
                     .expressionAttributeValues(Map.of(":now", n(now))));
         } catch (ConditionalCheckFailedException e) {
             return Optional.empty();
+        } catch (SdkException e) {
+            throw Unavailable.translate("the DynamoDB leases table", e);
         }
         LOG.info("lease_acquired", "lease_key", leaseKey, "owner", owner);
         return Optional.of(new DynamoHeld(leaseKey, owner));
@@ -124,6 +128,8 @@ public final class DynamoRollupLock implements RollupLock {
                 lost.set(true);
                 LOG.warn("lease_lost", "lease_key", leaseKey, "owner", owner);
                 return false;
+            } catch (SdkException e) {
+                throw Unavailable.translate("the DynamoDB leases table", e);
             }
         }
 

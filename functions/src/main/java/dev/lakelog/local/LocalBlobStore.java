@@ -1,5 +1,7 @@
-package dev.lakelog.storage;
+package dev.lakelog.local;
 
+import dev.lakelog.storage.StorageException;
+import dev.lakelog.storage.BlobStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;

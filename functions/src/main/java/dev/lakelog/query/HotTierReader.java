@@ -1,4 +1,4 @@
-package dev.lakelog.ingest;
+package dev.lakelog.query;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -106,8 +106,8 @@ public final class HotTierReader {
 
     private static boolean matches(LogEvent e, LogFilter f) {
         long ts = e.timestampMicros();
-        if (f.since().isPresent() && ts < EventValidator.micros(f.since().get())) return false;
-        if (f.until().isPresent() && ts > EventValidator.micros(f.until().get())) return false; // inclusive, as the analytics route
+        if (f.since().isPresent() && ts < LogEvent.micros(f.since().get())) return false;
+        if (f.until().isPresent() && ts > LogEvent.micros(f.until().get())) return false; // inclusive, as the analytics route
         if (f.severity().isPresent() && !f.severity().get().equals(e.severity())) return false;
         if (f.component().isPresent() && !f.component().get().equals(e.component())) return false;
         if (f.eventType().isPresent() && !f.eventType().get().equals(e.eventType())) return false;

@@ -1,5 +1,7 @@
-package dev.lakelog.storage;
+package dev.lakelog.aws;
 
+import dev.lakelog.storage.StorageException;
+import dev.lakelog.storage.BlobStore;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;

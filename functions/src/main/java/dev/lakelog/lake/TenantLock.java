@@ -1,4 +1,4 @@
-package dev.lakelog.rollup;
+package dev.lakelog.lake;
 
 import java.util.Optional;
 
@@ -6,7 +6,7 @@ import java.util.Optional;
  * Keeps two rollups (or a rollup and maintenance) off the same tenant. In-process in local mode;
  * a DynamoDB lease with expiry in AWS.
  */
-public interface RollupLock {
+public interface TenantLock {
 
     /** The held lock, or empty if someone else holds it. */
     Optional<Held> tryAcquire(String tenantId);

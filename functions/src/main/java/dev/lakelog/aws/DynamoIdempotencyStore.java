@@ -1,5 +1,6 @@
-package dev.lakelog.idempotency;
+package dev.lakelog.aws;
 
+import dev.lakelog.idempotency.IdempotencyStore;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;

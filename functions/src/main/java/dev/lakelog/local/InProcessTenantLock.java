@@ -1,11 +1,12 @@
-package dev.lakelog.rollup;
+package dev.lakelog.local;
 
+import dev.lakelog.lake.TenantLock;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** {@link RollupLock} for one process (local mode): a set of tenants being rolled up. */
-public final class InProcessRollupLock implements RollupLock {
+/** {@link TenantLock} for one process (local mode): a set of tenants being rolled up. */
+public final class InProcessTenantLock implements TenantLock {
     private final Set<String> held = ConcurrentHashMap.newKeySet();
 
     @Override

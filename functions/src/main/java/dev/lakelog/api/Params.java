@@ -1,6 +1,5 @@
-package dev.lakelog.query;
+package dev.lakelog.api;
 
-import dev.lakelog.api.ApiException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -19,7 +18,7 @@ public final class Params {
     public void allowOnly(java.util.Set<String> allowed) {
         for (String k : new java.util.TreeSet<>(query.keySet())) {
             if (!allowed.contains(k)) {
-                throw ApiException.badRequest("unknown parameter '" + k + "'; allowed: " + new java.util.TreeSet<>(allowed));
+                throw new LakelogException(ErrorCode.UNKNOWN_PARAMETER, "unknown parameter '" + k + "'; allowed: " + new java.util.TreeSet<>(allowed));
             }
         }
     }
@@ -27,8 +26,8 @@ public final class Params {
     public Optional<String> string(String name, int maxLength) {
         String v = query.get(name);
         if (v == null) return Optional.empty();
-        if (v.isEmpty()) throw ApiException.badRequest("parameter '" + name + "' is empty");
-        if (v.length() > maxLength) throw ApiException.badRequest("parameter '" + name + "' is longer than " + maxLength + " characters");
+        if (v.isEmpty()) throw new LakelogException(ErrorCode.INVALID_PARAMETER, "parameter '" + name + "' is empty");
+        if (v.length() > maxLength) throw new LakelogException(ErrorCode.INVALID_PARAMETER, "parameter '" + name + "' is longer than " + maxLength + " characters");
         return Optional.of(v);
     }
 
@@ -39,10 +38,10 @@ public final class Params {
         try {
             n = Long.parseLong(v.trim());
         } catch (NumberFormatException e) {
-            throw ApiException.badRequest("parameter '" + name + "' must be a whole number, got '" + v + "'");
+            throw new LakelogException(ErrorCode.INVALID_PARAMETER, "parameter '" + name + "' must be a whole number, got '" + v + "'");
         }
         if (n < min || n > max) {
-            throw ApiException.badRequest("parameter '" + name + "' must be between " + min + " and " + max + ", got " + n);
+            throw new LakelogException(ErrorCode.INVALID_PARAMETER, "parameter '" + name + "' must be between " + min + " and " + max + ", got " + n);
         }
         return n;
     }
@@ -53,7 +52,7 @@ public final class Params {
         return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
             case "true", "1", "yes" -> true;
             case "false", "0", "no" -> false;
-            default -> throw ApiException.badRequest("parameter '" + name + "' must be true or false, got '" + v + "'");
+            default -> throw new LakelogException(ErrorCode.INVALID_PARAMETER, "parameter '" + name + "' must be true or false, got '" + v + "'");
         };
     }
 
@@ -63,7 +62,7 @@ public final class Params {
         try {
             return Optional.of(OffsetDateTime.parse(v.trim()).toInstant());
         } catch (DateTimeParseException e) {
-            throw ApiException.badRequest("parameter '" + name + "' must be an ISO 8601 date-time with offset, e.g. 2026-11-23T00:00:00Z; got '" + v + "'");
+            throw new LakelogException(ErrorCode.INVALID_PARAMETER, "parameter '" + name + "' must be an ISO 8601 date-time with offset, e.g. 2026-11-23T00:00:00Z; got '" + v + "'");
         }
     }
 }

@@ -1,5 +1,9 @@
-package dev.lakelog.auth;
+package dev.lakelog.aws;
 
+import dev.lakelog.auth.Tier;
+import dev.lakelog.auth.TenantStore;
+import dev.lakelog.auth.Tenant;
+import dev.lakelog.auth.HmacKey;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

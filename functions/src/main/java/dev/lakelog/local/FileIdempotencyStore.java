@@ -1,5 +1,6 @@
-package dev.lakelog.idempotency;
+package dev.lakelog.local;
 
+import dev.lakelog.idempotency.IdempotencyStore;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.lakelog.ingest;
+package dev.lakelog.api;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;

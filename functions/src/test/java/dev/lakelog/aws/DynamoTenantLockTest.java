@@ -1,5 +1,8 @@
-package dev.lakelog.rollup;
+package dev.lakelog.aws;
 
+import dev.lakelog.testing.MutableClock;
+import dev.lakelog.aws.DynamoTenantLock;
+import dev.lakelog.lake.TenantLock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lakelog.testing.DynamoServer;
@@ -15,18 +18,18 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /** The DynamoDB lease on DynamoDB Local: exclusive, renewable, released, and taken over once expired. */
-class DynamoRollupLockTest {
+class DynamoTenantLockTest {
     private final DynamoServer dynamo = TestServers.dynamo();
     private String table;
 
     @BeforeEach
     void table() {
         table = dynamo.newTablePrefix() + "leases";
-        DynamoRollupLock.createTable(dynamo.client(), table);
+        DynamoTenantLock.createTable(dynamo.client(), table);
     }
 
-    private DynamoRollupLock lock(Clock clock, boolean heartbeat) {
-        return new DynamoRollupLock(dynamo.client(), table, clock, Duration.ofSeconds(60), heartbeat);
+    private DynamoTenantLock lock(Clock clock, boolean heartbeat) {
+        return new DynamoTenantLock(dynamo.client(), table, clock, Duration.ofSeconds(60), heartbeat);
     }
 
     private Map<String, AttributeValue> item(String key) {
@@ -35,12 +38,12 @@ class DynamoRollupLockTest {
 
     @Test
     void a_held_lease_keeps_a_second_holder_out_until_it_is_released() {
-        DynamoRollupLock a = lock(Clock.systemUTC(), true);
-        DynamoRollupLock b = lock(Clock.systemUTC(), true);
-        Optional<RollupLock.Held> held = a.tryAcquire("acme");
+        DynamoTenantLock a = lock(Clock.systemUTC(), true);
+        DynamoTenantLock b = lock(Clock.systemUTC(), true);
+        Optional<TenantLock.Held> held = a.tryAcquire("acme");
         assertThat(held).isPresent();
         assertThat(b.tryAcquire("acme")).as("second container").isEmpty();
-        assertThat(b.tryAcquire("other")).as("another tenant is free").isPresent().get().satisfies(RollupLock.Held::close);
+        assertThat(b.tryAcquire("other")).as("another tenant is free").isPresent().get().satisfies(TenantLock.Held::close);
         Map<String, AttributeValue> it = item("acme");
         assertThat(it).containsKeys("owner", "expires_at");
         assertThat(Long.parseLong(it.get("expires_at").n())).isGreaterThan(Instant.now().getEpochSecond());
@@ -53,13 +56,13 @@ class DynamoRollupLockTest {
     @Test
     void the_lease_of_a_holder_that_died_is_taken_over_after_expiry_and_the_dead_holder_cannot_renew() {
         Instant t0 = Instant.parse("2026-11-23T10:00:00Z");
-        DynamoRollupLock dead = lock(Clock.fixed(t0, ZoneOffset.UTC), false);
-        RollupLock.Held deadHeld = dead.tryAcquire("acme").orElseThrow();
+        DynamoTenantLock dead = lock(Clock.fixed(t0, ZoneOffset.UTC), false);
+        TenantLock.Held deadHeld = dead.tryAcquire("acme").orElseThrow();
         // 30 s later the lease (60 s) still holds
         assertThat(lock(Clock.fixed(t0.plusSeconds(30), ZoneOffset.UTC), false).tryAcquire("acme")).isEmpty();
         // 61 s later its holder has not renewed: it is taken over
-        DynamoRollupLock next = lock(Clock.fixed(t0.plusSeconds(61), ZoneOffset.UTC), false);
-        RollupLock.Held nextHeld = next.tryAcquire("acme").orElseThrow();
+        DynamoTenantLock next = lock(Clock.fixed(t0.plusSeconds(61), ZoneOffset.UTC), false);
+        TenantLock.Held nextHeld = next.tryAcquire("acme").orElseThrow();
         assertThat(deadHeld.renew()).as("the old holder learns it lost the lease").isFalse();
         deadHeld.close(); // must not delete the new holder's lease
         assertThat(item("acme").get("owner")).isNotNull();
@@ -72,40 +75,12 @@ class DynamoRollupLockTest {
     void renewing_pushes_the_expiry_forward_so_a_working_holder_is_not_taken_over() {
         Instant t0 = Instant.parse("2026-11-23T10:00:00Z");
         MutableClock clock = new MutableClock(t0);
-        DynamoRollupLock holder = lock(clock, false);
-        RollupLock.Held h = holder.tryAcquire("acme").orElseThrow();
+        DynamoTenantLock holder = lock(clock, false);
+        TenantLock.Held h = holder.tryAcquire("acme").orElseThrow();
         clock.set(t0.plusSeconds(50));
         assertThat(h.renew()).isTrue();
         assertThat(lock(Clock.fixed(t0.plusSeconds(90), ZoneOffset.UTC), false).tryAcquire("acme"))
                 .as("renewed at +50 s, valid until +110 s").isEmpty();
         h.close();
-    }
-
-    /** A clock the test moves. */
-    static final class MutableClock extends Clock {
-        private volatile Instant now;
-
-        MutableClock(Instant now) {
-            this.now = now;
-        }
-
-        void set(Instant t) {
-            now = t;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

@@ -1,0 +1,96 @@
+package dev.lakelog.aws;
+
+import dev.lakelog.config.LakelogConfig;
+import java.net.URI;
+import java.util.Optional;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.iotdataplane.IotDataPlaneClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+
+/**
+ * The one place lakelog builds AWS SDK clients: S3 (and its presigner), DynamoDB, Secrets Manager
+ * and the IoT data plane. Every client uses the URL-connection HTTP client (fast to start, no
+ * Netty or Apache client in the zip), the configured region and endpoint overrides, and
+ * {@link #credentials}.
+ */
+public final class AwsClients {
+    private AwsClients() {}
+
+    /**
+     * Explicit keys when the environment has them ({@code AWS_ACCESS_KEY_ID} ..., as Lambda sets
+     * them, and as the tests and local runs must), else the SDK's default chain.
+     */
+    public static AwsCredentialsProvider credentials(LakelogConfig config) {
+        return config.awsKeys().<AwsCredentialsProvider>map(k -> StaticCredentialsProvider.create(k.sessionToken()
+                        .<software.amazon.awssdk.auth.credentials.AwsCredentials>map(t -> AwsSessionCredentials.create(k.accessKeyId(), k.secretAccessKey(), t))
+                        .orElseGet(() -> AwsBasicCredentials.create(k.accessKeyId(), k.secretAccessKey()))))
+                .orElseGet(() -> DefaultCredentialsProvider.builder().build());
+    }
+
+    public static DynamoDbClient dynamo(LakelogConfig c, AwsCredentialsProvider credentials) {
+        var b = DynamoDbClient.builder().region(Region.of(c.region())).credentialsProvider(credentials)
+                .httpClientBuilder(UrlConnectionHttpClient.builder());
+        c.dynamoEndpoint().ifPresent(ep -> b.endpointOverride(URI.create(ep)));
+        return b.build();
+    }
+
+    public static SecretsManagerClient secretsManager(LakelogConfig c, AwsCredentialsProvider credentials) {
+        return SecretsManagerClient.builder().region(Region.of(c.region())).credentialsProvider(credentials)
+                .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+    }
+
+    /** The IoT data-plane client on the account's data endpoint ({@code LAKELOG_IOT_ENDPOINT}). */
+    public static IotDataPlaneClient iotData(String endpoint, String region, AwsCredentialsProvider credentials) {
+        String ep = endpoint.contains("://") ? endpoint : "https://" + endpoint;
+        return IotDataPlaneClient.builder().endpointOverride(URI.create(ep)).region(Region.of(region))
+                .credentialsProvider(credentials).httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+    }
+
+    /**
+     * URL-connection HTTP client (fast to start), path-style when an endpoint is given, and no
+     * {@code Expect: 100-continue} on PUTs: segment objects are small, so the handshake only adds
+     * a round trip per request, and with some S3-protocol servers the JDK client stalls on it.
+     * (SDK 2.40 has no setting for it; {@code S3Configuration.expectContinueEnabled} came later.)
+     */
+    public static S3Client create(String region, Optional<String> endpoint, AwsCredentialsProvider credentials) {
+        var b = S3Client.builder().region(Region.of(region)).credentialsProvider(credentials)
+                .httpClientBuilder(UrlConnectionHttpClient.builder())
+                .overrideConfiguration(o -> o.addExecutionInterceptor(new NoExpectContinue()));
+        endpoint.ifPresent(ep -> b.endpointOverride(URI.create(ep)).forcePathStyle(true));
+        return b.build();
+    }
+
+    /**
+     * The presigner that goes with {@link #create}: same region, endpoint (path-style when given)
+     * and credentials, so a presigned URL points where the client writes.
+     */
+    public static S3Presigner presigner(String region, Optional<String> endpoint, AwsCredentialsProvider credentials) {
+        var b = S3Presigner.builder().region(Region.of(region)).credentialsProvider(credentials);
+        endpoint.ifPresent(ep -> b.endpointOverride(URI.create(ep))
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build()));
+        return b.build();
+    }
+
+    /** Removes the {@code Expect} header that the S3 client adds to PutObject and UploadPart. */
+    static final class NoExpectContinue implements ExecutionInterceptor {
+        @Override
+        public SdkHttpRequest modifyHttpRequest(Context.ModifyHttpRequest context, ExecutionAttributes attributes) {
+            SdkHttpRequest r = context.httpRequest();
+            return r.firstMatchingHeader("Expect").isPresent() ? r.toBuilder().removeHeader("Expect").build() : r;
+        }
+    }
+}

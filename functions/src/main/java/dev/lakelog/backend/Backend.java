@@ -1,0 +1,42 @@
+package dev.lakelog.backend;
+
+import dev.lakelog.auth.TenantStore;
+import dev.lakelog.idempotency.IdempotencyStore;
+import dev.lakelog.lake.LakeStorage;
+import dev.lakelog.lake.S3Credentials;
+import dev.lakelog.lake.TenantLock;
+import dev.lakelog.storage.BlobStore;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Everything lakelog keeps state in, for one {@link dev.lakelog.config.Backend}: the AWS one
+ * ({@code aws.AwsBackend}: S3, PostgreSQL, DynamoDB, IoT) or the local one ({@code local.LocalBackend}:
+ * files under the data directory). The composition root picks one, once; the core only sees
+ * these interfaces. Components are built on first use, so a function that never asks for one
+ * never needs its configuration (the authorizer has no bucket, ingest no catalog).
+ */
+public interface Backend extends AutoCloseable {
+
+    /** Segments, quarantine and result files. */
+    BlobStore blobs();
+
+    TenantStore tenants();
+
+    IdempotencyStore idempotency();
+
+    /** Per-tenant leases that keep two rollups (or a rollup and maintenance) apart. */
+    TenantLock locks();
+
+    /** Where the lake's catalog and data files are. */
+    LakeStorage lakeStorage();
+
+    /** S3 credentials for DuckDB's httpfs, asked again before each use (they rotate in Lambda). */
+    Supplier<S3Credentials> lakeCredentials();
+
+    /** Publisher of rollup status messages (AWS IoT), if configured. */
+    Optional<StatusPublisher> statusPublisher();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,50 @@
+package dev.lakelog.handler;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import dev.lakelog.log.JsonLog;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * What every handler takes from the Lambda {@link Context}: the request id and whether this is
+ * the container's first invocation (added to every log line while the invocation runs), and the
+ * time left, from which deadlines for the core are computed.
+ */
+final class LambdaInvocation implements AutoCloseable {
+    private static final AtomicBoolean COLD = new AtomicBoolean(true);
+    private final Context context;
+    private final Instant started = Instant.now();
+    private final JsonLog.Scope log;
+
+    private LambdaInvocation(Context context) {
+        this.context = context;
+        boolean cold = COLD.getAndSet(false);
+        this.log = JsonLog.invocation(Map.of("function_request_id", context.getAwsRequestId(), "cold_start", cold));
+    }
+
+    static LambdaInvocation begin(Context context) {
+        if (context == null) throw new IllegalArgumentException("the Lambda runtime passes a Context to every invocation");
+        return new LambdaInvocation(context);
+    }
+
+    /** When the invocation is ended by the runtime. */
+    Instant end() {
+        return started.plusMillis(context.getRemainingTimeInMillis());
+    }
+
+    /**
+     * The instant after which no new unit of work (a rollup batch, a maintenance step) should
+     * start: the end minus {@code reserve}, the time the last unit may still need. Never before now.
+     */
+    Instant deadline(Duration reserve) {
+        Instant d = end().minus(reserve);
+        return d.isBefore(started) ? started : d;
+    }
+
+    @Override
+    public void close() {
+        log.close();
+    }
+}

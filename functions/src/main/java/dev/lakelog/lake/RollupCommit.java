@@ -1,0 +1,209 @@
+package dev.lakelog.lake;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lakelog.log.JsonLog;
+import dev.lakelog.segment.LogEvent;
+import dev.lakelog.segment.Segment;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+import org.duckdb.DuckDBAppender;
+import org.duckdb.DuckDBConnection;
+
+/**
+ * The commit protocol that makes rollup exactly-once, in one place. One batch of a tenant's
+ * segments is staged in temporary tables of one connection ({@link #add}), then {@link #commit}
+ * writes, in ONE DuckLake transaction: the batch's rows into {@code lake.main.logs}, one ledger row
+ * per segment into {@code lake.main.rollup_ledger}, a rewrite of the commit fence, and a commit
+ * message naming the trigger. Inside the transaction, segments the ledger already holds are
+ * removed from the stage first, so a segment can never be inserted twice: not by a retry, not by
+ * a second rollup that raced this one (the fence makes overlapping commits conflict; the loser
+ * retries and its re-check then drops what the winner committed). docs/rollup.md gives the proof.
+ *
+ * <pre>
+ * try (RollupCommit c = RollupCommit.open(conn, tenant, rollupId, archivedAt, trigger)) {
+ *     c.add(key, segment);            // for each segment of the batch
+ *     RollupCommit.Committed done = c.commit();
+ * }
+ * </pre>
+ */
+public final class RollupCommit implements AutoCloseable {
+    private static final JsonLog LOG = JsonLog.get(RollupCommit.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Attempts of {@link #commit} when another commit overlapped ours (a DuckLake conflict). */
+    public static final int COMMIT_ATTEMPTS = 6;
+
+    private final Connection conn;
+    private final String tenant;
+    private final String rollupId;
+    private final long archivedAtMicros;
+    private final String trigger;
+    private DuckDBAppender rows;
+    private DuckDBAppender ledger;
+    private int staged;
+    private Runnable beforeCommit = () -> {};
+
+    /** What one commit wrote: rows and segments inserted (after the re-check), and its snapshot. */
+    public record Committed(long rows, long segments, Long snapshotId) {}
+
+    private RollupCommit(Connection conn, String tenant, String rollupId, long archivedAtMicros, String trigger) {
+        this.conn = conn;
+        this.tenant = tenant;
+        this.rollupId = rollupId;
+        this.archivedAtMicros = archivedAtMicros;
+        this.trigger = trigger;
+    }
+
+    /**
+     * Opens the stage on {@code conn} (a connection of its own: the stage tables are temporary
+     * tables of this connection).
+     *
+     * @param archivedAtMicros the rollup time, written to every row's {@code archived_at}
+     * @param trigger schedule, iot, rest, cli...: named in the commit message and the ledger
+     */
+    public static RollupCommit open(Connection conn, String tenant, String rollupId, long archivedAtMicros, String trigger)
+            throws SQLException {
+        RollupCommit c = new RollupCommit(conn, tenant, rollupId, archivedAtMicros, trigger);
+        try (Statement st = conn.createStatement()) {
+            st.execute("CREATE OR REPLACE TEMP TABLE rollup_stage (" + LakeSchema.LOGS_COLUMNS.replace(" NOT NULL", "") + ")");
+            st.execute("CREATE OR REPLACE TEMP TABLE rollup_stage_ledger (segment_key VARCHAR, tenant_id VARCHAR, "
+                    + "row_count BIGINT, digest VARCHAR, rolled_up_at TIMESTAMPTZ, rollup_id VARCHAR, trigger VARCHAR)");
+        }
+        DuckDBConnection duck = conn.unwrap(DuckDBConnection.class);
+        c.rows = duck.createAppender("temp", "main", "rollup_stage");
+        c.ledger = duck.createAppender("temp", "main", "rollup_stage_ledger");
+        return c;
+    }
+
+    /** Stages every event of the segment and its ledger row. */
+    public void add(String segmentKey, Segment segment) throws SQLException {
+        for (LogEvent e : segment.events()) LogRowAppender.append(rows, e, archivedAtMicros, segmentKey);
+        ledger.beginRow();
+        ledger.append(segmentKey);
+        ledger.append(tenant);
+        ledger.append((long) segment.events().size());
+        ledger.append(segment.digest());
+        ledger.appendEpochMicros(archivedAtMicros);
+        ledger.append(rollupId);
+        ledger.append(trigger);
+        ledger.endRow();
+        staged++;
+    }
+
+    /** Segments staged so far. */
+    public int staged() {
+        return staged;
+    }
+
+    /** Test seam: runs inside the commit transaction, just before COMMIT. */
+    public void beforeCommit(Runnable hook) {
+        this.beforeCommit = hook;
+    }
+
+    /**
+     * Commits the stage in one transaction, again after a DuckLake conflict (up to
+     * {@link #COMMIT_ATTEMPTS}, with jittered back-off). A failed attempt rolls back its changes
+     * to the temporary stage too, so every attempt starts from the same stage.
+     */
+    public Committed commit() throws SQLException {
+        flushStage();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return commitOnce();
+            } catch (SQLException e) {
+                String m = String.valueOf(e.getMessage());
+                if (attempt >= COMMIT_ATTEMPTS || !m.toLowerCase(Locale.ROOT).contains("conflict")) throw e;
+                LOG.info("rollup_commit_conflict_retry", "tenant", tenant, "attempt", attempt);
+                try {
+                    Thread.sleep(50L * attempt + ThreadLocalRandom.current().nextInt(50));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private Committed commitOnce() throws SQLException {
+        long t1 = System.nanoTime();
+        long rowCount;
+        long segs;
+        try (Statement st = conn.createStatement()) {
+            st.execute("BEGIN TRANSACTION");
+            try {
+                // Re-check inside the transaction: a segment committed since we looked is skipped.
+                String done = "(SELECT segment_key FROM " + LakeSchema.LEDGER + " WHERE tenant_id = " + LakeEngine.literal(tenant) + ")";
+                st.execute("DELETE FROM rollup_stage WHERE segment_key IN " + done);
+                st.execute("DELETE FROM rollup_stage_ledger WHERE segment_key IN " + done);
+                try (ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM rollup_stage), (SELECT count(*) FROM rollup_stage_ledger)")) {
+                    rs.next();
+                    rowCount = rs.getLong(1);
+                    segs = rs.getLong(2);
+                }
+                st.execute("INSERT INTO " + LakeSchema.LOGS + " SELECT * FROM rollup_stage ORDER BY \"timestamp\", log_id");
+                st.execute("INSERT INTO " + LakeSchema.LEDGER + " SELECT * FROM rollup_stage_ledger");
+                st.execute("DELETE FROM " + LakeSchema.FENCE);
+                st.execute("INSERT INTO " + LakeSchema.FENCE + " VALUES (" + LakeEngine.literal(tenant) + ", "
+                        + LakeEngine.literal(rollupId) + ", now())");
+                beforeCommit.run();
+                String message = "rollup trigger=" + trigger + " tenant=" + tenant + " segments=" + segs + " rows=" + rowCount;
+                String extra = JSON.createObjectNode().put("rollup_id", rollupId).put("trigger", trigger)
+                        .put("tenant_id", tenant).put("segments", segs).put("rows", rowCount).toString();
+                st.execute("CALL lake.set_commit_message('lakelog', " + LakeEngine.literal(message)
+                        + ", extra_info => " + LakeEngine.literal(extra) + ")");
+                st.execute("COMMIT");
+            } catch (SQLException | RuntimeException e) {
+                try (Statement rb = conn.createStatement()) {
+                    rb.execute("ROLLBACK");
+                } catch (SQLException ignored) {
+                    // the failed statement may already have ended the transaction
+                }
+                throw e;
+            }
+        }
+        Long snapshot = lastSnapshot();
+        LOG.info("rollup_batch_committed", "tenant", tenant, "segments", segs, "rows", rowCount, "staged_segments", staged,
+                "rollup_id", rollupId, "snapshot_id", snapshot, "commit_ms", (System.nanoTime() - t1) / 1_000_000);
+        return new Committed(rowCount, segs, snapshot);
+    }
+
+    private Long lastSnapshot() throws SQLException {
+        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("FROM lake.last_committed_snapshot()")) {
+            if (rs.next()) {
+                long v = rs.getLong(1);
+                return rs.wasNull() ? null : v;
+            }
+            return null;
+        }
+    }
+
+    private void flushStage() throws SQLException {
+        if (rows != null) {
+            rows.close();
+            rows = null;
+        }
+        if (ledger != null) {
+            ledger.close();
+            ledger = null;
+        }
+    }
+
+    /** Drops the stage (the connection stays open). */
+    @Override
+    public void close() {
+        try {
+            flushStage();
+        } catch (SQLException e) {
+            LOG.warn("rollup_stage_close_failed", "error", e.getMessage());
+        }
+        try (Statement drop = conn.createStatement()) {
+            drop.execute("DROP TABLE IF EXISTS rollup_stage");
+            drop.execute("DROP TABLE IF EXISTS rollup_stage_ledger");
+        } catch (SQLException e) {
+            LOG.warn("rollup_stage_drop_failed", "error", e.getMessage());
+        }
+    }
+}
