@@ -2,14 +2,12 @@ package dev.lakelog.maintenance;
 
 import dev.lakelog.lake.LakeEngine;
 import dev.lakelog.lake.LakeException;
-import dev.lakelog.lake.LakeSchema;
+import dev.lakelog.lake.LakeMaintenance;
 import dev.lakelog.log.JsonLog;
 import dev.lakelog.lake.LeaseHeldException;
 import dev.lakelog.lake.TenantLock;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -56,13 +54,10 @@ public final class MaintenanceService {
     /** Merges adjacent small Parquet files of every table (lake-wide). */
     public CompactResult compact(String trigger) {
         return underLease("compact", () -> {
-            try (Connection c = lake.get().connect(); Statement st = c.createStatement()) {
-                long before = fileCount(st);
-                long merged = 0;
-                try (ResultSet rs = st.executeQuery("CALL ducklake_merge_adjacent_files('lake')")) {
-                    while (rs.next()) merged += rs.getLong("files_processed");
-                }
-                long after = fileCount(st);
+            try (Connection c = lake.get().connect()) {
+                long before = LakeMaintenance.fileCount(c);
+                long merged = LakeMaintenance.mergeAdjacentFiles(c);
+                long after = LakeMaintenance.fileCount(c);
                 LOG.info("maintenance_compact", "trigger", trigger, "files_before", before, "files_after", after, "files_merged", merged);
                 return new CompactResult(before, after, merged);
             }
@@ -72,12 +67,8 @@ public final class MaintenanceService {
     /** Deletes data files scheduled for deletion more than {@code olderThanHours} ago. */
     public CleanupResult cleanup(String trigger, long olderThanHours, boolean dryRun) {
         return underLease("cleanup", () -> {
-            try (Connection c = lake.get().connect(); Statement st = c.createStatement()) {
-                long n = 0;
-                try (ResultSet rs = st.executeQuery("CALL ducklake_cleanup_old_files('lake', dry_run => " + dryRun
-                        + ", older_than => " + ts(clock.instant().minus(Duration.ofHours(olderThanHours))) + ")")) {
-                    while (rs.next()) n++;
-                }
+            try (Connection c = lake.get().connect()) {
+                long n = LakeMaintenance.cleanupOldFiles(c, clock.instant().minus(Duration.ofHours(olderThanHours)), dryRun);
                 LOG.info("maintenance_cleanup", "trigger", trigger, "files_cleaned", n, "dry_run", dryRun);
                 return new CleanupResult(n, dryRun, olderThanHours);
             }
@@ -87,12 +78,8 @@ public final class MaintenanceService {
     /** Expires snapshots older than {@code olderThanDays} (the latest snapshot is never expired). */
     public ExpireResult expireSnapshots(String trigger, long olderThanDays) {
         return underLease("expire-snapshots", () -> {
-            try (Connection c = lake.get().connect(); Statement st = c.createStatement()) {
-                long n = 0;
-                try (ResultSet rs = st.executeQuery("CALL ducklake_expire_snapshots('lake', older_than => "
-                        + ts(clock.instant().minus(Duration.ofDays(olderThanDays))) + ")")) {
-                    while (rs.next()) n++;
-                }
+            try (Connection c = lake.get().connect()) {
+                long n = LakeMaintenance.expireSnapshots(c, clock.instant().minus(Duration.ofDays(olderThanDays)));
                 LOG.info("maintenance_expire_snapshots", "trigger", trigger, "expired_count", n);
                 return new ExpireResult(n, olderThanDays);
             }
@@ -111,30 +98,10 @@ public final class MaintenanceService {
                 tenantLease = lock.tryAcquire(tenantId.get());
                 if (tenantLease.isEmpty()) throw new LeaseHeldException(tenantId.get());
             }
-            try (Connection c = lake.get().connect(); Statement st = c.createStatement()) {
-                String where = "retention_until < " + ts(clock.instant())
-                        + tenantId.map(t -> " AND tenant_id = " + LakeEngine.literal(t)).orElse("");
-                long removed;
-                st.execute("BEGIN TRANSACTION");
-                try {
-                    removed = st.executeUpdate("DELETE FROM " + LakeSchema.LOGS + " WHERE " + where);
-                    st.execute("CALL lake.set_commit_message('lakelog', " + LakeEngine.literal("retention trigger=" + trigger
-                            + " tenant=" + tenantId.orElse("*") + " rows=" + removed) + ")");
-                    st.execute("COMMIT");
-                } catch (SQLException e) {
-                    try {
-                        st.execute("ROLLBACK");
-                    } catch (SQLException ignored) {
-                        // already ended
-                    }
-                    throw e;
-                }
-                long rewritten = 0;
-                if (removed > 0) {
-                    try (ResultSet rs = st.executeQuery("CALL ducklake_rewrite_data_files('lake', 'logs', delete_threshold => 0)")) {
-                        while (rs.next()) rewritten += rs.getLong("files_processed");
-                    }
-                }
+            try (Connection c = lake.get().connect()) {
+                long removed = LakeMaintenance.deleteExpiredRows(c, clock.instant(), tenantId,
+                        "retention trigger=" + trigger + " tenant=" + tenantId.orElse("*"));
+                long rewritten = removed > 0 ? LakeMaintenance.rewriteFilesWithDeletes(c) : 0;
                 LOG.info("maintenance_retention", "trigger", trigger, "tenant", tenantId.orElse("*"),
                         "rows_removed", removed, "files_rewritten", rewritten);
                 return new RetentionResult(removed, rewritten, tenantId.orElse(null));
@@ -163,17 +130,6 @@ public final class MaintenanceService {
             }
             throw new LakeException(job + " failed: " + msg, null);
         }
-    }
-
-    private static long fileCount(Statement st) throws SQLException {
-        try (ResultSet rs = st.executeQuery("SELECT coalesce(sum(file_count), 0) FROM ducklake_table_info('lake')")) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    private static String ts(Instant t) {
-        return "TIMESTAMPTZ " + LakeEngine.literal(t.toString());
     }
 
     /** The result as the JSON object the API and the schedule handler return. */

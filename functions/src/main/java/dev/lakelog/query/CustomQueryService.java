@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lakelog.api.ErrorCode;
 import dev.lakelog.api.LakelogException;
 import dev.lakelog.auth.Tenant;
+import dev.lakelog.lake.LakeCatalog;
 import dev.lakelog.lake.LakeEngine;
 import dev.lakelog.lake.LakeException;
 import dev.lakelog.lake.LakeSchema;
@@ -83,16 +84,9 @@ public final class CustomQueryService {
         try (Connection c = lake.get().connect()) {
             checked = guard.check(c, q.asText());
             bindable(checked, params); // fail fast before touching data
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT data_file, delete_file FROM ducklake_list_files('lake', 'logs', schema => 'main') "
-                            + "WHERE contains(data_file, ?) ORDER BY data_file")) {
-                ps.setString(1, "/tenant_id=" + tenant.id() + "/");
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        data.add(rs.getString(1));
-                        if (rs.getString(2) != null) deletes.add(rs.getString(2));
-                    }
-                }
+            for (LakeCatalog.DataFile f : LakeCatalog.tenantDataFiles(c, tenant.id())) {
+                data.add(f.path());
+                if (f.deleteFile() != null) deletes.add(f.deleteFile());
             }
         } catch (SQLException e) {
             throw new LakeException("query failed: " + lake.get().redactor().redact(e.getMessage()), null);

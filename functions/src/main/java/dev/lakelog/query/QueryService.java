@@ -8,6 +8,7 @@ import dev.lakelog.api.LakelogException;
 import dev.lakelog.auth.Tenant;
 import dev.lakelog.lake.LakeEngine;
 import dev.lakelog.lake.LakeException;
+import dev.lakelog.lake.LakeCatalog;
 import dev.lakelog.lake.LakeSchema;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -117,28 +118,22 @@ public final class QueryService {
      */
     public ObjectNode snapshots(Tenant tenant, int limit) {
         ArrayNode list = json.createArrayNode();
-        try (Connection c = lake.get().connect(); PreparedStatement ps = c.prepareStatement(
-                "SELECT snapshot_id, epoch_us(snapshot_time), schema_version, commit_message, commit_extra_info "
-                        + "FROM lake.snapshots() ORDER BY snapshot_id DESC LIMIT ?")) {
-            ps.setInt(1, limit);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    ObjectNode n = list.addObject();
-                    n.put("snapshot_id", rs.getLong(1));
-                    n.put("snapshot_time", LogRows.iso(rs.getLong(2)));
-                    n.put("schema_version", rs.getLong(3));
-                    String extra = rs.getString(5);
-                    String owner = null;
-                    if (extra != null) {
-                        try {
-                            owner = json.readTree(extra).path("tenant_id").asText(null);
-                        } catch (java.io.IOException ignored) {
-                            owner = null;
-                        }
+        try (Connection c = lake.get().connect()) {
+            for (LakeCatalog.Snapshot snap : LakeCatalog.snapshots(c, limit)) {
+                ObjectNode n = list.addObject();
+                n.put("snapshot_id", snap.id());
+                n.put("snapshot_time", LogRows.iso(snap.timeMicros()));
+                n.put("schema_version", snap.schemaVersion());
+                String owner = null;
+                if (snap.commitExtraInfo() != null) {
+                    try {
+                        owner = json.readTree(snap.commitExtraInfo()).path("tenant_id").asText(null);
+                    } catch (java.io.IOException ignored) {
+                        owner = null;
                     }
-                    if (tenant.id().equals(owner)) n.put("commit_message", rs.getString(4));
-                    else n.put("commit_message", owner == null && rs.getString(4) == null ? null : "(other commit)");
                 }
+                if (tenant.id().equals(owner)) n.put("commit_message", snap.commitMessage());
+                else n.put("commit_message", owner == null && snap.commitMessage() == null ? null : "(other commit)");
             }
         } catch (SQLException e) {
             throw failed(e);
@@ -158,39 +153,15 @@ public final class QueryService {
         ObjectNode out = json.createObjectNode();
         out.put("tenant_id", tenant.id());
         try (Connection c = lake.get().connect()) {
-            try (PreparedStatement ps = c.prepareStatement(filesSql())) {
-                ps.setString(1, tenant.id());
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    out.put("file_count", rs.getLong(1));
-                    out.put("total_size_bytes", rs.getLong(2));
-                }
-            }
-            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + LakeSchema.LOGS + " WHERE tenant_id = ?")) {
-                ps.setString(1, tenant.id());
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    out.put("row_count", rs.getLong(1));
-                }
-            }
-            try (PreparedStatement ps = c.prepareStatement("SELECT max(snapshot_id) FROM lake.snapshots()");
-                    ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                out.put("snapshot_id", rs.getLong(1));
-            }
+            long[] files = LakeCatalog.tenantFileStats(c, tenant.id());
+            out.put("file_count", files[0]);
+            out.put("total_size_bytes", files[1]);
+            out.put("row_count", LakeCatalog.tenantRowCount(c, tenant.id()));
+            out.put("snapshot_id", LakeCatalog.latestSnapshot(c));
         } catch (SQLException e) {
             throw failed(e);
         }
         return out;
-    }
-
-    /** Count and bytes of the live data files of one tenant (bind: tenant id). */
-    static String filesSql() {
-        String m = "__ducklake_metadata_lake";
-        return "SELECT count(*), coalesce(sum(f.file_size_bytes), 0) FROM " + m + ".ducklake_data_file f "
-                + "JOIN " + m + ".ducklake_file_partition_value p ON p.data_file_id = f.data_file_id AND p.partition_key_index = 0 "
-                + "JOIN " + m + ".ducklake_table t ON t.table_id = f.table_id AND t.end_snapshot IS NULL "
-                + "WHERE t.table_name = 'logs' AND f.end_snapshot IS NULL AND p.partition_value = ?";
     }
 
     /**
@@ -204,7 +175,7 @@ public final class QueryService {
             TenantView.requireSnapshot(c, to);
             if (from > 0) TenantView.requireSnapshot(c, from);
             try (PreparedStatement ps = c.prepareStatement("SELECT snapshot_id, change_type, " + LogRows.SELECT_LIST
-                    + " FROM ducklake_table_changes('lake', 'main', 'logs', ?::BIGINT, ?::BIGINT) WHERE tenant_id = ? "
+                    + " FROM " + LakeCatalog.CHANGES_FROM + " WHERE tenant_id = ? "
                     + "ORDER BY snapshot_id, rowid LIMIT ?")) {
                 ps.setLong(1, from);
                 ps.setLong(2, to);

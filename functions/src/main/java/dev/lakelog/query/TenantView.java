@@ -2,6 +2,7 @@ package dev.lakelog.query;
 
 import dev.lakelog.api.ErrorCode;
 import dev.lakelog.api.LakelogException;
+import dev.lakelog.lake.LakeCatalog;
 import dev.lakelog.lake.LakeEngine;
 import dev.lakelog.lake.LakeException;
 import dev.lakelog.lake.LakeSchema;
@@ -180,16 +181,10 @@ public final class TenantView {
             return " AT (VERSION => " + v.snapshotId() + ")";
         }
         if (at instanceof AsOfTime t) {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT min(snapshot_time) FROM lake.snapshots()")) {
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    java.time.OffsetDateTime first = rs.getObject(1, java.time.OffsetDateTime.class);
-                    if (first == null || t.time().isBefore(first.toInstant())) {
-                        throw new LakelogException(ErrorCode.SNAPSHOT_NOT_FOUND, "no snapshot exists at or before as_of " + t.time()
-                                + (first == null ? "" : "; the oldest retained snapshot is from " + first.toInstant()));
-                    }
-                }
+            java.util.Optional<java.time.Instant> first = LakeCatalog.oldestSnapshotTime(c);
+            if (first.isEmpty() || t.time().isBefore(first.get())) {
+                throw new LakelogException(ErrorCode.SNAPSHOT_NOT_FOUND, "no snapshot exists at or before as_of " + t.time()
+                        + first.map(f -> "; the oldest retained snapshot is from " + f).orElse(""));
             }
             return " AT (TIMESTAMP => TIMESTAMPTZ " + LakeEngine.literal(t.time().toString()) + ")";
         }
@@ -197,14 +192,8 @@ public final class TenantView {
     }
 
     static void requireSnapshot(Connection c, long id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM lake.snapshots() WHERE snapshot_id = ?")) {
-            ps.setLong(1, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                if (rs.getLong(1) == 0) {
-                    throw new LakelogException(ErrorCode.SNAPSHOT_NOT_FOUND, "snapshot " + id + " does not exist or has expired; GET /v1/analytics/snapshots lists the retained ones");
-                }
-            }
+        if (!LakeCatalog.snapshotExists(c, id)) {
+            throw new LakelogException(ErrorCode.SNAPSHOT_NOT_FOUND, "snapshot " + id + " does not exist or has expired; GET /v1/analytics/snapshots lists the retained ones");
         }
     }
 
