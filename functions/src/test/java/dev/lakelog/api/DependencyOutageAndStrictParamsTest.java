@@ -43,6 +43,7 @@ class DependencyOutageAndStrictParamsTest {
             assertThat(ingest.status()).isEqualTo(503);
             assertThat(ingest.headers()).containsKey("Retry-After");
             assertThat(JSON.readTree(ingest.body()).path("detail").asText()).contains("unavailable");
+            assertThat(JSON.readTree(ingest.body()).path("code").asText()).isEqualTo("dependency_unavailable");
             ApiResponse query = app.router().handle(new ApiRequest("GET", "/v1/analytics/logs", Map.of(),
                     Map.of("Authorization", "Bearer llt_x"), null));
             assertThat(query.status()).isEqualTo(503);
