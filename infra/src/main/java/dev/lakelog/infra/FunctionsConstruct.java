@@ -1,0 +1,397 @@
+package dev.lakelog.infra;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import software.amazon.awscdk.Annotations;
+import software.amazon.awscdk.Aws;
+import software.amazon.awscdk.CfnOutput;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.Size;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.services.apigateway.AccessLogFormat;
+import software.amazon.awscdk.services.apigateway.AuthorizationType;
+import software.amazon.awscdk.services.apigateway.EndpointType;
+import software.amazon.awscdk.services.apigateway.GatewayResponseOptions;
+import software.amazon.awscdk.services.apigateway.IdentitySource;
+import software.amazon.awscdk.services.apigateway.LambdaIntegration;
+import software.amazon.awscdk.services.apigateway.LogGroupLogDestination;
+import software.amazon.awscdk.services.apigateway.MethodLoggingLevel;
+import software.amazon.awscdk.services.apigateway.MethodOptions;
+import software.amazon.awscdk.services.apigateway.Resource;
+import software.amazon.awscdk.services.apigateway.ResponseType;
+import software.amazon.awscdk.services.apigateway.RestApi;
+import software.amazon.awscdk.services.apigateway.StageOptions;
+import software.amazon.awscdk.services.apigateway.TokenAuthorizer;
+import software.amazon.awscdk.services.cloudwatch.Alarm;
+import software.amazon.awscdk.services.cloudwatch.ComparisonOperator;
+import software.amazon.awscdk.services.cloudwatch.IMetric;
+import software.amazon.awscdk.services.cloudwatch.Metric;
+import software.amazon.awscdk.services.cloudwatch.MetricOptions;
+import software.amazon.awscdk.services.cloudwatch.TreatMissingData;
+import software.amazon.awscdk.services.cloudwatch.actions.SnsAction;
+import software.amazon.awscdk.services.dynamodb.Attribute;
+import software.amazon.awscdk.services.dynamodb.AttributeType;
+import software.amazon.awscdk.services.dynamodb.BillingMode;
+import software.amazon.awscdk.services.dynamodb.PointInTimeRecoverySpecification;
+import software.amazon.awscdk.services.dynamodb.Table;
+import software.amazon.awscdk.services.dynamodb.TableEncryption;
+import software.amazon.awscdk.services.ec2.GatewayVpcEndpointAwsService;
+import software.amazon.awscdk.services.ec2.GatewayVpcEndpointOptions;
+import software.amazon.awscdk.services.ec2.InstanceType;
+import software.amazon.awscdk.services.ec2.InterfaceVpcEndpoint;
+import software.amazon.awscdk.services.ec2.InterfaceVpcEndpointAwsService;
+import software.amazon.awscdk.services.ec2.InterfaceVpcEndpointOptions;
+import software.amazon.awscdk.services.ec2.IpAddresses;
+import software.amazon.awscdk.services.ec2.Peer;
+import software.amazon.awscdk.services.ec2.Port;
+import software.amazon.awscdk.services.ec2.SecurityGroup;
+import software.amazon.awscdk.services.ec2.SubnetConfiguration;
+import software.amazon.awscdk.services.ec2.SubnetSelection;
+import software.amazon.awscdk.services.ec2.SubnetType;
+import software.amazon.awscdk.services.ec2.Vpc;
+import software.amazon.awscdk.services.events.EventField;
+import software.amazon.awscdk.services.events.Rule;
+import software.amazon.awscdk.services.events.RuleTargetInput;
+import software.amazon.awscdk.services.events.Schedule;
+import software.amazon.awscdk.services.events.targets.LambdaFunction;
+import software.amazon.awscdk.services.events.targets.LambdaFunctionProps;
+import software.amazon.awscdk.services.iam.PolicyStatement;
+import software.amazon.awscdk.services.iam.Role;
+import software.amazon.awscdk.services.iam.ServicePrincipal;
+import software.amazon.awscdk.services.iot.CfnTopicRule;
+import software.amazon.awscdk.services.kms.Key;
+import software.amazon.awscdk.services.lambda.Architecture;
+import software.amazon.awscdk.services.lambda.Code;
+import software.amazon.awscdk.services.lambda.Function;
+import software.amazon.awscdk.services.lambda.Permission;
+import software.amazon.awscdk.services.lambda.Runtime;
+import software.amazon.awscdk.services.logs.FilterPattern;
+import software.amazon.awscdk.services.logs.LogGroup;
+import software.amazon.awscdk.services.logs.MetricFilter;
+import software.amazon.awscdk.services.rds.CaCertificate;
+import software.amazon.awscdk.services.rds.ClientPasswordAuthType;
+import software.amazon.awscdk.services.rds.Credentials;
+import software.amazon.awscdk.services.rds.DatabaseInstance;
+import software.amazon.awscdk.services.rds.DatabaseInstanceEngine;
+import software.amazon.awscdk.services.rds.DatabaseProxy;
+import software.amazon.awscdk.services.rds.DatabaseSecret;
+import software.amazon.awscdk.services.rds.PostgresEngineVersion;
+import software.amazon.awscdk.services.rds.PostgresInstanceEngineProps;
+import software.amazon.awscdk.services.rds.ProxyTarget;
+import software.amazon.awscdk.services.rds.StorageType;
+import software.amazon.awscdk.services.route53.ARecord;
+import software.amazon.awscdk.services.route53.PrivateHostedZone;
+import software.amazon.awscdk.services.route53.RecordTarget;
+import software.amazon.awscdk.services.route53.targets.InterfaceVpcEndpointTarget;
+import software.amazon.awscdk.services.s3.BlockPublicAccess;
+import software.amazon.awscdk.services.s3.Bucket;
+import software.amazon.awscdk.services.s3.BucketEncryption;
+import software.amazon.awscdk.services.s3.LifecycleRule;
+import software.amazon.awscdk.services.s3.ObjectOwnership;
+import software.amazon.awscdk.services.sns.Topic;
+import software.amazon.awscdk.services.sns.subscriptions.EmailSubscription;
+import software.amazon.awscdk.services.sqs.Queue;
+import software.amazon.awscdk.services.sqs.QueueEncryption;
+import software.constructs.Construct;
+
+/**
+ * The Lambda functions, their IAM statements (explicit actions, no wildcards), the dead-letter
+ * queues, the EventBridge schedules and the IoT commands rule.
+ */
+final class FunctionsConstruct extends Construct {
+    static final String ID = "Functions";
+    private final StackConfig cfg;
+    private final Code code;
+    private final Key dataKey;
+    private final Bucket bucket;
+    private final Table tenants;
+    private final Table idempotency;
+    private final Table leases;
+    private final Vpc vpc;
+    private final SecurityGroup lambdaSg;
+    private final DatabaseInstance db;
+    private final DatabaseProxy proxy;
+    final Map<String, LogGroup> logGroups = new LinkedHashMap<>();
+    final List<Function> functions = new ArrayList<>();
+    final List<Queue> deadLetterQueues = new ArrayList<>();
+    final Function ingestFn;
+    final Function authorizerFn;
+    final Function queryFn;
+    final Function maintenanceFn;
+    final CfnTopicRule commandsRule;
+
+    FunctionsConstruct(Construct scope, StackConfig cfg, Code code, StorageConstruct storage, CatalogConstruct catalog) {
+        super(scope, ID);
+        this.cfg = cfg;
+        this.code = code;
+        this.dataKey = storage.dataKey;
+        this.bucket = storage.bucket;
+        this.tenants = storage.tenants;
+        this.idempotency = storage.idempotency;
+        this.leases = storage.leases;
+        this.vpc = catalog.vpc;
+        this.lambdaSg = catalog.lambdaSg;
+        this.db = catalog.db;
+        this.proxy = catalog.proxy;
+        Queue rollupDlq = dlq("RollupDlq");
+        Queue iotRollupDlq = dlq("IotRollupDlq");
+        Queue maintenanceScheduleDlq = dlq("MaintenanceScheduleDlq");
+
+        Duration fifteenMinutes = Duration.minutes(15);
+        ingestFn = function("IngestFunction", "IngestHandler", cfg.ingestMemoryMb(), Duration.seconds(29),
+                512, false, null, "lakelog ingest: POST /v1/log, /v1/log/batch, /v1/logs (OTLP)");
+        authorizerFn = function("AuthorizerFunction", "AuthorizerHandler", cfg.authorizerMemoryMb(),
+                Duration.seconds(10), 512, false, null, "lakelog REST API Bearer-token authorizer");
+        queryFn = function("QueryFunction", "QueryHandler", cfg.queryMemoryMb(), Duration.seconds(30),
+                cfg.duckdbEphemeralStorageMb(), true, null, "lakelog query: GET/POST /v1/analytics/*");
+        maintenanceFn = function("MaintenanceFunction", "MaintenanceHandler", cfg.maintenanceMemoryMb(),
+                fifteenMinutes, cfg.duckdbEphemeralStorageMb(), true, null,
+                "lakelog maintenance: POST /v1/analytics/rollup and /v1/analytics/maintenance/*");
+        Function rollupFn = function("RollupFunction", "RollupScheduleHandler", cfg.rollupMemoryMb(), fifteenMinutes,
+                cfg.duckdbEphemeralStorageMb(), true, rollupDlq, "lakelog scheduled rollup (EventBridge)");
+        Function iotRollupFn = function("IotRollupFunction", "IotRollupHandler", cfg.rollupMemoryMb(), fifteenMinutes,
+                cfg.duckdbEphemeralStorageMb(), true, iotRollupDlq, "lakelog rollup on IoT command (lakelog/+/commands)");
+        Function maintenanceScheduleFn = function("MaintenanceScheduleFunction", "MaintenanceScheduleHandler",
+                cfg.maintenanceMemoryMb(), fifteenMinutes, cfg.duckdbEphemeralStorageMb(), true,
+                maintenanceScheduleDlq, "lakelog scheduled maintenance (compact, expire-snapshots, retention, cleanup)");
+        if (!cfg.iotEndpoint().isEmpty()) {
+            iotRollupFn.addEnvironment("LAKELOG_IOT_ENDPOINT", cfg.iotEndpoint());
+        }
+
+        // ---- IAM (explicit statements: no wildcard actions) -----------------------------------
+        grantIngest(ingestFn);
+        grantTenantsRead(authorizerFn, false);
+        grantQuery(queryFn);
+        for (Function f : List.of(maintenanceFn, rollupFn, iotRollupFn, maintenanceScheduleFn)) {
+            grantLakeWriter(f);
+        }
+        iotRollupFn.addToRolePolicy(PolicyStatement.Builder.create()
+                .sid("PublishRollupStatus")
+                .actions(List.of("iot:Publish"))
+                .resources(List.of("arn:" + Aws.PARTITION + ":iot:" + Aws.REGION + ":" + Aws.ACCOUNT_ID
+                        + ":topic/lakelog/*/status"))
+                .build());
+
+        // ---- Schedules -----------------------------------------------------------------------
+        Rule.Builder.create(this, "RollupSchedule")
+                .description("lakelog: roll segments into the lake")
+                .schedule(Schedule.expression(cfg.rollupSchedule()))
+                .targets(List.of(new LambdaFunction(rollupFn, LambdaFunctionProps.builder()
+                        .deadLetterQueue(rollupDlq).retryAttempts(2).maxEventAge(Duration.hours(1)).build())))
+                .build();
+        maintenanceRule("CompactSchedule", cfg.compactSchedule(), maintenanceScheduleFn, maintenanceScheduleDlq,
+                ordered("job", "compact"));
+        maintenanceRule("ExpireSnapshotsSchedule", cfg.expireSnapshotsSchedule(), maintenanceScheduleFn,
+                maintenanceScheduleDlq, ordered("job", "expire-snapshots", "older_than_days", cfg.expireSnapshotsOlderThanDays()));
+        maintenanceRule("RetentionSchedule", cfg.retentionSchedule(), maintenanceScheduleFn, maintenanceScheduleDlq,
+                ordered("job", "retention"));
+        maintenanceRule("CleanupSchedule", cfg.cleanupSchedule(), maintenanceScheduleFn, maintenanceScheduleDlq,
+                ordered("job", "cleanup", "older_than_hours", cfg.cleanupOlderThanHours(), "dry_run", false));
+
+        // ---- IoT -----------------------------------------------------------------------------
+        Role iotErrorRole = Role.Builder.create(this, "IotRuleErrorRole")
+                .assumedBy(new ServicePrincipal("iot.amazonaws.com"))
+                .description("lakelog: lets the IoT commands rule park failed actions in the IoT rollup DLQ").build();
+        iotErrorRole.addToPolicy(PolicyStatement.Builder.create().actions(List.of("sqs:SendMessage"))
+                .resources(List.of(iotRollupDlq.getQueueArn())).build());
+        commandsRule = CfnTopicRule.Builder.create(this, "CommandsRule")
+                .topicRulePayload(CfnTopicRule.TopicRulePayloadProperty.builder()
+                        .description("lakelog: rollup commands from devices")
+                        .sql(LakelogStack.IOT_COMMANDS_SQL)
+                        .awsIotSqlVersion("2016-03-23")
+                        .ruleDisabled(false)
+                        .actions(List.of(CfnTopicRule.ActionProperty.builder()
+                                .lambda(CfnTopicRule.LambdaActionProperty.builder()
+                                        .functionArn(iotRollupFn.getFunctionArn()).build())
+                                .build()))
+                        .errorAction(CfnTopicRule.ActionProperty.builder()
+                                .sqs(CfnTopicRule.SqsActionProperty.builder()
+                                        .queueUrl(iotRollupDlq.getQueueUrl())
+                                        .roleArn(iotErrorRole.getRoleArn())
+                                        .useBase64(false).build())
+                                .build())
+                        .build())
+                .build();
+        iotRollupFn.addPermission("AllowIotCommandsRule", Permission.builder()
+                .principal(new ServicePrincipal("iot.amazonaws.com"))
+                .action("lambda:InvokeFunction")
+                .sourceArn(commandsRule.getAttrArn())
+                .sourceAccount(Aws.ACCOUNT_ID)
+                .build());
+    }
+
+
+    private Queue dlq(String id) {
+        Queue q = Queue.Builder.create(this, id)
+                .encryption(QueueEncryption.SQS_MANAGED)
+                .enforceSsl(true)
+                .retentionPeriod(Duration.days(14))
+                .build();
+        deadLetterQueues.add(q);
+        return q;
+    }
+
+    /**
+     * One Lambda function from the shared deployment zip: java21, x86_64 (duckdb-java 1.5.x is
+     * reported failing on Lambda arm64, duckdb-java issue 679).
+     */
+    private Function function(String id, String handlerClass, int memoryMb, Duration timeout, int ephemeralMb,
+                              boolean lake, Queue dlq, String description) {
+        LogGroup logs = LogGroup.Builder.create(this, id + "Logs").retention(cfg.logRetention()).build();
+        logGroups.put(id, logs);
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("LAKELOG_BUCKET", bucket.getBucketName());
+        env.put("LAKELOG_TENANTS_TABLE", tenants.getTableName());
+        env.put("LAKELOG_IDEMPOTENCY_TABLE", idempotency.getTableName());
+        env.put("LAKELOG_LEASES_TABLE", leases.getTableName());
+        env.put("LAKELOG_DUCKDB_TEMP_DIR", LakelogStack.DUCKDB_TEMP_DIR);
+        Function.Builder b = Function.Builder.create(this, id)
+                .description(description)
+                .runtime(Runtime.JAVA_21)
+                .architecture(Architecture.X86_64)
+                .handler(LakelogStack.HANDLER_PACKAGE + handlerClass + "::handleRequest")
+                .code(code)
+                .memorySize(memoryMb)
+                .timeout(timeout)
+                .ephemeralStorageSize(Size.mebibytes(ephemeralMb))
+                .logGroup(logs);
+        if (lake) {
+            env.put("LAKELOG_PG_HOST", proxy.getEndpoint());
+            env.put("LAKELOG_PG_PORT", LakelogStack.PG_PORT);
+            env.put("LAKELOG_PG_DATABASE", LakelogStack.PG_DATABASE);
+            env.put("LAKELOG_PG_SECRET_ARN", db.getSecret().getSecretArn());
+            env.put("LAKELOG_PG_SSLMODE", "require"); // RDS Proxy requires TLS
+            b.vpc(vpc)
+                    .vpcSubnets(SubnetSelection.builder().subnetType(SubnetType.PRIVATE_ISOLATED).build())
+                    .securityGroups(List.of(lambdaSg));
+        }
+        if (dlq != null) {
+            b.deadLetterQueue(dlq).retryAttempts(2).maxEventAge(Duration.hours(6));
+        }
+        Function f = b.environment(env).build();
+        functions.add(f);
+        return f;
+    }
+
+    // ---- IAM helpers ------------------------------------------------------------------------
+
+    private String objects(String prefix) {
+        return bucket.arnForObjects(prefix + "*");
+    }
+
+    private static PolicyStatement statement(String sid, List<String> actions, List<String> resources) {
+        return PolicyStatement.Builder.create().sid(sid).actions(actions).resources(resources).build();
+    }
+
+    private PolicyStatement listBucket(String sid, List<String> prefixes) {
+        List<String> patterns = prefixes.stream().map(p -> p + "*").toList();
+        return PolicyStatement.Builder.create().sid(sid)
+                .actions(List.of("s3:ListBucket"))
+                .resources(List.of(bucket.getBucketArn()))
+                .conditions(Map.of("StringLike", Map.of("s3:prefix", patterns)))
+                .build();
+    }
+
+    private void grantKms(Function f) {
+        f.addToRolePolicy(statement("DataKeyUse", List.of("kms:Decrypt", "kms:GenerateDataKey"),
+                List.of(dataKey.getKeyArn())));
+    }
+
+    private void grantTenantsRead(Function f, boolean scan) {
+        List<String> actions = scan
+                ? List.of("dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan")
+                : List.of("dynamodb:GetItem", "dynamodb:Query");
+        f.addToRolePolicy(statement("TenantsRead", actions, List.of(tenants.getTableArn())));
+    }
+
+    private void grantSecret(Function f) {
+        f.addToRolePolicy(statement("CatalogSecretRead", List.of("secretsmanager:GetSecretValue"),
+                List.of(db.getSecret().getSecretArn())));
+    }
+
+    private void grantIngest(Function f) {
+        f.addToRolePolicy(statement("SegmentsWrite", List.of("s3:PutObject"), List.of(objects("segments/"))));
+        f.addToRolePolicy(statement("SegmentsRead", List.of("s3:GetObject"), List.of(objects("segments/"))));
+        f.addToRolePolicy(listBucket("SegmentsList", List.of("segments/")));
+        grantKms(f);
+        grantTenantsRead(f, false);
+        f.addToRolePolicy(statement("IdempotencyReadWrite",
+                List.of("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+                List.of(idempotency.getTableArn())));
+    }
+
+    private void grantQuery(Function f) {
+        // segments/: the logs route and named queries include hot-tier events not rolled up yet
+        f.addToRolePolicy(statement("LakeRead", List.of("s3:GetObject"),
+                List.of(objects("lake/"), objects("results/"), objects("segments/"))));
+        f.addToRolePolicy(statement("ResultsWrite", List.of("s3:PutObject", "s3:AbortMultipartUpload"),
+                List.of(objects("results/"))));
+        f.addToRolePolicy(listBucket("LakeList", List.of("lake/", "results/", "segments/")));
+        grantKms(f);
+        grantTenantsRead(f, false);
+        grantSecret(f);
+    }
+
+    /** Rollup and maintenance: move segments into the lake, rewrite and delete lake files. */
+    private void grantLakeWriter(Function f) {
+        f.addToRolePolicy(statement("SegmentsConsume", List.of("s3:GetObject", "s3:DeleteObject"),
+                List.of(objects("segments/"))));
+        f.addToRolePolicy(statement("LakeReadWrite",
+                List.of("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"),
+                List.of(objects("lake/"))));
+        f.addToRolePolicy(statement("QuarantineWrite", List.of("s3:GetObject", "s3:PutObject"),
+                List.of(objects("quarantine/"))));
+        f.addToRolePolicy(listBucket("LakeList", List.of("segments/", "lake/", "quarantine/")));
+        grantKms(f);
+        grantTenantsRead(f, true);
+        f.addToRolePolicy(statement("LeasesReadWrite",
+                List.of("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+                List.of(leases.getTableArn())));
+        grantSecret(f);
+    }
+
+    // ---- Schedules ----------------------------------------------------------------------------
+
+    private static Map<String, Object> ordered(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    /**
+     * The maintenance rules send a ScheduledEvent-shaped envelope whose {@code detail} is the job,
+     * so MaintenanceScheduleHandler receives a normal ScheduledEvent with {@code getDetail()} set.
+     */
+    static Map<String, Object> scheduledEnvelope(Map<String, Object> detail) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("version", "0");
+        e.put("id", EventField.getEventId());
+        e.put("detail-type", "Scheduled Event");
+        e.put("source", "aws.events");
+        e.put("account", EventField.getAccount());
+        e.put("time", EventField.getTime());
+        e.put("region", EventField.getRegion());
+        e.put("resources", List.of());
+        e.put("detail", detail);
+        return e;
+    }
+
+    private void maintenanceRule(String id, String schedule, Function fn, Queue dlq, Map<String, Object> job) {
+        Rule.Builder.create(this, id)
+                .description("lakelog scheduled maintenance: " + job.get("job"))
+                .schedule(Schedule.expression(schedule))
+                .targets(List.of(new LambdaFunction(fn, LambdaFunctionProps.builder()
+                        .event(RuleTargetInput.fromObject(scheduledEnvelope(job)))
+                        .deadLetterQueue(dlq).retryAttempts(2).maxEventAge(Duration.hours(6)).build())))
+                .build();
+    }
+}

@@ -1,0 +1,163 @@
+package dev.lakelog.infra;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import software.amazon.awscdk.Annotations;
+import software.amazon.awscdk.Aws;
+import software.amazon.awscdk.CfnOutput;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.Size;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.services.apigateway.AccessLogFormat;
+import software.amazon.awscdk.services.apigateway.AuthorizationType;
+import software.amazon.awscdk.services.apigateway.EndpointType;
+import software.amazon.awscdk.services.apigateway.GatewayResponseOptions;
+import software.amazon.awscdk.services.apigateway.IdentitySource;
+import software.amazon.awscdk.services.apigateway.LambdaIntegration;
+import software.amazon.awscdk.services.apigateway.LogGroupLogDestination;
+import software.amazon.awscdk.services.apigateway.MethodLoggingLevel;
+import software.amazon.awscdk.services.apigateway.MethodOptions;
+import software.amazon.awscdk.services.apigateway.Resource;
+import software.amazon.awscdk.services.apigateway.ResponseType;
+import software.amazon.awscdk.services.apigateway.RestApi;
+import software.amazon.awscdk.services.apigateway.StageOptions;
+import software.amazon.awscdk.services.apigateway.TokenAuthorizer;
+import software.amazon.awscdk.services.cloudwatch.Alarm;
+import software.amazon.awscdk.services.cloudwatch.ComparisonOperator;
+import software.amazon.awscdk.services.cloudwatch.IMetric;
+import software.amazon.awscdk.services.cloudwatch.Metric;
+import software.amazon.awscdk.services.cloudwatch.MetricOptions;
+import software.amazon.awscdk.services.cloudwatch.TreatMissingData;
+import software.amazon.awscdk.services.cloudwatch.actions.SnsAction;
+import software.amazon.awscdk.services.dynamodb.Attribute;
+import software.amazon.awscdk.services.dynamodb.AttributeType;
+import software.amazon.awscdk.services.dynamodb.BillingMode;
+import software.amazon.awscdk.services.dynamodb.PointInTimeRecoverySpecification;
+import software.amazon.awscdk.services.dynamodb.Table;
+import software.amazon.awscdk.services.dynamodb.TableEncryption;
+import software.amazon.awscdk.services.ec2.GatewayVpcEndpointAwsService;
+import software.amazon.awscdk.services.ec2.GatewayVpcEndpointOptions;
+import software.amazon.awscdk.services.ec2.InstanceType;
+import software.amazon.awscdk.services.ec2.InterfaceVpcEndpoint;
+import software.amazon.awscdk.services.ec2.InterfaceVpcEndpointAwsService;
+import software.amazon.awscdk.services.ec2.InterfaceVpcEndpointOptions;
+import software.amazon.awscdk.services.ec2.IpAddresses;
+import software.amazon.awscdk.services.ec2.Peer;
+import software.amazon.awscdk.services.ec2.Port;
+import software.amazon.awscdk.services.ec2.SecurityGroup;
+import software.amazon.awscdk.services.ec2.SubnetConfiguration;
+import software.amazon.awscdk.services.ec2.SubnetSelection;
+import software.amazon.awscdk.services.ec2.SubnetType;
+import software.amazon.awscdk.services.ec2.Vpc;
+import software.amazon.awscdk.services.events.EventField;
+import software.amazon.awscdk.services.events.Rule;
+import software.amazon.awscdk.services.events.RuleTargetInput;
+import software.amazon.awscdk.services.events.Schedule;
+import software.amazon.awscdk.services.events.targets.LambdaFunction;
+import software.amazon.awscdk.services.events.targets.LambdaFunctionProps;
+import software.amazon.awscdk.services.iam.PolicyStatement;
+import software.amazon.awscdk.services.iam.Role;
+import software.amazon.awscdk.services.iam.ServicePrincipal;
+import software.amazon.awscdk.services.iot.CfnTopicRule;
+import software.amazon.awscdk.services.kms.Key;
+import software.amazon.awscdk.services.lambda.Architecture;
+import software.amazon.awscdk.services.lambda.Code;
+import software.amazon.awscdk.services.lambda.Function;
+import software.amazon.awscdk.services.lambda.Permission;
+import software.amazon.awscdk.services.lambda.Runtime;
+import software.amazon.awscdk.services.logs.FilterPattern;
+import software.amazon.awscdk.services.logs.LogGroup;
+import software.amazon.awscdk.services.logs.MetricFilter;
+import software.amazon.awscdk.services.rds.CaCertificate;
+import software.amazon.awscdk.services.rds.ClientPasswordAuthType;
+import software.amazon.awscdk.services.rds.Credentials;
+import software.amazon.awscdk.services.rds.DatabaseInstance;
+import software.amazon.awscdk.services.rds.DatabaseInstanceEngine;
+import software.amazon.awscdk.services.rds.DatabaseProxy;
+import software.amazon.awscdk.services.rds.DatabaseSecret;
+import software.amazon.awscdk.services.rds.PostgresEngineVersion;
+import software.amazon.awscdk.services.rds.PostgresInstanceEngineProps;
+import software.amazon.awscdk.services.rds.ProxyTarget;
+import software.amazon.awscdk.services.rds.StorageType;
+import software.amazon.awscdk.services.route53.ARecord;
+import software.amazon.awscdk.services.route53.PrivateHostedZone;
+import software.amazon.awscdk.services.route53.RecordTarget;
+import software.amazon.awscdk.services.route53.targets.InterfaceVpcEndpointTarget;
+import software.amazon.awscdk.services.s3.BlockPublicAccess;
+import software.amazon.awscdk.services.s3.Bucket;
+import software.amazon.awscdk.services.s3.BucketEncryption;
+import software.amazon.awscdk.services.s3.LifecycleRule;
+import software.amazon.awscdk.services.s3.ObjectOwnership;
+import software.amazon.awscdk.services.sns.Topic;
+import software.amazon.awscdk.services.sns.subscriptions.EmailSubscription;
+import software.amazon.awscdk.services.sqs.Queue;
+import software.amazon.awscdk.services.sqs.QueueEncryption;
+import software.constructs.Construct;
+
+/**
+ * What operators watch: the SNS topic every alarm notifies, and the alarms on function errors and
+ * throttles, dead-letter queues, rollup failures and API 5xx.
+ */
+final class MonitoringConstruct extends Construct {
+    static final String ID = "Monitoring";
+    final Topic alarmTopic;
+
+    MonitoringConstruct(Construct scope, StackConfig cfg, FunctionsConstruct fns, ApiConstruct httpApi) {
+        super(scope, ID);
+        List<Function> functions = fns.functions;
+        Map<String, LogGroup> logGroups = fns.logGroups;
+        RestApi api = httpApi.api;
+        alarmTopic = Topic.Builder.create(this, "AlarmTopic").displayName("lakelog alarms").enforceSsl(true).build();
+        if (!cfg.alarmEmail().isEmpty()) {
+            alarmTopic.addSubscription(new EmailSubscription(cfg.alarmEmail()));
+        }
+
+        // ---- Alarms --------------------------------------------------------------------------
+        MetricOptions fiveMinSum = MetricOptions.builder().period(Duration.minutes(5)).statistic("Sum").build();
+        for (Function f : functions) {
+            String name = f.getNode().getId().replace("Function", "");
+            alarm(name + "ErrorsAlarm", "lakelog " + name + " function errors", f.metricErrors(fiveMinSum), 1);
+            alarm(name + "ThrottlesAlarm", "lakelog " + name + " function throttles", f.metricThrottles(fiveMinSum), 1);
+        }
+        MetricOptions fiveMinMax = MetricOptions.builder().period(Duration.minutes(5)).statistic("Maximum").build();
+        for (Queue q : fns.deadLetterQueues) {
+            String name = q.getNode().getId();
+            alarm(name + "DepthAlarm", "lakelog " + name + " has messages (failed async invocations)",
+                    q.metricApproximateNumberOfMessagesVisible(fiveMinMax), 1);
+        }
+        // Our functions log one JSON object per line with an `event` field; rollup failures count here.
+        for (String fnId : List.of("RollupFunction", "IotRollupFunction", "MaintenanceFunction", "MaintenanceScheduleFunction")) {
+            MetricFilter.Builder.create(this, fnId.replace("Function", "") + "RollupFailedFilter")
+                    .logGroup(logGroups.get(fnId))
+                    .filterPattern(FilterPattern.stringValue("$.event", "=", "rollup_failed"))
+                    .metricNamespace(LakelogStack.METRIC_NAMESPACE)
+                    .metricName(LakelogStack.ROLLUP_FAILURES_METRIC)
+                    .metricValue("1")
+                    .build();
+        }
+        alarm("RollupFailuresAlarm", "lakelog rollup_failed events in the rollup logs",
+                Metric.Builder.create().namespace(LakelogStack.METRIC_NAMESPACE).metricName(LakelogStack.ROLLUP_FAILURES_METRIC)
+                        .period(Duration.minutes(5)).statistic("Sum").build(), 1);
+        alarm("Api5xxAlarm", "lakelog REST API answered 5xx (a defect)", api.metricServerError(fiveMinSum), 1);
+    }
+
+
+    private void alarm(String id, String description, IMetric metric, int threshold) {
+        Alarm a = Alarm.Builder.create(this, id)
+                .alarmDescription(description)
+                .metric(metric)
+                .threshold(threshold)
+                .evaluationPeriods(1)
+                .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
+                .treatMissingData(TreatMissingData.NOT_BREACHING)
+                .build();
+        a.addAlarmAction(new SnsAction(alarmTopic));
+    }
+}
