@@ -22,6 +22,13 @@ public final class JsonLog {
         this.logger = logger;
     }
 
+    /** Sends every line to {@code stream} instead of stderr (tests read the log this way); returns the previous one. */
+    public static PrintStream redirect(PrintStream stream) {
+        PrintStream before = out;
+        out = stream;
+        return before;
+    }
+
     public static JsonLog get(Class<?> type) {
         return new JsonLog(type.getSimpleName());
     }

@@ -1,0 +1,91 @@
+package dev.lakelog.handler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
+import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lakelog.auth.Tier;
+import dev.lakelog.log.JsonLog;
+import dev.lakelog.testing.LakelogFixture;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** What the handlers take from the Lambda Context, and which routes each API function serves. */
+class HandlerContextTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static LakelogFixture fx;
+    private static LakelogFixture.TenantCredentials t;
+
+    @BeforeAll
+    static void start() {
+        fx = LakelogFixture.local();
+        t = fx.createTenant("ctx", Tier.PAID);
+    }
+
+    @AfterAll
+    static void stop() {
+        fx.close();
+    }
+
+    private static APIGatewayProxyRequestEvent get(String path) {
+        return new APIGatewayProxyRequestEvent().withHttpMethod("GET").withPath(path)
+                .withHeaders(Map.of("Authorization", "Bearer " + t.token())).withQueryStringParameters(Map.of());
+    }
+
+    @Test
+    void each_api_function_answers_only_its_own_routes() {
+        APIGatewayProxyResponseEvent viaQuery = new QueryHandler(fx.app()).handleRequest(get("/v1/analytics/info"), new LocalContext());
+        assertThat(viaQuery.getStatusCode()).isEqualTo(200);
+        APIGatewayProxyResponseEvent viaIngest = new IngestHandler(fx.app()).handleRequest(get("/v1/analytics/info"), new LocalContext());
+        assertThat(viaIngest.getStatusCode()).isEqualTo(404);
+        assertThat(viaIngest.getBody()).contains("route_not_found");
+        APIGatewayProxyResponseEvent viaMaintenance = new MaintenanceHandler(fx.app()).handleRequest(get("/v1/logs/recent"), new LocalContext());
+        assertThat(viaMaintenance.getStatusCode()).isEqualTo(404);
+        APIGatewayProxyResponseEvent recent = new QueryHandler(fx.app()).handleRequest(get("/v1/logs/recent"), new LocalContext());
+        assertThat(recent.getStatusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void log_lines_of_an_invocation_carry_its_request_id_and_whether_it_was_a_cold_start() throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream before = JsonLog.redirect(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        LocalContext first = new LocalContext();
+        LocalContext second = new LocalContext();
+        try {
+            new RollupScheduleHandler(fx.app()).handleRequest(new ScheduledEvent(), first);
+            new RollupScheduleHandler(fx.app()).handleRequest(new ScheduledEvent(), second);
+        } finally {
+            JsonLog.redirect(before);
+        }
+        List<JsonNode> lines = new ArrayList<>();
+        for (String l : buf.toString(StandardCharsets.UTF_8).split("\n")) if (!l.isBlank()) lines.add(JSON.readTree(l));
+        List<JsonNode> ofFirst = lines.stream().filter(n -> n.path("function_request_id").asText().equals(first.getAwsRequestId())).toList();
+        List<JsonNode> ofSecond = lines.stream().filter(n -> n.path("function_request_id").asText().equals(second.getAwsRequestId())).toList();
+        assertThat(ofFirst).isNotEmpty().allSatisfy(n -> assertThat(n.has("cold_start")).isTrue());
+        assertThat(ofSecond).isNotEmpty().allSatisfy(n -> assertThat(n.path("cold_start").asBoolean()).isFalse());
+        assertThat(lines).allSatisfy(n -> assertThat(n.has("function_request_id")).as(n.toString()).isTrue());
+    }
+
+    @Test
+    void no_new_rollup_batch_starts_when_the_invocation_is_nearly_out_of_time() {
+        LocalContext almostDone = new LocalContext(RollupScheduleHandler.RESERVE.minus(Duration.ofSeconds(30)));
+        LambdaInvocation inv = LambdaInvocation.begin(almostDone);
+        try {
+            assertThat(inv.deadline(RollupScheduleHandler.RESERVE)).isBeforeOrEqualTo(java.time.Instant.now());
+            assertThat(inv.end()).isAfter(java.time.Instant.now());
+        } finally {
+            inv.close();
+        }
+    }
+}
