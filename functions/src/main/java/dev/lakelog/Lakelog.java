@@ -26,6 +26,7 @@ import dev.lakelog.query.BigResults;
 import dev.lakelog.query.CustomQueryService;
 import dev.lakelog.query.HotTierReader;
 import dev.lakelog.query.NamedQueries;
+import dev.lakelog.query.QueryLimiter;
 import dev.lakelog.query.QueryRoutes;
 import dev.lakelog.query.QueryService;
 import dev.lakelog.query.RecentRoutes;
@@ -75,6 +76,8 @@ public final class Lakelog implements AutoCloseable {
     private final Memo<MaintenanceService> maintenance;
     private final Memo<QueryService> query;
     private final Map<Surface, ApiRouter> routers = new EnumMap<>(Surface.class);
+    private final QueryLimiter queryLimiter = QueryLimiter.defaults();
+    private final Memo<BigResults> results;
     private ApiRouter allRoutes;
 
     private Lakelog(LakelogConfig config, Clock clock) {
@@ -90,6 +93,7 @@ public final class Lakelog implements AutoCloseable {
         this.rollup = new Memo<>(() -> new RollupService(backend.blobs(), lake, backend.locks(), codec, clock, config.rollupLimits()));
         this.maintenance = new Memo<>(() -> new MaintenanceService(lake, backend.locks(), clock));
         this.query = new Memo<>(() -> new QueryService(lake, new TenantView(lake, backend.blobs(), codec, TenantView.HotLimits.DEFAULT), json));
+        this.results = new Memo<>(() -> new BigResults(backend.blobs(), clock));
     }
 
     /** Starts lakelog on the system clock. */
@@ -113,7 +117,9 @@ public final class Lakelog implements AutoCloseable {
     }
 
     private LakeEngine.Settings lakeSettings() {
-        Path tmp = config.duckdbTempDir().orElse(null);
+        // DuckDB spills (one private directory per instance) and keeps its home under here: the
+        // data directory locally, so nothing lands in the working directory.
+        Path tmp = config.duckdbTempDir().or(() -> config.dataDir().map(d -> d.resolve("tmp"))).orElse(null);
         return config.lambdaMemoryMb()
                 .map(mb -> LakeEngine.Settings.forLambda(config.extensionDir(), tmp == null ? Path.of("/tmp/duckdb") : tmp, mb))
                 .orElseGet(() -> new LakeEngine.Settings(config.extensionDir(), tmp, null, null));
@@ -139,9 +145,10 @@ public final class Lakelog implements AutoCloseable {
         if (surfaces.contains(Surface.QUERY)) {
             HotTierReader recent = new HotTierReader(backend.blobs(), codec, keys -> RollupLedger.rolledUp(lake.get(), keys), json);
             new RecentRoutes(auth.get(), recent).register(router);
+            BigResults big = results();
             new QueryRoutes(auth.get(), query.get(),
-                    new CustomQueryService(lake, json, CustomQueryService.DEFAULT_MAX_ROWS, CustomQueryService.DEFAULT_TIME_LIMIT),
-                    new NamedQueries(query.get().view(), lake, json), new BigResults(backend.blobs(), clock)).register(router);
+                    new CustomQueryService(lake, json, CustomQueryService.DEFAULT_MAX_ROWS, CustomQueryService.DEFAULT_TIME_LIMIT, big),
+                    new NamedQueries(query.get().view(), lake, json), big, queryLimiter).register(router);
         }
         if (surfaces.contains(Surface.MAINTENANCE)) {
             new RollupRoutes(auth.get(), rollup.get()).register(router);
@@ -173,6 +180,11 @@ public final class Lakelog implements AutoCloseable {
 
     public QueryService query() {
         return query.get();
+    }
+
+    /** Result files of answers too large to return inline. */
+    public BigResults results() {
+        return results.get();
     }
 
     public Authenticator auth() {

@@ -56,6 +56,17 @@ public final class S3BlobStore implements BlobStore {
     }
 
     @Override
+    public void putFile(String key, java.nio.file.Path file, String contentType) {
+        try {
+            // SDK-computed SHA-256 over the streamed file (trailing checksum): S3 verifies it.
+            s3.putObject(b -> b.bucket(bucket).key(key).contentType(contentType)
+                    .checksumAlgorithm(software.amazon.awssdk.services.s3.model.ChecksumAlgorithm.SHA256), RequestBody.fromFile(file));
+        } catch (SdkException e) {
+            throw new StorageException("S3 PUT failed for " + key, e);
+        }
+    }
+
+    @Override
     public Optional<byte[]> get(String key) {
         try {
             return Optional.of(s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asByteArray());

@@ -3,6 +3,7 @@ package dev.lakelog.cli;
 import dev.lakelog.Lakelog;
 import dev.lakelog.config.LakelogConfig;
 import dev.lakelog.local.LocalServer;
+import dev.lakelog.local.ResultSweeper;
 import dev.lakelog.local.RollupScheduler;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -40,12 +41,14 @@ final class ServeCommand implements Callable<Integer> {
         final Lakelog app;
         final LocalServer server;
         final RollupScheduler scheduler;
+        final ResultSweeper sweeper;
         private final CountDownLatch stopped = new CountDownLatch(1);
 
         Running(Lakelog app, LocalServer server, RollupScheduler scheduler) {
             this.app = app;
             this.server = server;
             this.scheduler = scheduler;
+            this.sweeper = app.config().embeddedStorage() ? new ResultSweeper(app.results()) : null;
             Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "lakelog-shutdown"));
         }
 
@@ -53,6 +56,7 @@ final class ServeCommand implements Callable<Integer> {
             if (stopped.getCount() == 0) return;
             server.close();
             if (scheduler != null) scheduler.close();
+            if (sweeper != null) sweeper.close();
             app.close();
             System.out.println("lakelog stopped");
             System.out.flush();

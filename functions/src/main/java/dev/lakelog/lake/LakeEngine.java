@@ -11,6 +11,7 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.UUID;
 import java.util.function.Supplier;
 import org.duckdb.DuckDBConnection;
 
@@ -31,6 +32,9 @@ public final class LakeEngine implements AutoCloseable {
     private final Redactor redactor;
     private final Supplier<S3Credentials> credentials;
     private Path extensionDir = Path.of(".");
+    /** Where this engine and its sandboxes spill, one private directory each (see {@link Sandbox}). */
+    private Path tempBase;
+    private Path lakeSpillDir;
     private volatile S3Credentials currentCredentials;
     private volatile Timings timings;
 
@@ -75,9 +79,11 @@ public final class LakeEngine implements AutoCloseable {
         props.setProperty("extension_directory", settings.extensionDir().toAbsolutePath().toString());
         props.setProperty("autoinstall_known_extensions", "false");
         props.setProperty("autoload_known_extensions", "false");
-        if (settings.tempDir() != null) {
-            props.setProperty("temp_directory", settings.tempDir().resolve("spill").toString());
-        }
+        Path tempBase = (settings.tempDir() != null ? settings.tempDir()
+                : Path.of(System.getProperty("java.io.tmpdir"), "lakelog-duckdb")).toAbsolutePath();
+        sweepStaleSpillDirs(tempBase);
+        Path lakeSpill = tempBase.resolve("lake-" + UUID.randomUUID());
+        props.setProperty("temp_directory", lakeSpill.toString());
         DuckDBConnection root;
         long tLoad = System.nanoTime();
         try {
@@ -88,6 +94,8 @@ public final class LakeEngine implements AutoCloseable {
         long duckdbLoadMs = (System.nanoTime() - tLoad) / 1_000_000;
         LakeEngine engine = new LakeEngine(root, storage, redactor, credentials);
         engine.extensionDir = settings.extensionDir();
+        engine.tempBase = tempBase;
+        engine.lakeSpillDir = lakeSpill;
         long[] phases;
         try {
             phases = engine.init(settings, extensions);
@@ -249,11 +257,14 @@ public final class LakeEngine implements AutoCloseable {
      * files), configuration locked, memory and threads bounded. {@code setup} runs before the lock
      * (e.g. to create the view over the allowed files). The caller closes it.
      */
-    public Connection openSandbox(List<String> allowedPaths, String memoryLimit, int threads, List<String> setup) {
+    public Sandbox openSandbox(List<String> allowedPaths, String memoryLimit, int threads, List<String> setup) {
+        Path spill = tempBase.resolve("sandbox-" + UUID.randomUUID());
         Properties props = new Properties();
         props.setProperty("extension_directory", extensionDir.toAbsolutePath().toString());
         props.setProperty("autoinstall_known_extensions", "false");
         props.setProperty("autoload_known_extensions", "false");
+        props.setProperty("temp_directory", spill.toString());
+        props.setProperty("max_temp_directory_size", SANDBOX_SPILL_LIMIT);
         Connection c;
         try {
             c = DriverManager.getConnection("jdbc:duckdb:", props);
@@ -275,17 +286,30 @@ public final class LakeEngine implements AutoCloseable {
                 paths.append(literal(allowedPaths.get(i)));
             }
             st.execute("SET allowed_paths = " + paths.append("]::VARCHAR[]"));
+            // the one place the sandbox may write: its own output directory (answers are COPYed there)
+            Path out = spill.resolve("out");
+            Files.createDirectories(out);
+            st.execute("SET allowed_directories = [" + literal(out + "/") + "]");
             st.execute("SET enable_external_access = false");
             for (String sql : setup) st.execute(sql);
             st.execute("SET lock_configuration = true");
-            return c;
+            return new Sandbox(c, spill);
         } catch (SQLException e) {
             try {
                 c.close();
             } catch (SQLException ignored) {
                 // nothing more to release
             }
+            Sandbox.deleteTree(spill);
             throw new LakeException("cannot prepare the SQL sandbox: " + redactor.redact(e.getMessage()), null);
+        } catch (java.io.IOException e) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // nothing more to release
+            }
+            Sandbox.deleteTree(spill);
+            throw new LakeException("cannot prepare the SQL sandbox's directory: " + e.getMessage(), e);
         }
     }
 
@@ -312,6 +336,31 @@ public final class LakeEngine implements AutoCloseable {
             root.close();
         } catch (SQLException e) {
             LOG.warn("duckdb_close_failed", "error", e.getMessage());
+        }
+        Sandbox.deleteTree(lakeSpillDir);
+    }
+
+    /** Spill space one sandbox may use ({@code max_temp_directory_size}); docs/query.md states it. */
+    public static final String SANDBOX_SPILL_LIMIT = "2GB";
+
+    /** Spill directories older than this are left over from a process that died: removed at start. */
+    static final java.time.Duration STALE_SPILL = java.time.Duration.ofHours(1);
+
+    private static void sweepStaleSpillDirs(Path base) {
+        if (!Files.isDirectory(base)) return;
+        java.time.Instant cutoff = java.time.Instant.now().minus(STALE_SPILL);
+        try (var dirs = Files.list(base)) {
+            dirs.filter(d -> d.getFileName().toString().startsWith("sandbox-") || d.getFileName().toString().startsWith("lake-"))
+                    .filter(d -> {
+                        try {
+                            return Files.getLastModifiedTime(d).toInstant().isBefore(cutoff);
+                        } catch (java.io.IOException e) {
+                            return false;
+                        }
+                    })
+                    .forEach(Sandbox::deleteTree);
+        } catch (java.io.IOException e) {
+            LOG.warn("spill_sweep_failed", "path", base.toString(), "error", e.getMessage());
         }
     }
 }

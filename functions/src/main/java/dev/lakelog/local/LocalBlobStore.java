@@ -56,6 +56,27 @@ public final class LocalBlobStore implements BlobStore {
     }
 
     @Override
+    public void putFile(String key, Path file, String contentType) {
+        Path target = resolve(key);
+        try {
+            Files.createDirectories(target.getParent());
+            Path tmp = Files.createTempFile(target.getParent(), ".put-", ".tmp");
+            try {
+                Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING);
+                try {
+                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new StorageException("local write failed for " + key, e);
+        }
+    }
+
+    @Override
     public Optional<byte[]> get(String key) {
         try {
             return Optional.of(Files.readAllBytes(resolve(key)));

@@ -75,6 +75,50 @@ public final class BigResults {
         return out;
     }
 
+    /**
+     * Publishes a finished {@link ResultFile} as {@code results/<tenant>/<uuid>.csv} and answers
+     * {@code meta} plus {@code result_url, expires_at, format, row_count, bytes}; a 413 when the store
+     * cannot hand out a URL.
+     */
+    ObjectNode publish(Tenant tenant, ResultFile file, ObjectNode meta) {
+        String key = PREFIX + tenant.id() + "/" + UUID.randomUUID() + ".csv";
+        Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        blobs.putFile(key, file.finish(), "text/csv; charset=utf-8");
+        Optional<URI> url = blobs.presignedGetUrl(key, URL_VALIDITY);
+        if (url.isEmpty()) {
+            blobs.delete(key);
+            throw new LakelogException(ErrorCode.RESULT_TOO_LARGE, "the result is " + file.bytes() + " bytes, more than the "
+                    + QueryRoutes.MAX_RESPONSE_BYTES + " bytes a response may carry, and this store cannot hand out a results URL");
+        }
+        ObjectNode out = meta.deepCopy();
+        out.put("result_url", url.get().toString());
+        if ("file".equals(url.get().getScheme())) out.putNull("expires_at");
+        else out.put("expires_at", now.plus(URL_VALIDITY).toString());
+        out.put("format", "csv");
+        out.put("row_count", file.rows());
+        out.put("bytes", file.bytes());
+        return out;
+    }
+
+    /**
+     * How long result files are kept: the bucket's lifecycle rule deletes {@code results/} after a
+     * day; local mode has no such rule, so {@link #sweep} deletes them after this.
+     */
+    public static final Duration KEEP = Duration.ofHours(1);
+
+    /** Deletes result files older than {@link #KEEP} (local mode's stand-in for the S3 lifecycle rule). */
+    public int sweep() {
+        Instant cutoff = clock.instant().minus(KEEP);
+        int n = 0;
+        for (BlobStore.BlobInfo b : blobs.iterate(PREFIX)) {
+            if (b.lastModified() != null && b.lastModified().isBefore(cutoff)) {
+                blobs.delete(b.key());
+                n++;
+            }
+        }
+        return n;
+    }
+
     static LakelogException tooLarge(int bytes, String why) {
         return new LakelogException(ErrorCode.RESULT_TOO_LARGE, "the result is " + bytes + " bytes, more than the " + QueryRoutes.MAX_RESPONSE_BYTES
                 + " bytes a response may carry" + why + "; nothing was truncated: narrow the time window or filters, lower 'limit', or page");

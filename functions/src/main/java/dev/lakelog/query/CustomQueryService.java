@@ -9,6 +9,7 @@ import dev.lakelog.api.LakelogException;
 import dev.lakelog.auth.Tenant;
 import dev.lakelog.lake.LakeCatalog;
 import dev.lakelog.lake.LakeEngine;
+import dev.lakelog.lake.Sandbox;
 import dev.lakelog.lake.LakeException;
 import dev.lakelog.lake.LakeSchema;
 import java.sql.Connection;
@@ -26,6 +27,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * {@code POST /v1/analytics/query}: untrusted read-only SQL over the caller's own rows.
@@ -58,7 +61,14 @@ public final class CustomQueryService {
         return t;
     });
 
-    public CustomQueryService(Supplier<LakeEngine> lake, ObjectMapper json, int maxRows, Duration timeLimit) {
+    /** DuckDB memory of one sandbox; with {@link QueryLimiter#DEFAULT_TOTAL} sandboxes at once. */
+    public static final String SANDBOX_MEMORY = "512MB";
+    public static final int SANDBOX_THREADS = 2;
+
+    private final BigResults big;
+
+    public CustomQueryService(Supplier<LakeEngine> lake, ObjectMapper json, int maxRows, Duration timeLimit, BigResults big) {
+        this.big = big;
         this.lake = lake;
         this.guard = new SqlGuard(json);
         this.json = json;
@@ -93,13 +103,13 @@ public final class CustomQueryService {
         }
         List<String> allowed = new ArrayList<>(data);
         allowed.addAll(deletes);
-        try (Connection sandbox = lake.get().openSandbox(allowed, "512MB", 2, List.of(viewSql(tenant.id(), data, deletes)));
-                PreparedStatement ps = sandbox.prepareStatement(checked.sql())) {
-            List<Object> values = bindable(checked, params);
-            for (int i = 0; i < values.size(); i++) ps.setObject(i + 1, values.get(i));
-            return execute(ps);
+        List<String> setup = new ArrayList<>(SqlGuard.SANDBOX_MACROS);
+        setup.add(viewSql(tenant.id(), data, deletes));
+        List<Object> values = bindable(checked, params);
+        try (Sandbox sandbox = lake.get().openSandbox(allowed, SANDBOX_MEMORY, SANDBOX_THREADS, setup)) {
+            return execute(tenant, sandbox, checked.sql(), values);
         } catch (SQLException e) {
-            throw new LakelogException(ErrorCode.SQL_FAILED, "the query failed: " + SqlGuard.firstLine(lake.get().redactor().redact(e.getMessage())));
+            throw failed(e);
         }
     }
 
@@ -154,45 +164,137 @@ public final class CustomQueryService {
         return b.append("]").toString();
     }
 
-    private ObjectNode execute(PreparedStatement ps) throws SQLException {
-        AtomicBoolean cancelled = new AtomicBoolean();
-        ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
-            cancelled.set(true);
-            try {
-                ps.cancel();
-            } catch (SQLException ignored) {
-                // the statement already finished
-            }
-        }, timeLimit.toMillis(), TimeUnit.MILLISECONDS);
-        ArrayNode rows = json.createArrayNode();
+    /** The failure of a sandboxed query in words: which limit it hit, or DuckDB's own message. */
+    private LakelogException failed(SQLException e) {
+        String msg = SqlGuard.firstLine(lake.get().redactor().redact(e.getMessage()));
+        int marker = msg.indexOf(SqlGuard.VALUE_LIMIT_MARKER);
+        if (marker >= 0) {
+            return new LakelogException(ErrorCode.VALUE_TOO_LARGE, "query refused: " + msg.substring(marker + SqlGuard.VALUE_LIMIT_MARKER.length()).trim());
+        }
+        if (msg.contains("Out of Memory") || msg.contains("max_temp_directory_size") || msg.contains("temp_directory")) {
+            return new LakelogException(ErrorCode.QUERY_MEMORY_LIMIT, "the query needs more than its " + SANDBOX_MEMORY + " of memory and "
+                    + LakeEngine.SANDBOX_SPILL_LIMIT + " of spill space; aggregate, filter or add a LIMIT");
+        }
+        return new LakelogException(ErrorCode.SQL_FAILED, "the query failed: " + msg);
+    }
+
+    /**
+     * Runs the query in the sandbox as {@code COPY (query) TO '<its output directory>/answer.ndjson'}:
+     * DuckDB writes the answer as it computes it, in bounded memory whatever its size, and the JVM
+     * reads it back a line at a time: inline as JSON rows when it fits in a response, else converted
+     * to the CSV result file. The time limit covers the writing and the reading; a file growing past
+     * {@link ResultFile#MAX_BYTES} is cancelled.
+     */
+    private ObjectNode execute(Tenant tenant, Sandbox sandbox, String sql, List<Object> values) throws SQLException {
+        Connection c = sandbox.connection();
         ArrayNode columns = json.createArrayNode();
-        try (ResultSet rs = ps.executeQuery()) {
-            ResultSetMetaData md = rs.getMetaData();
-            int n = md.getColumnCount();
-            for (int i = 1; i <= n; i++) {
+        List<String> names = new ArrayList<>();
+        List<String> types = new ArrayList<>();
+        try (PreparedStatement probe = c.prepareStatement(sql)) {
+            ResultSetMetaData md = probe.getMetaData();
+            for (int i = 1; i <= md.getColumnCount(); i++) {
                 columns.addObject().put("name", md.getColumnLabel(i)).put("type", md.getColumnTypeName(i));
+                names.add(md.getColumnLabel(i));
+                types.add(md.getColumnTypeName(i));
             }
-            while (rs.next()) {
-                if (rows.size() == maxRows) {
+        }
+        Path answer = sandbox.outputDir().resolve("answer.ndjson");
+        long deadline = System.nanoTime() + timeLimit.toNanos();
+        AtomicBoolean timedOut = new AtomicBoolean();
+        AtomicBoolean tooLarge = new AtomicBoolean();
+        try (PreparedStatement ps = c.prepareStatement("COPY (SELECT * FROM (" + sql + ") LIMIT " + (maxRows + 1L) + ") TO "
+                + LakeEngine.literal(answer.toString()) + " (FORMAT json)")) {
+            for (int i = 0; i < values.size(); i++) ps.setObject(i + 1, values.get(i));
+            ScheduledFuture<?> watchdog = WATCHDOG.scheduleWithFixedDelay(() -> {
+                boolean late = System.nanoTime() > deadline;
+                boolean big = sizeOf(answer) > ResultFile.MAX_BYTES;
+                if (late || big) {
+                    if (late) timedOut.set(true);
+                    if (big) tooLarge.set(true);
+                    try {
+                        ps.cancel();
+                    } catch (SQLException ignored) {
+                        // the statement already finished
+                    }
+                }
+            }, WATCH_EVERY_MS, WATCH_EVERY_MS, TimeUnit.MILLISECONDS);
+            try {
+                ps.execute();
+            } catch (SQLException e) {
+                if (tooLarge.get()) throw resultFileTooLarge();
+                if (timedOut.get()) throw timeout();
+                throw e;
+            } finally {
+                watchdog.cancel(false);
+            }
+        }
+        return read(tenant, answer, columns, names, types, deadline);
+    }
+
+    private static final long WATCH_EVERY_MS = 50;
+
+    private static long sizeOf(Path p) {
+        try {
+            return Files.size(p);
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+    }
+
+    private LakelogException timeout() {
+        return new LakelogException(ErrorCode.QUERY_TIMEOUT, "the query ran longer than its time limit of " + timeLimit.toMillis()
+                + " ms (writing its answer included) and was cancelled; filter by time or aggregate");
+    }
+
+    private static LakelogException resultFileTooLarge() {
+        return new LakelogException(ErrorCode.RESULT_TOO_LARGE, "the result is larger than " + ResultFile.MAX_BYTES
+                + " bytes, the largest result file an answer may have; nothing was returned: aggregate, filter or add a LIMIT");
+    }
+
+    /** Reads the answer file back: inline rows when it fits in a response, else the CSV result file. */
+    private ObjectNode read(Tenant tenant, Path answer, ArrayNode columns, List<String> names, List<String> types, long deadline) {
+        long size = sizeOf(answer);
+        boolean inline = size <= INLINE_ANSWER_BYTES;
+        ArrayNode rows = json.createArrayNode();
+        try (java.io.BufferedReader in = Files.newBufferedReader(answer, java.nio.charset.StandardCharsets.UTF_8);
+                ResultFile file = inline ? null : new ResultFile(names, ResultFile.MAX_BYTES)) {
+            long count = 0;
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.isEmpty()) continue;
+                if (++count > maxRows) {
                     throw new LakelogException(ErrorCode.RESULT_TOO_LARGE, "the result has more than " + maxRows
                             + " rows; aggregate, filter or add a LIMIT (nothing was truncated)");
                 }
-                ObjectNode row = rows.addObject();
-                for (int i = 1; i <= n; i++) JsonValues.put(row, md.getColumnLabel(i), rs.getObject(i));
+                JsonNode parsed = json.readTree(line);
+                List<JsonNode> row = new ArrayList<>(names.size());
+                for (int i = 0; i < names.size(); i++) row.add(JsonValues.fromDuckDbJson(parsed.get(names.get(i)), types.get(i)));
+                if (inline) {
+                    ObjectNode r = rows.addObject();
+                    for (int i = 0; i < names.size(); i++) r.set(names.get(i), row.get(i));
+                } else {
+                    file.row(row);
+                    if ((count & 1023) == 0 && System.nanoTime() > deadline) throw timeout();
+                }
             }
-        } catch (SQLException e) {
-            if (cancelled.get()) {
-                throw new LakelogException(ErrorCode.QUERY_TIMEOUT, "the query ran longer than its time limit of " + timeLimit.toMillis()
-                        + " ms and was cancelled; filter by time or aggregate");
+            ObjectNode out = json.createObjectNode();
+            out.set("columns", columns);
+            if (inline) {
+                out.set("rows", rows);
+                out.put("count", rows.size());
+                return out;
             }
-            throw e;
-        } finally {
-            watchdog.cancel(false);
+            out.put("count", file.rows());
+            return big.publish(tenant, file, out);
+        } catch (java.io.IOException e) {
+            throw new LakeException("cannot read the query's answer: " + e.getMessage(), e);
         }
-        ObjectNode out = json.createObjectNode();
-        out.set("columns", columns);
-        out.set("rows", rows);
-        out.put("count", rows.size());
-        return out;
     }
+
+    /**
+     * Answers whose NDJSON is at most this large are returned inline; larger ones become a result
+     * file. The JSON answer is about as large as the NDJSON, and must stay under the 6 MB a Lambda
+     * response may carry.
+     */
+    static final long INLINE_ANSWER_BYTES = QueryRoutes.MAX_RESPONSE_BYTES - 64 * 1024;
 }

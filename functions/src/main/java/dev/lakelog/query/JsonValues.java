@@ -20,6 +20,33 @@ final class JsonValues {
         row.set(name, node(v));
     }
 
+    /**
+     * A value of DuckDB's JSON writer ({@code COPY ... (FORMAT json)}) in the form {@link #node} gives
+     * over JDBC: top-level timestamps as ISO 8601 UTC instants, dates as they are, the rest unchanged.
+     */
+    static JsonNode fromDuckDbJson(JsonNode v, String type) {
+        if (v == null || v.isNull()) return JsonNodeFactory.instance.nullNode();
+        if (!v.isTextual()) return v;
+        String t = type.toUpperCase(java.util.Locale.ROOT);
+        try {
+            if (t.equals("TIMESTAMP WITH TIME ZONE") || t.equals("TIMESTAMPTZ")) {
+                return JsonNodeFactory.instance.textNode(OffsetDateTime.parse(v.asText(), DUCKDB_TIMESTAMPTZ).toInstant().toString());
+            }
+            if (t.startsWith("TIMESTAMP")) {
+                return JsonNodeFactory.instance.textNode(LocalDateTime.parse(v.asText(), DUCKDB_TIMESTAMP).atOffset(ZoneOffset.UTC).toInstant().toString());
+            }
+        } catch (java.time.format.DateTimeParseException e) {
+            return v; // infinity and other special values stay as DuckDB writes them
+        }
+        return v;
+    }
+
+    private static final java.time.format.DateTimeFormatter DUCKDB_TIMESTAMP = new java.time.format.DateTimeFormatterBuilder()
+            .appendPattern("yyyy-MM-dd HH:mm:ss").optionalStart().appendFraction(java.time.temporal.ChronoField.NANO_OF_SECOND, 1, 9, true)
+            .optionalEnd().toFormatter();
+    private static final java.time.format.DateTimeFormatter DUCKDB_TIMESTAMPTZ = new java.time.format.DateTimeFormatterBuilder()
+            .append(DUCKDB_TIMESTAMP).appendPattern("x").toFormatter();
+
     static JsonNode node(Object v) throws SQLException {
         JsonNodeFactory f = JsonNodeFactory.instance;
         if (v == null) return f.nullNode();

@@ -24,7 +24,11 @@ public final class QueryRoutes {
     private final NamedQueries named;
     private final BigResults big;
 
-    public QueryRoutes(Authenticator auth, QueryService query, CustomQueryService custom, NamedQueries named, BigResults big) {
+    private final QueryLimiter limiter;
+
+    public QueryRoutes(Authenticator auth, QueryService query, CustomQueryService custom, NamedQueries named, BigResults big,
+                       QueryLimiter limiter) {
+        this.limiter = limiter;
         this.auth = auth;
         this.query = query;
         this.custom = custom;
@@ -46,7 +50,7 @@ public final class QueryRoutes {
             } else {
                 at = new TenantView.Latest(p.bool("fresh", true));
             }
-            return sized(router, t, query.logs(t, f, at), "logs");
+            return limiter.run(t.id(), () -> sized(router, t, query.logs(t, f, at), "logs"));
         });
         router.add("GET", "/v1/analytics/logs/snapshot/([^/]+)", (r, m) -> {
             Tenant t = auth.verifyPaidBearer(r);
@@ -54,7 +58,7 @@ public final class QueryRoutes {
             Params p = new Params(r.query());
             p.allowOnly(FILTERS);
             LogFilter f = LogFilter.from(p, 1000, 100);
-            return sized(router, t, query.logs(t, f, new TenantView.AsOfVersion(id)), "logs");
+            return limiter.run(t.id(), () -> sized(router, t, query.logs(t, f, new TenantView.AsOfVersion(id)), "logs"));
         });
         router.add("GET", "/v1/analytics/snapshots", (r, m) -> {
             Tenant t = auth.verifyPaidBearer(r);
@@ -75,11 +79,13 @@ public final class QueryRoutes {
             if (r.queryParam("to_snapshot").isEmpty()) throw new LakelogException(ErrorCode.INVALID_PARAMETER, "parameter 'to_snapshot' is required");
             long from = p.integer("from_snapshot", 0, 0, Long.MAX_VALUE / 2);
             long to = p.integer("to_snapshot", 0, 0, Long.MAX_VALUE / 2);
-            return sized(router, t, query.changes(t, from, to, (int) p.integer("limit", 1000, 1, 10_000)), "changes");
+            int limit = (int) p.integer("limit", 1000, 1, 10_000);
+            return limiter.run(t.id(), () -> sized(router, t, query.changes(t, from, to, limit), "changes"));
         });
         router.add("POST", "/v1/analytics/query", (r, m) -> {
             Tenant t = auth.verifyPaidBearer(r);
-            return sized(router, t, custom.run(t, body(router, r)), "rows");
+            JsonNode body = body(router, r);
+            return limiter.run(t.id(), () -> sized(router, t, custom.run(t, body), "rows"));
         });
         router.add("GET", "/v1/analytics/queries", (r, m) -> {
             auth.verifyPaidBearer(r);
@@ -87,7 +93,8 @@ public final class QueryRoutes {
         });
         router.add("POST", "/v1/analytics/queries/([^/]+)", (r, m) -> {
             Tenant t = auth.verifyPaidBearer(r);
-            return sized(router, t, named.run(t, m.group(1), r.body().length == 0 ? null : body(router, r)), "rows");
+            JsonNode body = r.body().length == 0 ? null : body(router, r);
+            return limiter.run(t.id(), () -> sized(router, t, named.run(t, m.group(1), body), "rows"));
         });
     }
 

@@ -63,7 +63,8 @@ public final class SqlGuard {
             "starts_with", "ends_with", "prefix", "suffix", "strpos", "instr", "position", "split_part", "string_split",
             "str_split", "regexp_matches", "regexp_extract", "regexp_extract_all", "regexp_replace", "regexp_full_match",
             "like_escape", "ilike_escape", "not_like_escape", "lpad", "rpad", "repeat", "reverse", "md5", "sha256", "hash",
-            "format", "printf", "ascii", "chr", "levenshtein", "jaccard", "nullif", "ifnull", "coalesce", "if", "iff",
+            "ascii", "chr", "levenshtein", "jaccard", "nullif", "ifnull", "coalesce", "if", "iff",
+            // (printf and format are left out: a width like %0999999999d makes a value of any size)
             // time
             "date_trunc", "datetrunc", "date_part", "datepart", "date_diff", "datediff", "date_sub", "datesub", "date_add",
             "epoch", "epoch_ms", "epoch_us", "epoch_ns", "to_timestamp", "make_timestamp", "make_timestamptz", "make_date",
@@ -84,10 +85,73 @@ public final class SqlGuard {
             "list_cat", "list_has_any", "list_has_all", "array_has_any", "array_has_all", "flatten", "unnest",
             "struct_pack", "struct_extract", "struct_extract_at", "row", "typeof", "generate_subscripts");
 
+    /**
+     * The largest value one expression may compute, in bytes: functions whose result can be much
+     * larger than their arguments (repeat, lpad, rpad, replace, regexp_replace) are checked before
+     * they run against the largest result they could give, and functions that join their
+     * arguments (concat, ||, list building) are checked after; either refuses with
+     * {@link ErrorCode#VALUE_TOO_LARGE}. DuckDB's memory limit does not cover such values.
+     */
+    public static final long MAX_VALUE_BYTES = 256 * 1024;
+
+    /** Parse trees deeper than this (in JSON levels) are refused: about 60 nested subqueries or 300 nested calls. */
+    static final int MAX_TREE_DEPTH = 1000;
+
+    /** Marker in the error that the sandbox's value checks raise. */
+    public static final String VALUE_LIMIT_MARKER = "lakelog value limit:";
+
+    /** Multiplying functions: renamed to a macro of the same arguments that checks the bound first. */
+    private static final Map<String, String> CHECKED_BEFORE = Map.of(
+            "repeat", "lakelog_repeat", "lpad", "lakelog_lpad", "rpad", "lakelog_rpad", "replace", "lakelog_replace");
+
+    /** Joining functions: the result is wrapped in {@code lakelog_cap(...)}, which checks its size. */
+    private static final Set<String> CHECKED_AFTER = Set.of("concat", "concat_ws", "||", "list_concat", "array_concat",
+            "list_cat", "list_value", "list_pack", "to_json", "json_object", "json_array", "struct_pack", "row",
+            "string_split", "str_split", "regexp_extract_all", "list_transform", "array_transform", "apply");
+
+    /**
+     * The macros the rewritten queries call; created in the sandbox before its configuration is
+     * locked. Each refuses with an error starting with {@link #VALUE_LIMIT_MARKER}.
+     */
+    public static final List<String> SANDBOX_MACROS = sandboxMacros();
+
+    private static List<String> sandboxMacros() {
+        String max = Long.toString(MAX_VALUE_BYTES);
+        String err = "error('" + VALUE_LIMIT_MARKER + " %s would make a value larger than " + max
+                + " bytes, the per-value limit of custom SQL (docs/query.md)')";
+        String size = "coalesce(strlen(CAST(%s AS VARCHAR)), 0)::DOUBLE";
+        return List.of(
+                "CREATE MACRO lakelog_repeat(s, n) AS CASE WHEN " + size.formatted("s") + " * greatest(coalesce(n, 0), 0) > " + max
+                        + " THEN " + err.formatted("repeat()") + " ELSE repeat(s, n) END",
+                "CREATE MACRO lakelog_lpad(s, n, p) AS CASE WHEN coalesce(n, 0)::DOUBLE * 4 > " + max
+                        + " THEN " + err.formatted("lpad()") + " ELSE lpad(s, n, p) END",
+                "CREATE MACRO lakelog_rpad(s, n, p) AS CASE WHEN coalesce(n, 0)::DOUBLE * 4 > " + max
+                        + " THEN " + err.formatted("rpad()") + " ELSE rpad(s, n, p) END",
+                "CREATE MACRO lakelog_replace(s, a, b) AS CASE WHEN " + size.formatted("s") + " + " + size.formatted("s")
+                        + " / greatest(" + size.formatted("a") + ", 1) * greatest(" + size.formatted("b") + " - " + size.formatted("a")
+                        + ", 0) > " + max + " THEN " + err.formatted("replace()") + " ELSE replace(s, a, b) END",
+                // regexp_replace(s, p, r[, o]) becomes regexp_replace(lakelog_regexp_bound(s, r), p, r[, o])
+                // (its options must stay a constant): each of at most strlen(s)+1 matches is replaced by r,
+                // whose backreferences (at most one per backslash) insert up to strlen(s) bytes each
+                "CREATE MACRO lakelog_regexp_bound(s, r) AS CASE WHEN " + size.formatted("s") + " + (" + size.formatted("s")
+                        + " + 1) * (" + size.formatted("r") + " + (" + size.formatted("r") + " - strlen(replace(CAST(r AS VARCHAR), '\\', ''))) * "
+                        + size.formatted("s") + ") > " + max + " THEN " + err.formatted("regexp_replace()") + " ELSE s END",
+                "CREATE MACRO lakelog_cap(v) AS CASE WHEN " + size.formatted("v") + " > " + max
+                        + " THEN " + err.formatted("this expression") + " ELSE v END");
+    }
+
     private final ObjectMapper json;
+    private final ObjectMapper treeReader;
 
     public SqlGuard(ObjectMapper json) {
         this.json = json;
+        // The parse tree of a deeply nested query is deeper than Jackson's default limit: read it
+        // with room to spare, then refuse it by our own, documented limit.
+        this.treeReader = json.copy();
+        this.treeReader.getFactory().setStreamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                .maxNestingDepth(MAX_TREE_DEPTH * 20).build());
+        this.treeReader.getFactory().setStreamWriteConstraints(com.fasterxml.jackson.core.StreamWriteConstraints.builder()
+                .maxNestingDepth(MAX_TREE_DEPTH * 20).build());
     }
 
     /**
@@ -98,7 +162,13 @@ public final class SqlGuard {
     public Checked check(Connection c, String query) {
         if (query == null || query.isBlank()) throw new LakelogException(ErrorCode.SQL_REJECTED, "field 'query' is empty");
         if (query.length() > MAX_QUERY_CHARS) throw new LakelogException(ErrorCode.SQL_REJECTED, "field 'query' is longer than " + MAX_QUERY_CHARS + " characters");
+        if (query.indexOf('\0') >= 0) throw new LakelogException(ErrorCode.SQL_REJECTED, "field 'query' contains a NUL character");
         JsonNode tree = serialize(c, query);
+        int depth = depth(tree, 0);
+        if (depth > MAX_TREE_DEPTH) {
+            throw new LakelogException(ErrorCode.SQL_REJECTED, "the query is nested too deeply: its parse tree has " + depth
+                    + " levels, more than the limit of " + MAX_TREE_DEPTH + " (about 60 nested subqueries or 300 nested calls)");
+        }
         if (tree.path("error").asBoolean(false)) {
             String msg = tree.path("error_message").asText("");
             if (msg.contains("Only SELECT statements")) {
@@ -122,7 +192,7 @@ public final class SqlGuard {
             ps.setString(1, query);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                return json.readTree(rs.getString(1));
+                return treeReader.readTree(rs.getString(1));
             }
         } catch (SQLException e) {
             throw new LakelogException(ErrorCode.SQL_REJECTED, "the query does not parse: " + firstLine(e.getMessage()));
@@ -133,7 +203,7 @@ public final class SqlGuard {
 
     private String deserialize(Connection c, JsonNode tree) {
         try (PreparedStatement ps = c.prepareStatement("SELECT json_deserialize_sql(?::JSON)")) {
-            ps.setString(1, json.writeValueAsString(tree));
+            ps.setString(1, treeReader.writeValueAsString(tree));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getString(1);
@@ -143,6 +213,17 @@ public final class SqlGuard {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static int depth(JsonNode n, int level) {
+        int max = level;
+        if (n.isContainerNode()) {
+            for (JsonNode c : n) {
+                max = Math.max(max, depth(c, level + 1));
+                if (max > MAX_TREE_DEPTH) return max;
+            }
+        }
+        return max;
     }
 
     static String firstLine(String s) {
@@ -165,11 +246,17 @@ public final class SqlGuard {
 
         void node(JsonNode n, Deque<Set<String>> scope) {
             String type = n.path("type").asText();
+            // A CTE's body sees only the CTEs defined before it: DuckDB binds a name in the body of
+            // a non-recursive CTE (its own, or a later one's) to the real table or view of that
+            // name, so letting such a name pass as a CTE would let pg_settings, duckdb_views or a
+            // file path through (docs/query.md). The query itself sees them all.
             Set<String> ctes = new HashSet<>();
-            for (JsonNode e : n.path("cte_map").path("map")) ctes.add(e.path("key").asText().toLowerCase(Locale.ROOT));
             scope.push(ctes);
             try {
-                for (JsonNode e : n.path("cte_map").path("map")) node(e.path("value").path("query").path("node"), scope);
+                for (JsonNode e : n.path("cte_map").path("map")) {
+                    node(e.path("value").path("query").path("node"), scope);
+                    ctes.add(e.path("key").asText().toLowerCase(Locale.ROOT));
+                }
                 for (JsonNode m : n.path("modifiers")) expressions(m, scope);
                 switch (type) {
                     case "SELECT_NODE" -> {
@@ -241,8 +328,16 @@ public final class SqlGuard {
             switch (cls) {
                 case "FUNCTION", "WINDOW" -> {
                     String fn = e.path("function_name").asText().toLowerCase(Locale.ROOT);
-                    if (!e.path("schema").asText("").isEmpty() || !e.path("catalog").asText("").isEmpty() || !FUNCTIONS.contains(fn)) {
+                    String schema = e.path("schema").asText("");
+                    // list and struct literals ([1, 2], {'a': 1}) parse as main.list_value / main.struct_pack
+                    boolean plainName = schema.isEmpty() || schema.equals("main");
+                    if (!plainName || !e.path("catalog").asText("").isEmpty() || !FUNCTIONS.contains(fn)) {
                         throw reject("function '" + e.path("function_name").asText() + "' is not allowed");
+                    }
+                    if (cls.equals("FUNCTION")) {
+                        checkChildren(e, scope);
+                        limitValueSize((ObjectNode) e, fn);
+                        return;
                     }
                 }
                 case "SUBQUERY" -> {
@@ -271,6 +366,68 @@ public final class SqlGuard {
                 if (f.getKey().equals("class")) continue;
                 expressions(f.getValue(), scope);
             }
+        }
+
+        private void checkChildren(JsonNode e, Deque<Set<String>> scope) {
+            Iterator<Map.Entry<String, JsonNode>> it = e.fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> f = it.next();
+                if (f.getKey().equals("class")) continue;
+                expressions(f.getValue(), scope);
+            }
+        }
+
+        /** Rewrites a call whose result could exceed {@link #MAX_VALUE_BYTES} into its checked form. */
+        private void limitValueSize(ObjectNode e, String fn) {
+            if (fn.equals("regexp_replace")) {
+                int args = e.path("children").size();
+                if (args != 3 && args != 4) throw reject("function 'regexp_replace' with " + args + " arguments");
+                ArrayNode children = (ArrayNode) e.path("children");
+                ObjectNode bound = call("lakelog_regexp_bound", children.get(0).deepCopy(), children.get(2).deepCopy());
+                children.set(0, bound);
+                return;
+            }
+            String checked = CHECKED_BEFORE.get(fn);
+            if (checked != null) {
+                int args = e.path("children").size();
+                boolean fits = switch (fn) {
+                    case "repeat" -> args == 2;
+                    default -> args == 3; // lpad, rpad, replace
+                };
+                if (!fits) throw reject("function '" + fn + "' with " + args + " arguments");
+                e.put("function_name", checked);
+                e.put("schema", "");
+                return;
+            }
+            if (CHECKED_AFTER.contains(fn)) {
+                ObjectNode inner = e.deepCopy();
+                inner.put("alias", "");
+                String alias = e.path("alias").asText("");
+                ObjectNode wrapper = call("lakelog_cap", inner);
+                wrapper.put("alias", alias);
+                e.removeAll();
+                e.setAll(wrapper);
+            }
+        }
+
+        /** A plain function call node as json_serialize_sql writes one. */
+        private static ObjectNode call(String function, JsonNode... args) {
+            ObjectNode e = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            e.put("class", "FUNCTION");
+            e.put("type", "FUNCTION");
+            e.put("alias", "");
+            e.put("query_location", 0);
+            e.put("function_name", function);
+            e.put("schema", "");
+            ArrayNode children = e.putArray("children");
+            for (JsonNode a : args) children.add(a);
+            e.putNull("filter");
+            e.putObject("order_bys").put("type", "ORDER_MODIFIER").putArray("orders");
+            e.put("distinct", false);
+            e.put("is_operator", false);
+            e.put("export_state", false);
+            e.put("catalog", "");
+            return e;
         }
 
         /** Any structure that holds expressions (lists, modifiers, order-bys): each expression inside is checked. */

@@ -19,6 +19,12 @@ public interface BlobStore {
         put(key, bytes);
     }
 
+    /**
+     * Writes the whole file under {@code key} without holding it in memory (result files of up to
+     * a gigabyte), or fails leaving no object. The file is left in place.
+     */
+    void putFile(String key, java.nio.file.Path file, String contentType);
+
     Optional<byte[]> get(String key);
 
     /**

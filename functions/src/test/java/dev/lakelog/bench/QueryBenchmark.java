@@ -56,7 +56,7 @@ public final class QueryBenchmark {
 
             var query = fx.app().query();
             NamedQueries named = new NamedQueries(query.view(), () -> fx.app().lake(), JSON);
-            CustomQueryService custom = new CustomQueryService(() -> fx.app().lake(), JSON, 10_000, Duration.ofSeconds(60));
+            CustomQueryService custom = new CustomQueryService(() -> fx.app().lake(), JSON, 10_000, Duration.ofSeconds(60), fx.app().results());
 
             String since = "2026-10-10T12:00:00Z";
             String until = "2026-10-10T13:00:00Z";

@@ -190,6 +190,13 @@ class BigResultsTest {
         Map<String, byte[]> objects = new HashMap<>();
         BlobStore noUrls = new BlobStore() {
             public void put(String key, byte[] bytes) { objects.put(key, bytes); }
+            public void putFile(String key, java.nio.file.Path file, String contentType) {
+                try {
+                    objects.put(key, java.nio.file.Files.readAllBytes(file));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
             public Optional<byte[]> get(String key) { return Optional.ofNullable(objects.get(key)); }
             public List<BlobInfo> list(String prefix) { return List.of(); }
             public void delete(String key) { objects.remove(key); }

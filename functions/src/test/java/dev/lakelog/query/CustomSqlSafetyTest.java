@@ -126,7 +126,27 @@ class CustomSqlSafetyTest {
                 Arguments.of("SELECT * FROM logs WHERE log_id = $1", "positional parameters"),
                 Arguments.of("SELECT * FROM logs WHERE log_id = ?", "positional parameters"),
                 Arguments.of("SELECT * FROM logs WHERE", "does not parse"),
-                Arguments.of("", "empty"));
+                Arguments.of("", "empty"),
+                // a CTE named after what it reads: inside its own body the name is the real object
+                Arguments.of("WITH pg_settings AS (SELECT * FROM pg_settings) SELECT name, setting FROM pg_settings", "table 'pg_settings'"),
+                Arguments.of("WITH duckdb_views AS (SELECT * FROM duckdb_views) SELECT view_name, sql FROM duckdb_views", "table 'duckdb_views'"),
+                Arguments.of("WITH duckdb_settings AS (SELECT * FROM duckdb_settings) SELECT * FROM duckdb_settings", "table 'duckdb_settings'"),
+                Arguments.of("WITH x AS (SELECT * FROM duckdb_databases), duckdb_databases AS (SELECT 1 AS a) SELECT * FROM x", "table 'duckdb_databases'"),
+                Arguments.of("WITH x AS (SELECT * FROM y), y AS (SELECT * FROM pg_settings) SELECT * FROM x", "table 'y'"),
+                Arguments.of("WITH \"" + otherFile + "\" AS (SELECT * FROM \"" + otherFile + "\") SELECT * FROM \"" + otherFile + "\"", "is not allowed"),
+                Arguments.of("WITH \"PG_SETTINGS\" AS (SELECT * FROM pg_settings) SELECT * FROM Pg_Settings", "table 'pg_settings'"),
+                Arguments.of("WITH pg_settings AS MATERIALIZED (SELECT * FROM pg_settings) SELECT * FROM pg_settings", "table 'pg_settings'"),
+                Arguments.of("WITH pg_settings AS NOT MATERIALIZED (SELECT * FROM pg_settings) SELECT * FROM pg_settings", "table 'pg_settings'"),
+                Arguments.of("SELECT * FROM (WITH pg_settings AS (SELECT * FROM pg_settings) SELECT * FROM pg_settings)", "table 'pg_settings'"),
+                Arguments.of("SELECT (WITH duckdb_views AS (SELECT sql FROM duckdb_views) SELECT max(sql) FROM duckdb_views) AS s", "table 'duckdb_views'"),
+                Arguments.of("WITH a AS (WITH pg_settings AS (SELECT * FROM pg_settings) SELECT * FROM pg_settings) SELECT * FROM a", "table 'pg_settings'"),
+                Arguments.of("WITH a AS (SELECT 1 AS x) SELECT * FROM a, (WITH b AS (SELECT * FROM b) SELECT * FROM b)", "table 'b'"),
+                Arguments.of("WITH logs AS (SELECT * FROM lake.main.logs) SELECT * FROM logs", "table 'lake.main.logs'"),
+                Arguments.of("WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT * FROM r", "not allowed"),
+                // values that grow beyond any memory limit
+                Arguments.of("SELECT printf('%0999999999d', 1)", "function 'printf'"),
+                Arguments.of("SELECT format('{:>999999999}', 'x')", "function 'format'"),
+                Arguments.of("SELECT 1 AS \"a\u0000b\"", "NUL"));
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
@@ -190,7 +210,8 @@ class CustomSqlSafetyTest {
                 ResultSet rs = st.executeQuery("SELECT data_file FROM ducklake_list_files('lake', 'logs') WHERE contains(data_file, 'tenant_id=acme')")) {
             while (rs.next()) mine.add(rs.getString(1));
         }
-        try (Connection sb = fx.app().lake().openSandbox(mine, "256MB", 1, List.of(CustomQueryService.viewSql("acme", mine, List.of())));
+        try (dev.lakelog.lake.Sandbox box = fx.app().lake().openSandbox(mine, "256MB", 1, List.of(CustomQueryService.viewSql("acme", mine, List.of())));
+                Connection sb = box.connection();
                 Statement st = sb.createStatement()) {
             try (ResultSet rs = st.executeQuery("SELECT count(*) FROM logs")) {
                 rs.next();
@@ -207,7 +228,7 @@ class CustomSqlSafetyTest {
 
     @Test
     void a_result_above_the_row_cap_is_refused_not_truncated() {
-        CustomQueryService small = new CustomQueryService(() -> fx.app().lake(), JSON, 5, Duration.ofSeconds(30));
+        CustomQueryService small = new CustomQueryService(() -> fx.app().lake(), JSON, 5, Duration.ofSeconds(30), fx.app().results());
         assertThatThrownBy(() -> small.run(new Tenant("acme", Tier.PAID), JSON.createObjectNode().put("query", "SELECT log_id FROM logs")))
                 .isInstanceOfSatisfying(LakelogException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.RESULT_TOO_LARGE);
@@ -219,7 +240,7 @@ class CustomSqlSafetyTest {
 
     @Test
     void a_query_over_its_time_limit_is_cancelled_with_408() {
-        CustomQueryService quick = new CustomQueryService(() -> fx.app().lake(), JSON, 10, Duration.ofMillis(200));
+        CustomQueryService quick = new CustomQueryService(() -> fx.app().lake(), JSON, 10, Duration.ofMillis(200), fx.app().results());
         // 20^7 = 1.28 billion joined rows, each concatenating seven strings: minutes of work without the limit
         String slow = "SELECT sum(length(a.message || b.message || c.message || d.message || e.message || f.message || g.message)) AS n "
                 + "FROM logs a, logs b, logs c, logs d, logs e, logs f, logs g";

@@ -1,0 +1,66 @@
+package dev.lakelog.lake;
+
+import dev.lakelog.log.JsonLog;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * A locked-down DuckDB instance for untrusted SQL ({@link LakeEngine#openSandbox}) and the private
+ * directory it spills to. Closing it closes the instance and deletes the directory: no two
+ * instances ever share spill files (concurrent instances writing the same
+ * {@code duckdb_temp_storage_*} files crash the process, duckdb/duckdb#15173).
+ */
+public final class Sandbox implements AutoCloseable {
+    private static final JsonLog LOG = JsonLog.get(Sandbox.class);
+    private final Connection connection;
+    private final Path spillDir;
+
+    Sandbox(Connection connection, Path spillDir) {
+        this.connection = connection;
+        this.spillDir = spillDir;
+    }
+
+    public Connection connection() {
+        return connection;
+    }
+
+    /** The only directory the instance may write to (answers are COPYed here); inside {@link #spillDir}. */
+    public Path outputDir() {
+        return spillDir.resolve("out");
+    }
+
+    /** The directory this instance spills to (deleted on close). */
+    public Path spillDir() {
+        return spillDir;
+    }
+
+    @Override
+    public void close() {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            LOG.warn("sandbox_close_failed", "error", e.getMessage());
+        }
+        deleteTree(spillDir);
+    }
+
+    static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) return;
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    LOG.warn("spill_dir_delete_failed", "path", p.toString(), "error", e.getMessage());
+                }
+            });
+        } catch (IOException e) {
+            LOG.warn("spill_dir_delete_failed", "path", dir.toString(), "error", e.getMessage());
+        }
+    }
+}
