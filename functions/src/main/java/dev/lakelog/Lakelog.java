@@ -107,8 +107,12 @@ public final class Lakelog implements AutoCloseable {
         return app;
     }
 
-    /** Creates tenant {@code dev} from LAKELOG_DEV_TOKEN / LAKELOG_DEV_HMAC_SECRET, if set. */
+    /**
+     * Creates tenant {@code dev} from LAKELOG_DEV_TOKEN / LAKELOG_DEV_HMAC_SECRET, and the operator
+     * token {@code dev} from LAKELOG_DEV_OPERATOR_TOKEN, if set.
+     */
     private void ensureDevTenant() {
+        config.devOperatorToken().ifPresent(t -> backend.tenants().addOperatorToken(Secrets.tokenHash(t), "dev"));
         if (config.devToken().isEmpty() && config.devHmacSecret().isEmpty()) return;
         TenantStore tenants = backend.tenants();
         tenants.ensureTenant(new Tenant("dev", Tier.PAID));

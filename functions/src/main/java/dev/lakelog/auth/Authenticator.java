@@ -79,6 +79,40 @@ public final class Authenticator {
         return store.tenantByTokenHash(Secrets.tokenHash(token)).orElseThrow(() -> new LakelogException(ErrorCode.UNAUTHENTICATED, TOKEN_FAILED));
     }
 
+    /**
+     * An operator's Bearer token (lake-wide maintenance): 401 without a valid token; 403 with a
+     * tenant's token, which may maintain only its own data.
+     */
+    public String verifyOperator(ApiRequest req) {
+        String token = bearerToken(req);
+        String hash = Secrets.tokenHash(token);
+        Optional<String> operator = store.operatorByTokenHash(hash);
+        if (operator.isPresent()) return operator.get();
+        if (store.tenantByTokenHash(hash).isPresent()) {
+            throw new LakelogException(ErrorCode.FORBIDDEN, "lake-wide maintenance (compact, cleanup, expire-snapshots) needs an "
+                    + "operator token; a tenant's token may run retention of its own rows (docs/maintenance.md)");
+        }
+        throw new LakelogException(ErrorCode.UNAUTHENTICATED, TOKEN_FAILED);
+    }
+
+    /** The operator's name when the request carries an operator token, else empty (never fails). */
+    public Optional<String> operatorOf(ApiRequest req) {
+        Optional<String> auth = req.header("Authorization");
+        if (auth.isEmpty() || !auth.get().regionMatches(true, 0, "Bearer ", 0, 7)) return Optional.empty();
+        String token = auth.get().substring(7).trim();
+        return token.isEmpty() ? Optional.empty() : store.operatorByTokenHash(Secrets.tokenHash(token));
+    }
+
+    private static String bearerToken(ApiRequest req) {
+        Optional<String> auth = req.header("Authorization");
+        if (auth.isEmpty() || !auth.get().regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw new LakelogException(ErrorCode.UNAUTHENTICATED, TOKEN_FAILED);
+        }
+        String token = auth.get().substring(7).trim();
+        if (token.isEmpty()) throw new LakelogException(ErrorCode.UNAUTHENTICATED, TOKEN_FAILED);
+        return token;
+    }
+
     /** Bearer token of a paid tenant: 401 without a valid token, 403 for a free tenant. */
     public Tenant verifyPaidBearer(ApiRequest req) {
         Tenant t = verifyBearer(req);

@@ -16,6 +16,11 @@ public final class Secrets {
         return "llt_" + randomHex(32);
     }
 
+    /** An operator token: lake-wide maintenance, never tenant data. */
+    public static String newOperatorToken() {
+        return "llo_" + randomHex(32);
+    }
+
     public static String newHmacSecret() {
         return "lls_" + randomHex(32);
     }

@@ -35,4 +35,16 @@ public interface TenantStore {
 
     /** Removes the tenant's tokens and keys and marks it revoked: it can no longer authenticate. */
     void revokeTenant(String tenantId);
+
+    /**
+     * Operator tokens (stored as SHA-256 hashes, like tenant tokens): the credential for lake-wide
+     * maintenance, held by the platform team, not by any tenant. {@code name} says whose it is.
+     */
+    void addOperatorToken(String tokenHash, String name);
+
+    /** The name of the operator token with this hash, if it exists. */
+    Optional<String> operatorByTokenHash(String tokenHash);
+
+    /** Removes every operator token of this name; returns how many. */
+    int revokeOperatorTokens(String name);
 }

@@ -142,6 +142,31 @@ public final class DynamoTenantStore implements TenantStore {
                 .expressionAttributeValues(Map.of(":revoked", s("revoked"))));
     }
 
+    @Override
+    public void addOperatorToken(String tokenHash, String name) {
+        ddb.putItem(b -> b.tableName(table).item(Map.of("pk", s("OPERATOR#" + tokenHash), "sk", s("OPERATOR"),
+                "name", s(name), "created_at", s(Instant.now().toString()))));
+    }
+
+    @Override
+    public Optional<String> operatorByTokenHash(String tokenHash) {
+        return get("OPERATOR#" + tokenHash, "OPERATOR").map(i -> i.get("name").s());
+    }
+
+    @Override
+    public int revokeOperatorTokens(String name) {
+        ScanRequest req = ScanRequest.builder().tableName(table).consistentRead(true)
+                .filterExpression("sk = :op AND #n = :name")
+                .expressionAttributeNames(Map.of("#n", "name"))
+                .expressionAttributeValues(Map.of(":op", s("OPERATOR"), ":name", s(name))).build();
+        int[] n = {0};
+        ddb.scanPaginator(req).items().forEach(i -> {
+            ddb.deleteItem(b -> b.tableName(table).key(Map.of("pk", i.get("pk"), "sk", i.get("sk"))));
+            n[0]++;
+        });
+        return n[0];
+    }
+
     /** Creates the table (tests and local DynamoDB); in AWS the CDK stack creates it. */
     public static void createTable(DynamoDbClient ddb, String table) {
         ddb.createTable(b -> b.tableName(table)

@@ -32,6 +32,7 @@ public record LakelogConfig(
         Optional<Path> duckdbTempDir,
         Optional<String> devToken,
         Optional<String> devHmacSecret,
+        Optional<String> devOperatorToken,
         Duration rollupMinAge,
         long segmentMaxBytes,
         RollupLimits rollupLimits,
@@ -142,7 +143,7 @@ public record LakelogConfig(
                 opt(env, "LAKELOG_LEASES_TABLE"), opt(env, "LAKELOG_DYNAMODB_ENDPOINT"),
                 opt(env, "LAKELOG_IOT_ENDPOINT"),
                 extensionDir, tempDir,
-                opt(env, "LAKELOG_DEV_TOKEN"), opt(env, "LAKELOG_DEV_HMAC_SECRET"),
+                opt(env, "LAKELOG_DEV_TOKEN"), opt(env, "LAKELOG_DEV_HMAC_SECRET"), opt(env, "LAKELOG_DEV_OPERATOR_TOKEN"),
                 Duration.ofSeconds(minAge), segMax, rollupLimits, keys,
                 opt(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE").map(v -> intVar(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0, 128, 10240)));
     }
@@ -210,6 +211,7 @@ public record LakelogConfig(
                 + ", region=" + region + ", postgres=" + postgres + ", tenantsTable=" + tenantsTable
                 + ", leasesTable=" + leasesTable + ", rollupLimits=" + rollupLimits
                 + ", extensionDir=" + extensionDir + ", devToken=" + devToken.map(t -> "***")
-                + ", devHmacSecret=" + devHmacSecret.map(t -> "***") + ", awsKeys=" + awsKeys + "]";
+                + ", devHmacSecret=" + devHmacSecret.map(t -> "***") + ", devOperatorToken=" + devOperatorToken.map(t -> "***")
+                + ", awsKeys=" + awsKeys + "]";
     }
 }

@@ -204,6 +204,12 @@ public final class EventValidator {
     private String payload(JsonNode node, Integer index, List<FieldError> errors) {
         JsonNode v = node.get("payload");
         if (v == null || v.isNull()) return null;
+        String where = nonFinite(v, "payload");
+        if (where != null) {
+            errors.add(new FieldError(index, "payload", "holds a number that is not finite at " + where
+                    + " (JSON numbers must fit a double; send very large values as strings)"));
+            return null;
+        }
         String s;
         if (v.isContainerNode()) {
             try {
@@ -225,6 +231,27 @@ public final class EventValidator {
             return null;
         }
         return s;
+    }
+
+    /** The path of the first number in {@code v} that is infinite or NaN as a double, or null. */
+    private static String nonFinite(JsonNode v, String path) {
+        if (v.isNumber()) {
+            return Double.isFinite(v.doubleValue()) ? null : path;
+        }
+        if (v.isArray()) {
+            for (int i = 0; i < v.size(); i++) {
+                String w = nonFinite(v.get(i), path + "[" + i + "]");
+                if (w != null) return w;
+            }
+        } else if (v.isObject()) {
+            var it = v.fields();
+            while (it.hasNext()) {
+                var f = it.next();
+                String w = nonFinite(f.getValue(), path + "." + f.getKey());
+                if (w != null) return w;
+            }
+        }
+        return null;
     }
 
     /** True when every surrogate in {@code s} is part of a pair (so it encodes as UTF-8). */

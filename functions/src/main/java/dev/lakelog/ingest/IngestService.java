@@ -184,6 +184,10 @@ public final class IngestService {
 
     private void checkBody(byte[] body) {
         if (body.length == 0) throw new LakelogException(ErrorCode.INVALID_BODY, "request body is empty");
+        if (body.length >= 3 && (body[0] & 0xff) == 0xEF && (body[1] & 0xff) == 0xBB && (body[2] & 0xff) == 0xBF) {
+            // RFC 8259: a JSON text must not begin with a byte order mark
+            throw new LakelogException(ErrorCode.INVALID_BODY, "request body starts with a UTF-8 byte order mark; send the JSON without it");
+        }
         if (body.length > MAX_BODY_BYTES) {
             throw new LakelogException(ErrorCode.PAYLOAD_TOO_LARGE, "request body is " + body.length + " bytes; at most " + MAX_BODY_BYTES + " are accepted");
         }

@@ -51,7 +51,7 @@ public final class FileIdempotencyStore implements IdempotencyStore {
 
     private void write(Path f, ObjectNode n) throws IOException {
         Files.createDirectories(dir);
-        Path tmp = f.resolveSibling(f.getFileName() + ".tmp");
+        Path tmp = PrivateFiles.createTemp(f.getParent(), f.getFileName() + ".");
         JSON.writeValue(tmp.toFile(), n);
         Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }

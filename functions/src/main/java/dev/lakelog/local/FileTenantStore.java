@@ -32,6 +32,8 @@ public final class FileTenantStore implements TenantStore {
         public Map<String, TenantRecord> tenants = new LinkedHashMap<>();
         public Map<String, KeyRecord> keys = new LinkedHashMap<>();
         public Map<String, String> tokens = new LinkedHashMap<>();
+        /** operator token hash -> operator name */
+        public Map<String, String> operators = new LinkedHashMap<>();
     }
 
     public static final class TenantRecord {
@@ -47,6 +49,7 @@ public final class FileTenantStore implements TenantStore {
 
     public FileTenantStore(Path file) {
         this.file = file;
+        PrivateFiles.file(file); // written by an older version with the default umask
     }
 
     private synchronized State read() {
@@ -66,7 +69,7 @@ public final class FileTenantStore implements TenantStore {
     private synchronized void write() {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Path tmp = PrivateFiles.createTemp(file.toAbsolutePath().getParent(), file.getFileName() + ".");
             JSON.writeValue(tmp.toFile(), state);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             loadedModified = Files.getLastModifiedTime(file).toMillis() ^ Files.size(file);
@@ -91,6 +94,26 @@ public final class FileTenantStore implements TenantStore {
     public synchronized Optional<HmacKey> hmacKey(String keyId) {
         KeyRecord k = read().keys.get(keyId);
         return k == null ? Optional.empty() : Optional.of(new HmacKey(keyId, k.tenant_id, k.secret, k.active));
+    }
+
+    @Override
+    public synchronized void addOperatorToken(String tokenHash, String name) {
+        read().operators.put(tokenHash, name);
+        write();
+    }
+
+    @Override
+    public synchronized Optional<String> operatorByTokenHash(String tokenHash) {
+        return Optional.ofNullable(read().operators.get(tokenHash));
+    }
+
+    @Override
+    public synchronized int revokeOperatorTokens(String name) {
+        int before = read().operators.size();
+        state.operators.values().removeIf(name::equals);
+        int n = before - state.operators.size();
+        if (n > 0) write();
+        return n;
     }
 
     @Override

@@ -27,6 +27,8 @@ public final class LocalBackend implements Backend {
 
     public LocalBackend(LakelogConfig config) {
         this.dataDir = config.dataDir().orElseThrow();
+        PrivateFiles.directory(dataDir);
+        PrivateFiles.directory(dataDir.resolve("idempotency"));
         this.blobs = new LocalBlobStore(dataDir);
         this.tenants = new FileTenantStore(dataDir.resolve("tenants.json"));
         this.idempotency = new FileIdempotencyStore(dataDir.resolve("idempotency"));

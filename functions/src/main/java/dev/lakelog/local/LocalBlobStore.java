@@ -6,6 +6,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.FileVisitResult;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -92,19 +95,33 @@ public final class LocalBlobStore implements BlobStore {
         Path start = resolve(prefix.contains("/") ? prefix.substring(0, prefix.lastIndexOf('/') + 1) : "");
         if (!Files.isDirectory(start)) return List.of();
         List<BlobInfo> out = new ArrayList<>();
-        try (Stream<Path> s = Files.walk(start)) {
-            s.filter(Files::isRegularFile)
-                    .filter(p -> !p.getFileName().toString().startsWith(".put-"))
-                    .forEach(p -> {
-                        String key = root.relativize(p).toString().replace('\\', '/');
-                        if (key.startsWith(prefix)) {
-                            try {
-                                out.add(new BlobInfo(key, Files.size(p), Files.getLastModifiedTime(p).toInstant()));
-                            } catch (IOException e) {
-                                // deleted between walk and stat: not listed
-                            }
-                        }
-                    });
+        // Writers create, rename and delete files while this walks (temporary ".put-" files become
+        // objects, rollup deletes segments): an entry that vanishes between the directory read and
+        // its attributes was simply not there; only a real I/O failure is an error.
+        try {
+            Files.walkFileTree(start, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path p, BasicFileAttributes attrs) {
+                    if (!attrs.isRegularFile() || p.getFileName().toString().startsWith(".put-")) return FileVisitResult.CONTINUE;
+                    String key = root.relativize(p).toString().replace('\\', '/');
+                    if (key.startsWith(prefix)) out.add(new BlobInfo(key, attrs.size(), attrs.lastModifiedTime().toInstant()));
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path p, IOException e) throws IOException {
+                    if (e instanceof NoSuchFileException) return FileVisitResult.CONTINUE;
+                    throw e;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                    if (e != null && !(e instanceof NoSuchFileException)) throw e;
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (NoSuchFileException e) {
+            return List.of(); // the prefix directory itself went away
         } catch (IOException | UncheckedIOException e) {
             throw new StorageException("local list failed for " + prefix, e);
         }

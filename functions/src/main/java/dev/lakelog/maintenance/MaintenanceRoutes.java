@@ -11,9 +11,9 @@ import java.util.Optional;
  * {@code POST /v1/analytics/maintenance/{compact,cleanup,expire-snapshots,retention}}, paid Bearer.
  *
  * <p>compact, cleanup and expire-snapshots act on the whole lake (DuckLake's functions work per
- * catalog or table, not per partition); they change no row, only how rows are stored and how
- * far back time travel reaches, so any paid tenant may trigger them (see docs/maintenance.md).
- * retention acts on the caller's tenant only.
+ * catalog or table, not per partition) and shorten every tenant's time travel, so they need an
+ * operator token (or the schedule); a tenant's token gets 403. retention with a tenant's token
+ * deletes that tenant's expired rows only; with an operator token, every tenant's (docs/maintenance.md).
  */
 public final class MaintenanceRoutes {
     private final Authenticator auth;
@@ -27,9 +27,22 @@ public final class MaintenanceRoutes {
     public void register(ApiRouter router) {
         for (String job : MaintenanceJobs.NAMES) {
             router.add("POST", "/v1/analytics/maintenance/" + job, (r, m) -> {
-                Tenant t = auth.verifyPaidBearer(r);
-                Object result = MaintenanceJobs.run(maintenance, job, new Params(r.query()), "rest", false,
-                        Optional.of(t.id()));
+                Object result;
+                if (job.equals(MaintenanceJobs.RETENTION)) {
+                    // retention: an operator runs it for every tenant (and rewrites the files);
+                    // a tenant for its own rows only (deleted, not rewritten: rewriting would touch
+                    // other tenants' files, which is the operator's scheduled work)
+                    Optional<String> operator = auth.operatorOf(r);
+                    if (operator.isPresent()) {
+                        result = MaintenanceJobs.run(maintenance, job, new Params(r.query()), "rest-operator", false, Optional.empty());
+                    } else {
+                        Tenant t = auth.verifyPaidBearer(r);
+                        result = MaintenanceJobs.run(maintenance, job, new Params(r.query()), "rest", false, Optional.of(t.id()));
+                    }
+                } else {
+                    auth.verifyOperator(r);
+                    result = MaintenanceJobs.run(maintenance, job, new Params(r.query()), "rest-operator", false, Optional.empty());
+                }
                 return ok(router, result);
             });
         }

@@ -101,7 +101,9 @@ public final class MaintenanceService {
             try (Connection c = lake.get().connect()) {
                 long removed = LakeMaintenance.deleteExpiredRows(c, clock.instant(), tenantId,
                         "retention trigger=" + trigger + " tenant=" + tenantId.orElse("*"));
-                long rewritten = removed > 0 ? LakeMaintenance.rewriteFilesWithDeletes(c) : 0;
+                // The rewrite acts on every tenant's files: only lake-wide retention (operator,
+                // schedule) does it; a tenant's own retention deletes rows and leaves files alone.
+                long rewritten = removed > 0 && tenantId.isEmpty() ? LakeMaintenance.rewriteFilesWithDeletes(c) : 0;
                 LOG.info("maintenance_retention", "trigger", trigger, "tenant", tenantId.orElse("*"),
                         "rows_removed", removed, "files_rewritten", rewritten);
                 return new RetentionResult(removed, rewritten, tenantId.orElse(null));

@@ -21,7 +21,9 @@ public final class RollupRoutes {
     public void register(ApiRouter router) {
         router.add("POST", "/v1/analytics/rollup", (r, m) -> {
             Tenant t = auth.verifyPaidBearer(r);
-            boolean delete = new Params(r.query()).bool("delete_after_rollup", false);
+            Params p = new Params(r.query());
+            p.allowOnly(java.util.Set.of("delete_after_rollup"));
+            boolean delete = p.bool("delete_after_rollup", false);
             RollupReport report = rollup.rollup(new RollupRequest("rest", Optional.of(t.id()), Duration.ZERO, delete));
             ObjectNode out = router.mapper().createObjectNode().put("status", "ok");
             out.set("result", router.mapper().valueToTree(report));

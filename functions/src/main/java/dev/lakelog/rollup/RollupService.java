@@ -383,6 +383,6 @@ public final class RollupService {
     }
 
     private static long micros(Instant t) {
-        return ChronoUnit.MICROS.between(Instant.EPOCH, t);
+        return dev.lakelog.segment.LogEvent.micros(t);
     }
 }

@@ -1,7 +1,6 @@
 package dev.lakelog.segment;
 
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Set;
 
@@ -40,8 +39,11 @@ public record LogEvent(
         policyTags = policyTags == null ? null : List.copyOf(policyTags);
     }
 
-    /** Epoch microseconds of {@code t}, the precision events are stored with. */
+    /**
+     * Epoch microseconds of {@code t}, the precision events are stored with. (Not
+     * {@code ChronoUnit.MICROS.between}: it counts in nanoseconds first and overflows after 2262.)
+     */
     public static long micros(Instant t) {
-        return ChronoUnit.MICROS.between(Instant.EPOCH, t);
+        return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1_000);
     }
 }

@@ -28,12 +28,14 @@ class AnalyticsAuthMatrixTest {
     static LakelogFixture fx;
     static LakelogFixture.TenantCredentials paid;
     static LakelogFixture.TenantCredentials free;
+    static String operator;
 
     @BeforeAll
     static void start() {
         fx = LakelogFixture.local();
         paid = fx.createTenant("paidco", Tier.PAID);
         free = fx.createTenant("freeco", Tier.FREE);
+        operator = fx.createOperator("ops");
     }
 
     @AfterAll
@@ -66,7 +68,12 @@ class AnalyticsAuthMatrixTest {
         return r;
     }
 
-    enum Caller { NO_TOKEN, BAD_TOKEN, FREE, PAID }
+    enum Caller { NO_TOKEN, BAD_TOKEN, FREE, PAID, OPERATOR }
+
+    /** Lake-wide maintenance: the operator's, refused (403) to every tenant. */
+    static boolean lakeWide(Route r) {
+        return r.path().endsWith("/compact") || r.path().endsWith("/cleanup") || r.path().endsWith("/expire-snapshots");
+    }
 
     static Stream<Arguments> matrix() {
         List<Arguments> out = new ArrayList<>();
@@ -81,6 +88,7 @@ class AnalyticsAuthMatrixTest {
             case BAD_TOKEN -> h.put("Authorization", "Bearer llt_not-a-real-token");
             case FREE -> h.put("Authorization", "Bearer " + free.token());
             case PAID -> h.put("Authorization", "Bearer " + paid.token());
+            case OPERATOR -> h.put("Authorization", "Bearer " + operator);
             default -> throw new IllegalStateException();
         }
         byte[] body = r.body() == null ? new byte[0] : r.body().getBytes(StandardCharsets.UTF_8);
@@ -103,18 +111,21 @@ class AnalyticsAuthMatrixTest {
                 assertThat(resp.headers()).containsKey("WWW-Authenticate");
             }
             case FREE -> assertThat(resp.status()).as(r + " " + c + ": " + resp.bodyText()).isEqualTo(403);
-            case PAID -> {
-                assertThat(resp.status()).as(r + ": " + resp.bodyText()).isEqualTo(200);
+            case PAID -> assertThat(resp.status()).as(r + ": " + resp.bodyText()).isEqualTo(lakeWide(r) ? 403 : 200);
+            case OPERATOR -> {
+                // an operator maintains the lake and reads no tenant's data
+                boolean operatorRoute = lakeWide(r) || r.path().endsWith("/retention");
+                assertThat(resp.status()).as(r + " " + c + ": " + resp.bodyText()).isEqualTo(operatorRoute ? 200 : 401);
             }
             default -> throw new IllegalStateException();
         }
         if (resp.status() >= 400) assertThat(resp.bodyText()).contains("\"detail\"");
-        assertThat(resp.bodyText()).doesNotContain(paid.token()).doesNotContain(free.token());
+        assertThat(resp.bodyText()).doesNotContain(paid.token()).doesNotContain(free.token()).doesNotContain(operator);
     }
 
     @Test
     void the_matrix_covers_every_analytics_route_registered_here() {
         assertThat(routes()).hasSize(13);
-        assertThat(matrix().count()).isEqualTo(52);
+        assertThat(matrix().count()).isEqualTo(65);
     }
 }

@@ -32,9 +32,9 @@ import org.junit.jupiter.api.Test;
  * their 400s, time travel, snapshots, info, change feed, pruning, fresh hot-tier reads and
  * named queries.
  */
-class AnalyticsQueryTest {
+public class AnalyticsQueryTest {
     static final ObjectMapper JSON = new ObjectMapper();
-    static LakelogFixture fx;
+    public static LakelogFixture fx;
     static LakelogFixture.TenantCredentials acme;
     static LakelogFixture.TenantCredentials other;
     static long snapshotAfterFirst;
@@ -62,7 +62,7 @@ class AnalyticsQueryTest {
     }
 
     /** {@code n} events with ids prefix-0000.., severity cycling, every 4th a FAILURE. */
-    static List<ObjectNode> events(String prefix, int n, Instant start, Duration step) {
+    public static List<ObjectNode> events(String prefix, int n, Instant start, Duration step) {
         String[] sev = {"INFO", "WARNING", "ERROR", "NOTICE"};
         String[] comp = {"auth", "records-api", "billing"};
         List<ObjectNode> out = new ArrayList<>();
@@ -82,7 +82,7 @@ class AnalyticsQueryTest {
         return out;
     }
 
-    static void ingest(LakelogFixture.TenantCredentials t, List<ObjectNode> events) {
+    public static void ingest(LakelogFixture.TenantCredentials t, List<ObjectNode> events) {
         ArrayNode arr = JSON.createArrayNode();
         arr.addAll(events);
         ApiResponse r = fx.call(LakelogFixture.signedJson(t, "/v1/log/batch", arr.toString()));

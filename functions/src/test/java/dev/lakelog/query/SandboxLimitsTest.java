@@ -36,13 +36,13 @@ import org.junit.jupiter.api.Test;
  * spill directories (concurrent spilling queries), the per-value limit (value amplifiers), answers
  * streamed to a capped result file, and rows deleted by retention staying unreadable.
  */
-class SandboxLimitsTest {
+public class SandboxLimitsTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static LakelogFixture fx;
     static final List<LakelogFixture.TenantCredentials> tenants = new ArrayList<>();
 
     /** The spilling query, with its 800,000-row fan-out built from values under the per-value limit. */
-    static final String SPILLING = "SELECT count(*) AS n, count(DISTINCT m) AS d FROM (SELECT left(l.message, 12) AS m, "
+    public static final String SPILLING = "SELECT count(*) AS n, count(DISTINCT m) AS d FROM (SELECT left(l.message, 12) AS m, "
             + "row_number() OVER (ORDER BY hash(l.log_id || k || j)) AS r FROM (SELECT * FROM logs LIMIT 20) l, "
             + "(SELECT unnest(string_split(repeat('a,', 39999), ',')) AS k) s, (SELECT unnest(range_list) AS j FROM "
             + "(SELECT [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20] AS range_list)) t) WHERE r > 0";

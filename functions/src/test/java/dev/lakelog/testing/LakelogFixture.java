@@ -115,6 +115,18 @@ public final class LakelogFixture implements AutoCloseable {
         return new TenantCredentials(id, token, key.keyId(), key.secret());
     }
 
+    /** Creates an operator token (lake-wide maintenance) and returns it. */
+    public String createOperator(String name) {
+        String token = Secrets.newOperatorToken();
+        app.tenants().addOperatorToken(Secrets.tokenHash(token), name);
+        return token;
+    }
+
+    /** A request with an operator's Bearer token. */
+    public static ApiRequest operator(String token, String method, String path, Map<String, String> query) {
+        return new ApiRequest(method, path, query, Map.of("Authorization", "Bearer " + token), new byte[0]);
+    }
+
     /** A request signed with the tenant's HMAC key, signed now. */
     public static ApiRequest signed(TenantCredentials t, String method, String path, String contentType, byte[] body) {
         Map<String, String> h = new HashMap<>();
