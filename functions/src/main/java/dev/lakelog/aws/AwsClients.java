@@ -32,13 +32,32 @@ public final class AwsClients {
 
     /**
      * Explicit keys when the environment has them ({@code AWS_ACCESS_KEY_ID} ..., as Lambda sets
-     * them, and as the tests and local runs must), else the SDK's default chain.
+     * them, and as the tests and local runs must). Without them: in Lambda the SDK's default
+     * chain; anywhere else (an operator's machine) system properties, environment and the
+     * {@code ~/.aws} profile only, never the instance-metadata service: nothing lakelog runs
+     * outside AWS may send a request to 169.254.169.254 ({@link #noInstanceMetadata}).
      */
     public static AwsCredentialsProvider credentials(LakelogConfig config) {
-        return config.awsKeys().<AwsCredentialsProvider>map(k -> StaticCredentialsProvider.create(k.sessionToken()
-                        .<software.amazon.awssdk.auth.credentials.AwsCredentials>map(t -> AwsSessionCredentials.create(k.accessKeyId(), k.secretAccessKey(), t))
-                        .orElseGet(() -> AwsBasicCredentials.create(k.accessKeyId(), k.secretAccessKey()))))
-                .orElseGet(() -> DefaultCredentialsProvider.builder().build());
+        if (config.awsKeys().isPresent()) {
+            LakelogConfig.AwsKeys k = config.awsKeys().get();
+            return StaticCredentialsProvider.create(k.sessionToken()
+                    .<software.amazon.awssdk.auth.credentials.AwsCredentials>map(t -> AwsSessionCredentials.create(k.accessKeyId(), k.secretAccessKey(), t))
+                    .orElseGet(() -> AwsBasicCredentials.create(k.accessKeyId(), k.secretAccessKey())));
+        }
+        if (config.lambdaMemoryMb().isPresent()) return DefaultCredentialsProvider.builder().build();
+        noInstanceMetadata();
+        return software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain.of(
+                software.amazon.awssdk.auth.credentials.SystemPropertyCredentialsProvider.create(),
+                software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider.create(),
+                software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider.create());
+    }
+
+    /**
+     * Turns off every SDK lookup of the EC2 instance-metadata service in this process (credentials
+     * and region): set outside Lambda, where such a request would leave the machine.
+     */
+    public static void noInstanceMetadata() {
+        System.setProperty("aws.disableEc2Metadata", "true");
     }
 
     public static DynamoDbClient dynamo(LakelogConfig c, AwsCredentialsProvider credentials) {

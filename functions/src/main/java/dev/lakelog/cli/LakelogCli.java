@@ -16,12 +16,18 @@ public final class LakelogCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        int code = new CommandLine(new LakelogCli())
+        CommandLine cli = new CommandLine(new LakelogCli())
                 .setExecutionExceptionHandler((ex, cmd, parsed) -> {
-                    cmd.getErr().println("lakelog: " + ex.getMessage());
+                    cmd.getErr().println("lakelog: " + (ex instanceof dev.lakelog.api.LakelogException le ? le.getMessage() : ex.getMessage()));
                     return 1;
-                })
-                .execute(args);
+                });
+        // picocli would print the top-level usage and exit 0 for `lakelog nosuch --help`
+        if (args.length > 0 && !args[0].startsWith("-") && !cli.getSubcommands().containsKey(args[0])) {
+            System.err.println("lakelog: unknown command '" + args[0] + "'; commands: " + String.join(", ", cli.getSubcommands().keySet())
+                    + " (lakelog --help)");
+            System.exit(2);
+        }
+        int code = cli.execute(args);
         if (code != 0 || args.length == 0 || !(args[0].equals("serve") || args[0].equals("demo"))) {
             System.exit(code);
         }

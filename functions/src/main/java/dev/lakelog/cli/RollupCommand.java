@@ -25,6 +25,7 @@ final class RollupCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (Lakelog app = Lakelog.start(storage.config())) {
+            app.lake(); // open it first: a lake held by a running server is said in words, not as a batch error
             RollupReport r = app.rollup().rollup(new RollupRequest("cli", Optional.ofNullable(tenant), Duration.ZERO, delete));
             System.out.println(app.json().writeValueAsString(r));
             return r.errors().isEmpty() ? 0 : 2;

@@ -1,7 +1,9 @@
 package dev.lakelog.handler;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import java.io.InputStream;
+import java.io.OutputStream;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lakelog.Lakelog;
 import dev.lakelog.api.ErrorCode;
@@ -32,7 +34,7 @@ import java.util.regex.Pattern;
  * a defect is answered with rollup_failed and fails the invocation, so that Lambda retries it and
  * the last failure lands in the dead-letter queue.
  */
-public final class IotRollupHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
+public final class IotRollupHandler implements RequestStreamHandler {
     private static final JsonLog LOG = JsonLog.get(IotRollupHandler.class);
     private static final Pattern DEVICE = Pattern.compile("[A-Za-z0-9_:.-]{1,128}");
     private final Lakelog app;
@@ -56,7 +58,13 @@ public final class IotRollupHandler implements RequestHandler<Map<String, Object
         this.publisher = publisher;
     }
 
+    /** The Lambda entry point: the IoT rule's payload in, the published message out as JSON. */
     @Override
+    @SuppressWarnings("unchecked")
+    public void handleRequest(InputStream in, OutputStream out, Context context) {
+        HandlerJson.write(out, handleRequest((Map<String, Object>) HandlerJson.read(in, Map.class), context));
+    }
+
     public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
         try (LambdaInvocation inv = LambdaInvocation.begin(context)) {
             Object device = event == null ? null : event.get("device_id");

@@ -5,7 +5,9 @@ import com.amazonaws.services.lambda.runtime.CognitoIdentity;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
+import com.amazonaws.services.lambda.runtime.serialization.factories.JacksonFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lakelog.Lakelog;
@@ -40,7 +42,7 @@ public final class LocalInvoker {
         String event = args[1].equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
                 : Files.readString(Path.of(args[1]));
         long t0 = System.nanoTime();
-        RequestHandler<Object, Object> handler = newHandler(args[0], null);
+        Object handler = newHandler(args[0], null);
         long initMs = (System.nanoTime() - t0) / 1_000_000;
         long t1 = System.nanoTime();
         String out = invoke(handler, event);
@@ -60,22 +62,32 @@ public final class LocalInvoker {
     }
 
     /** The handler named by simple name (in this package) or class name; bound to {@code app} if given. */
-    @SuppressWarnings("unchecked")
-    public static RequestHandler<Object, Object> newHandler(String name, Lakelog app) throws ReflectiveOperationException {
+    public static Object newHandler(String name, Lakelog app) throws ReflectiveOperationException {
         Class<?> c = Class.forName(name.contains(".") ? name : LocalInvoker.class.getPackageName() + "." + name);
-        if (app != null) return (RequestHandler<Object, Object>) c.getConstructor(Lakelog.class).newInstance(app);
-        return (RequestHandler<Object, Object>) c.getConstructor().newInstance();
+        if (app != null) return c.getConstructor(Lakelog.class).newInstance(app);
+        return c.getConstructor().newInstance();
     }
 
     /** Deserializes the event for the handler's input type, invokes it, serializes the result. */
+    /**
+     * Invokes {@code handler} as the Lambda runtime would: a {@link RequestStreamHandler} gets the
+     * event's bytes and writes its answer; a {@link RequestHandler} gets the event deserialized by
+     * the runtime's serializers and its answer serialized by them.
+     */
     @SuppressWarnings("unchecked")
-    public static String invoke(RequestHandler<Object, Object> handler, String eventJson) throws Exception {
+    public static String invoke(Object handler, String eventJson) throws Exception {
+        if (handler instanceof RequestStreamHandler stream) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            stream.handleRequest(new java.io.ByteArrayInputStream(eventJson.getBytes(StandardCharsets.UTF_8)), out, new LocalContext());
+            return out.toString(StandardCharsets.UTF_8);
+        }
+        RequestHandler<Object, Object> typed = (RequestHandler<Object, Object>) handler;
         Method m = handleRequest(handler.getClass());
         Class<Object> in = (Class<Object>) m.getParameterTypes()[0];
         Object input = LambdaEventSerializers.isLambdaSupportedEvent(in.getName())
                 ? LambdaEventSerializers.serializerFor(in, LocalInvoker.class.getClassLoader()).fromJson(eventJson)
-                : JSON.readValue(eventJson, in);
-        Object output = handler.handleRequest(input, new LocalContext());
+                : JacksonFactory.getInstance().getSerializer(in).fromJson(eventJson);
+        Object output = typed.handleRequest(input, new LocalContext());
         if (output == null) return "null";
         Class<Object> outType = (Class<Object>) output.getClass();
         if (LambdaEventSerializers.isLambdaSupportedEvent(outType.getName())) {
@@ -83,7 +95,11 @@ public final class LocalInvoker {
             LambdaEventSerializers.serializerFor(outType, LocalInvoker.class.getClassLoader()).toJson(output, bos);
             return bos.toString(StandardCharsets.UTF_8);
         }
-        return JSON.writeValueAsString(output);
+        // plain objects, maps and records: the runtime's own POJO serializer, which (unlike ours)
+        // ignores Jackson annotations on our types
+        ByteArrayOutputStream bos = new ByteArrayOutputStream();
+        JacksonFactory.getInstance().getSerializer(outType).toJson(output, bos);
+        return bos.toString(StandardCharsets.UTF_8);
     }
 
     private static Method handleRequest(Class<?> c) {

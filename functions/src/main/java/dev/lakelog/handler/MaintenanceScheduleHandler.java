@@ -1,7 +1,9 @@
 package dev.lakelog.handler;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import java.io.InputStream;
+import java.io.OutputStream;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import dev.lakelog.Lakelog;
 import dev.lakelog.api.LakelogException;
@@ -25,7 +27,7 @@ import java.util.Optional;
  * and the next schedule runs it; anything else (a bad schedule input, the lake unavailable, a
  * defect) fails the invocation, so that Lambda retries it and the error alarm sees it.
  */
-public final class MaintenanceScheduleHandler implements RequestHandler<ScheduledEvent, Map<String, Object>> {
+public final class MaintenanceScheduleHandler implements RequestStreamHandler {
     private static final JsonLog LOG = JsonLog.get(MaintenanceScheduleHandler.class);
     private final Lakelog app;
 
@@ -37,10 +39,21 @@ public final class MaintenanceScheduleHandler implements RequestHandler<Schedule
         this.app = app;
     }
 
+    /** The Lambda entry point: the scheduled event in, the job's result out as documented JSON. */
     @Override
+    @SuppressWarnings("unchecked")
+    public void handleRequest(InputStream in, OutputStream out, Context context) {
+        Map<String, Object> event = HandlerJson.read(in, Map.class);
+        Object detail = event == null ? null : event.get("detail");
+        HandlerJson.write(out, run(detail instanceof Map<?, ?> d ? (Map<String, Object>) d : Map.of(), context));
+    }
+
     public Map<String, Object> handleRequest(ScheduledEvent event, Context context) {
+        return run(event.getDetail() == null ? Map.of() : event.getDetail(), context);
+    }
+
+    private Map<String, Object> run(Map<String, Object> detail, Context context) {
         try (LambdaInvocation inv = LambdaInvocation.begin(context)) {
-            Map<String, Object> detail = event.getDetail() == null ? Map.of() : event.getDetail();
             Object job = detail.get("job");
             Map<String, String> params = new HashMap<>();
             detail.forEach((k, v) -> {

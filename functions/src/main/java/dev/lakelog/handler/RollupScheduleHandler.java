@@ -1,7 +1,9 @@
 package dev.lakelog.handler;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import java.io.InputStream;
+import java.io.OutputStream;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import dev.lakelog.Lakelog;
 import dev.lakelog.rollup.RollupReport;
@@ -17,7 +19,7 @@ import java.util.Optional;
  * Returns the report in the documented snake_case shape (docs/rollup.md), as a map, so the
  * Lambda runtime's serializer does not rename its fields.
  */
-public final class RollupScheduleHandler implements RequestHandler<ScheduledEvent, Map<String, Object>> {
+public final class RollupScheduleHandler implements RequestStreamHandler {
     /** Time kept free at the end of the invocation for the batch in progress to commit. */
     static final Duration RESERVE = Duration.ofMinutes(3);
     private final Lakelog app;
@@ -30,7 +32,14 @@ public final class RollupScheduleHandler implements RequestHandler<ScheduledEven
         this.app = app;
     }
 
+    /** The Lambda entry point: the scheduled event in, the report out as documented JSON. */
     @Override
+    public void handleRequest(InputStream in, OutputStream out, Context context) throws java.io.IOException {
+        in.transferTo(OutputStream.nullOutputStream()); // the schedule's event carries nothing the rollup needs
+        HandlerJson.write(out, handleRequest((ScheduledEvent) null, context));
+    }
+
+    /** The rollup of one scheduled invocation; the report as a map with the documented field names. */
     public Map<String, Object> handleRequest(ScheduledEvent event, Context context) {
         try (LambdaInvocation inv = LambdaInvocation.begin(context)) {
             RollupReport report = app.rollup().rollup(new RollupRequest("schedule", Optional.empty(), app.config().rollupMinAge(), true)

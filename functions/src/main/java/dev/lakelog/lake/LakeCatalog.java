@@ -29,6 +29,32 @@ public final class LakeCatalog {
      */
     public static final String CHANGES_FROM = "ducklake_table_changes('lake', 'main', 'logs', ?::BIGINT, ?::BIGINT)";
 
+    /**
+     * The snapshots in {@code [from, to]} that deleted rows of {@code logs} (retention), oldest first.
+     * The change feed's own label of a delete is the snapshot that inserted the row once the file
+     * holding it was merged by compaction (DuckLake 1.0); asking one snapshot at a time and labelling
+     * its deletes with it gives the right one.
+     */
+    public static List<Long> snapshotsDeletingLogs(Connection c, long from, long to) throws SQLException {
+        List<Long> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT s.snapshot_id FROM lake.snapshots() s, "
+                + "(SELECT table_id::VARCHAR AS id FROM __ducklake_metadata_lake.ducklake_table WHERE table_name = 'logs') t "
+                + "WHERE s.snapshot_id BETWEEN ? AND ? AND list_contains(coalesce(s.changes['tables_deleted_from'], []), t.id) "
+                + "ORDER BY 1")) {
+            ps.setLong(1, from);
+            ps.setLong(2, to);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.add(rs.getLong(1));
+            }
+        }
+        return out;
+    }
+
+    /** The change feed of one snapshot, as {@link #CHANGES_FROM} with both bounds that snapshot. */
+    public static String changesOf(long snapshot) {
+        return "ducklake_table_changes('lake', 'main', 'logs', " + snapshot + ", " + snapshot + ")";
+    }
+
     /** The newest {@code limit} snapshots, newest first. */
     public static List<Snapshot> snapshots(Connection c, int limit) throws SQLException {
         List<Snapshot> out = new ArrayList<>();

@@ -143,8 +143,11 @@ public final class LakeEngine implements AutoCloseable {
             if (storage instanceof LakeStorage.Local local) {
                 Path dir = local.dataDir().toAbsolutePath();
                 Files.createDirectories(dir.resolve("lake"));
+                // OVERRIDE_DATA_PATH: the data directory is where it is now; a lake that was moved,
+                // copied or restored from a backup opens from its new place (file paths in the
+                // catalog are relative to the data path)
                 st.execute("ATTACH " + literal("ducklake:" + dir.resolve("catalog.ducklake"))
-                        + " AS lake (DATA_PATH " + literal(dir.resolve("lake") + "/") + ", DATA_INLINING_ROW_LIMIT 0)");
+                        + " AS lake (DATA_PATH " + literal(dir.resolve("lake") + "/") + ", OVERRIDE_DATA_PATH true, DATA_INLINING_ROW_LIMIT 0)");
             } else if (storage instanceof LakeStorage.S3Postgres s3) {
                 redactor.register(s3.pgPassword());
                 refreshS3Secret(st);
@@ -152,12 +155,20 @@ public final class LakeEngine implements AutoCloseable {
                         + ", PORT " + s3.pgPort() + ", DATABASE " + literal(s3.pgDatabase())
                         + ", USER " + literal(s3.pgUser()) + ", PASSWORD " + literal(s3.pgPassword()) + ")");
                 st.execute("ATTACH " + literal("ducklake:postgres:dbname=" + s3.pgDatabase() + " sslmode=" + s3.pgSslmode())
-                        + " AS lake (DATA_PATH " + literal("s3://" + s3.bucket() + "/lake/") + ", DATA_INLINING_ROW_LIMIT 0)");
+                        + " AS lake (DATA_PATH " + literal("s3://" + s3.bucket() + "/lake/") + ", OVERRIDE_DATA_PATH true, DATA_INLINING_ROW_LIMIT 0)");
             }
             createTables(st);
             return new long[] {(t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000};
         } catch (SQLException e) {
-            throw new LakeException("cannot open the lake: " + redactor.redact(e.getMessage()), null);
+            String msg = redactor.redact(e.getMessage());
+            if (msg != null && msg.contains("Could not set lock on file") && storage instanceof LakeStorage.Local local) {
+                java.util.regex.Matcher pid = java.util.regex.Pattern.compile("PID (\\d+)").matcher(msg);
+                throw new LakeException("the lake in " + local.dataDir().toAbsolutePath() + " is in use by another lakelog process"
+                        + (pid.find() ? " (PID " + pid.group(1) + ")" : "") + ", most likely a running `lakelog serve`; a local lake "
+                        + "has one owner at a time. Ask that server instead (e.g. POST /v1/analytics/rollup with a tenant's token), "
+                        + "or stop it and run the command again.", null);
+            }
+            throw new LakeException("cannot open the lake: " + msg, null);
         } catch (java.io.IOException e) {
             throw new LakeException("cannot create lake directories: " + e.getMessage(), e);
         }
@@ -165,10 +176,10 @@ public final class LakeEngine implements AutoCloseable {
 
     private void createTables(Statement st) throws SQLException {
         createIfMissing(st, "logs", List.of(LakeSchema.CREATE_LOGS, LakeSchema.PARTITION_LOGS, LakeSchema.CREATE_LEDGER,
-                "CALL lake.set_commit_message('lakelog', 'create lakelog tables')"));
+                "CALL lake.set_commit_message('lakelog', 'create lakelog tables', extra_info => '{\"kind\":\"maintenance\"}')"));
         // Separately: lakes created before the fence existed get it on their next start.
         createIfMissing(st, "rollup_fence", List.of(LakeSchema.CREATE_FENCE, LakeSchema.SEED_FENCE,
-                "CALL lake.set_commit_message('lakelog', 'create the rollup commit fence')"));
+                "CALL lake.set_commit_message('lakelog', 'create the rollup commit fence', extra_info => '{\"kind\":\"maintenance\"}')"));
     }
 
     /**

@@ -64,7 +64,12 @@ public final class LakeMaintenance {
             st.execute("BEGIN TRANSACTION");
             try {
                 long removed = st.executeUpdate("DELETE FROM " + LakeSchema.LOGS + " WHERE " + where);
-                st.execute("CALL lake.set_commit_message('lakelog', " + LakeEngine.literal(messagePrefix + " rows=" + removed) + ")");
+                // extra_info names the tenant, so the tenant sees its own retention commit in its
+                // snapshot list (lake-wide retention names no tenant: "(other commit)" for all)
+                String extra = "{\"kind\":\"retention\"" + tenantId.map(t -> ",\"tenant_id\":" + jsonString(t)).orElse("")
+                        + ",\"rows\":" + removed + "}";
+                st.execute("CALL lake.set_commit_message('lakelog', " + LakeEngine.literal(messagePrefix + " rows=" + removed)
+                        + ", extra_info => " + LakeEngine.literal(extra) + ")");
                 st.execute("COMMIT");
                 return removed;
             } catch (SQLException e) {
@@ -86,6 +91,40 @@ public final class LakeMaintenance {
             while (rs.next()) rewritten += rs.getLong("files_processed");
         }
         return rewritten;
+    }
+
+    private static String jsonString(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    /**
+     * Runs {@code maintenance} (one of the DuckLake functions above, which commit by themselves)
+     * in a transaction that carries a commit message, so the snapshot list says what it was.
+     */
+    public static <T> T withCommitMessage(Connection c, String message, SqlCall<T> maintenance) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("BEGIN TRANSACTION");
+            try {
+                T result = maintenance.call();
+                st.execute("CALL lake.set_commit_message('lakelog', " + LakeEngine.literal(message)
+                        + ", extra_info => " + LakeEngine.literal("{\"kind\":\"maintenance\"}") + ")");
+                st.execute("COMMIT");
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    st.execute("ROLLBACK");
+                } catch (SQLException ignored) {
+                    // already ended
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** A statement run on the caller's connection. */
+    @FunctionalInterface
+    public interface SqlCall<T> {
+        T call() throws SQLException;
     }
 
     static String timestamp(Instant t) {

@@ -46,8 +46,37 @@ public final class RollupCommit implements AutoCloseable {
     private int staged;
     private Runnable beforeCommit = () -> {};
 
-    /** What one commit wrote: rows and segments inserted (after the re-check), and its snapshot. */
-    public record Committed(long rows, long segments, Long snapshotId) {}
+    /**
+     * What one commit wrote: rows and segments inserted (after the re-check), rows dropped as
+     * duplicates of a {@code log_id} ({@link #dropDuplicates}), and its snapshot.
+     */
+    public record Committed(long rows, long segments, long duplicates, Long snapshotId) {}
+
+    /**
+     * A client's {@code log_id} is its identity for the event: a producer that retries without an
+     * Idempotency-Key sends it again. Within one tenant, a row whose {@code log_id} is already in the
+     * lake on the same UTC event day, or earlier in this batch, is dropped (the first one stays).
+     * The window is the event's day partition (which DuckLake prunes to) plus the hot tier, whose
+     * segments of a tenant roll up together in key order; docs/rollup.md documents it.
+     */
+    private void dropDuplicates(Statement st) throws SQLException {
+        st.execute("DELETE FROM rollup_stage WHERE rowid NOT IN (SELECT min(rowid) FROM rollup_stage GROUP BY log_id)");
+        Long from;
+        Long to;
+        try (ResultSet rs = st.executeQuery("SELECT epoch_us(date_trunc('day', min(\"timestamp\"))), "
+                + "epoch_us(date_trunc('day', max(\"timestamp\")) + INTERVAL 1 DAY) FROM rollup_stage")) {
+            rs.next();
+            from = rs.getObject(1) == null ? null : rs.getLong(1);
+            to = rs.getObject(2) == null ? null : rs.getLong(2);
+        }
+        if (from == null) return;
+        st.execute("DELETE FROM rollup_stage WHERE log_id IN (SELECT l.log_id FROM " + LakeSchema.LOGS + " l WHERE l.tenant_id = "
+                + LakeEngine.literal(tenant) + " AND l.\"timestamp\" >= make_timestamptz(" + from + ") AND l.\"timestamp\" < make_timestamptz("
+                + to + ") AND l.log_id IN (SELECT log_id FROM rollup_stage)) AND EXISTS (SELECT 1 FROM " + LakeSchema.LOGS
+                + " l WHERE l.tenant_id = " + LakeEngine.literal(tenant) + " AND l.log_id = rollup_stage.log_id AND l.\"timestamp\" >= "
+                + "make_timestamptz(" + from + ") AND l.\"timestamp\" < make_timestamptz(" + to + ") AND date_trunc('day', l.\"timestamp\") = "
+                + "date_trunc('day', rollup_stage.\"timestamp\"))");
+    }
 
     private RollupCommit(Connection conn, String tenant, String rollupId, long archivedAtMicros, String trigger) {
         this.conn = conn;
@@ -131,6 +160,7 @@ public final class RollupCommit implements AutoCloseable {
         long t1 = System.nanoTime();
         long rowCount;
         long segs;
+        long duplicates;
         try (Statement st = conn.createStatement()) {
             st.execute("BEGIN TRANSACTION");
             try {
@@ -138,11 +168,18 @@ public final class RollupCommit implements AutoCloseable {
                 String done = "(SELECT segment_key FROM " + LakeSchema.LEDGER + " WHERE tenant_id = " + LakeEngine.literal(tenant) + ")";
                 st.execute("DELETE FROM rollup_stage WHERE segment_key IN " + done);
                 st.execute("DELETE FROM rollup_stage_ledger WHERE segment_key IN " + done);
+                long stagedRows;
+                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM rollup_stage")) {
+                    rs.next();
+                    stagedRows = rs.getLong(1);
+                }
+                dropDuplicates(st);
                 try (ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM rollup_stage), (SELECT count(*) FROM rollup_stage_ledger)")) {
                     rs.next();
                     rowCount = rs.getLong(1);
                     segs = rs.getLong(2);
                 }
+                duplicates = stagedRows - rowCount;
                 st.execute("INSERT INTO " + LakeSchema.LOGS + " SELECT * FROM rollup_stage ORDER BY \"timestamp\", log_id");
                 st.execute("INSERT INTO " + LakeSchema.LEDGER + " SELECT * FROM rollup_stage_ledger");
                 st.execute("DELETE FROM " + LakeSchema.FENCE);
@@ -165,9 +202,10 @@ public final class RollupCommit implements AutoCloseable {
             }
         }
         Long snapshot = lastSnapshot();
-        LOG.info("rollup_batch_committed", "tenant", tenant, "segments", segs, "rows", rowCount, "staged_segments", staged,
+        LOG.info("rollup_batch_committed", "tenant", tenant, "segments", segs, "rows", rowCount, "duplicates_dropped", duplicates,
+                "staged_segments", staged,
                 "rollup_id", rollupId, "snapshot_id", snapshot, "commit_ms", (System.nanoTime() - t1) / 1_000_000);
-        return new Committed(rowCount, segs, snapshot);
+        return new Committed(rowCount, segs, duplicates, snapshot);
     }
 
     private Long lastSnapshot() throws SQLException {

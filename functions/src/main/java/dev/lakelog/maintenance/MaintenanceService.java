@@ -56,7 +56,8 @@ public final class MaintenanceService {
         return underLease("compact", () -> {
             try (Connection c = lake.get().connect()) {
                 long before = LakeMaintenance.fileCount(c);
-                long merged = LakeMaintenance.mergeAdjacentFiles(c);
+                long merged = LakeMaintenance.withCommitMessage(c, "compaction trigger=" + trigger,
+                        () -> LakeMaintenance.mergeAdjacentFiles(c));
                 long after = LakeMaintenance.fileCount(c);
                 LOG.info("maintenance_compact", "trigger", trigger, "files_before", before, "files_after", after, "files_merged", merged);
                 return new CompactResult(before, after, merged);
@@ -103,7 +104,9 @@ public final class MaintenanceService {
                         "retention trigger=" + trigger + " tenant=" + tenantId.orElse("*"));
                 // The rewrite acts on every tenant's files: only lake-wide retention (operator,
                 // schedule) does it; a tenant's own retention deletes rows and leaves files alone.
-                long rewritten = removed > 0 && tenantId.isEmpty() ? LakeMaintenance.rewriteFilesWithDeletes(c) : 0;
+                long rewritten = removed > 0 && tenantId.isEmpty()
+                        ? LakeMaintenance.withCommitMessage(c, "retention rewrite trigger=" + trigger, () -> LakeMaintenance.rewriteFilesWithDeletes(c))
+                        : 0;
                 LOG.info("maintenance_retention", "trigger", trigger, "tenant", tenantId.orElse("*"),
                         "rows_removed", removed, "files_rewritten", rewritten);
                 return new RetentionResult(removed, rewritten, tenantId.orElse(null));

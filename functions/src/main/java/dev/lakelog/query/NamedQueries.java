@@ -91,24 +91,29 @@ public final class NamedQueries {
                 new Spec("events_by_component", "Events and failures per component in a time window.",
                         List.of(SINCE, UNTIL, new Param("event_type", Type.STRING, false, null, "only this event type")),
                         List.of(new Column("component", "VARCHAR"), new Column("events", "BIGINT"), new Column("failures", "BIGINT")),
-                        List.of(new Key("component", false, "VARCHAR")),
+                        // a NULL component is its own group, reported as null (not ""): paged by whether it
+                        // is set, then by the name
+                        List.of(new Key("_has_component", false, "BIGINT"), new Key("_component_key", false, "VARCHAR")),
                         p -> {
                             Sql w = where(p, "event_type");
-                            return new Sql("SELECT coalesce(component, '') AS component, count(*) AS events, "
-                                    + "count(*) FILTER (WHERE outcome = 'FAILURE') AS failures FROM " + TenantView.VIEW + w.text()
-                                    + " GROUP BY 1", w.args());
+                            return new Sql("SELECT component, count(*) AS events, "
+                                    + "count(*) FILTER (WHERE outcome = 'FAILURE') AS failures, "
+                                    + "(component IS NOT NULL)::BIGINT AS _has_component, coalesce(component, '') AS _component_key FROM "
+                                    + TenantView.VIEW + w.text() + " GROUP BY component", w.args());
                         }),
                 new Spec("failures_by_actor", "Actors with FAILURE outcomes, most failures first.",
                         List.of(SINCE, UNTIL, new Param("component", Type.STRING, false, null, "only this component"),
                                 new Param("min_failures", Type.INTEGER, false, 1L, "only actors with at least this many failures")),
                         List.of(new Column("actor_id", "VARCHAR"), new Column("failures", "BIGINT"), new Column("last_failure", "TIMESTAMPTZ")),
-                        List.of(new Key("failures", true, "BIGINT"), new Key("actor_id", false, "VARCHAR")),
+                        List.of(new Key("failures", true, "BIGINT"), new Key("_has_actor", false, "BIGINT"),
+                                new Key("_actor_key", false, "VARCHAR")),
                         p -> {
                             Sql w = where(p, "component");
                             List<Object> args = new ArrayList<>(w.args());
                             args.add(p.get("min_failures"));
-                            return new Sql("SELECT coalesce(actor_id, '') AS actor_id, count(*) AS failures, max(\"timestamp\") AS last_failure FROM "
-                                    + TenantView.VIEW + w.text() + " AND outcome = 'FAILURE' GROUP BY 1 HAVING count(*) >= ?", args);
+                            return new Sql("SELECT actor_id, count(*) AS failures, max(\"timestamp\") AS last_failure, "
+                                    + "(actor_id IS NOT NULL)::BIGINT AS _has_actor, coalesce(actor_id, '') AS _actor_key FROM "
+                                    + TenantView.VIEW + w.text() + " AND outcome = 'FAILURE' GROUP BY actor_id HAVING count(*) >= ?", args);
                         }),
                 new Spec("hourly_counts", "Events per UTC hour, with errors (ERROR and CRITICAL) and failures.",
                         List.of(SINCE, UNTIL, new Param("component", Type.STRING, false, null, "only this component")),

@@ -1,5 +1,6 @@
 package dev.lakelog.query;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -124,16 +125,7 @@ public final class QueryService {
                 n.put("snapshot_id", snap.id());
                 n.put("snapshot_time", LogRows.iso(snap.timeMicros()));
                 n.put("schema_version", snap.schemaVersion());
-                String owner = null;
-                if (snap.commitExtraInfo() != null) {
-                    try {
-                        owner = json.readTree(snap.commitExtraInfo()).path("tenant_id").asText(null);
-                    } catch (java.io.IOException ignored) {
-                        owner = null;
-                    }
-                }
-                if (tenant.id().equals(owner)) n.put("commit_message", snap.commitMessage());
-                else n.put("commit_message", owner == null && snap.commitMessage() == null ? null : "(other commit)");
+                n.put("commit_message", commitMessageFor(tenant, snap));
             }
         } catch (SQLException e) {
             throw failed(e);
@@ -142,6 +134,30 @@ public final class QueryService {
         out.set("snapshots", list);
         out.put("count", list.size());
         return out;
+    }
+
+    /**
+     * What a tenant may see of a commit's message: its own commits (rollup, its retention) in full;
+     * lake-wide maintenance by kind (it names no tenant); everything else as "(other commit)", so no
+     * other tenant's id or volume leaks. Commits lakelog did not make (the table's creation by an
+     * older version, say) have no message.
+     */
+    private String commitMessageFor(Tenant tenant, LakeCatalog.Snapshot snap) {
+        JsonNode extra = null;
+        if (snap.commitExtraInfo() != null) {
+            try {
+                extra = json.readTree(snap.commitExtraInfo());
+            } catch (java.io.IOException ignored) {
+                extra = null;
+            }
+        }
+        String owner = extra == null ? null : extra.path("tenant_id").asText(null);
+        String kind = extra == null ? null : extra.path("kind").asText(null);
+        if (tenant.id().equals(owner)) return snap.commitMessage();
+        if ("maintenance".equals(kind)) return snap.commitMessage();
+        if ("retention".equals(kind) && owner == null) return "retention (every tenant)";
+        if (owner == null && snap.commitMessage() == null) return null;
+        return "(other commit)";
     }
 
     /**
@@ -174,13 +190,30 @@ public final class QueryService {
         try (Connection c = lake.get().connect()) {
             TenantView.requireSnapshot(c, to);
             if (from > 0) TenantView.requireSnapshot(c, from);
-            try (PreparedStatement ps = c.prepareStatement("SELECT snapshot_id, change_type, " + LogRows.SELECT_LIST
-                    + " FROM " + LakeCatalog.CHANGES_FROM + " WHERE tenant_id = ? "
-                    + "ORDER BY snapshot_id, rowid LIMIT ?")) {
-                ps.setLong(1, from);
-                ps.setLong(2, to);
-                ps.setString(3, tenant.id());
-                ps.setInt(4, limit + 1);
+            // lakelog never updates a row (rows are appended, and deleted by retention), so the
+            // update_preimage/update_postimage rows DuckLake reports are file rewrites (retention's
+            // rewrite, compaction) that changed no data: left out. Deletes are read snapshot by
+            // snapshot and labelled with it (LakeCatalog.snapshotsDeletingLogs).
+            List<Long> deleting = LakeCatalog.snapshotsDeletingLogs(c, from, to);
+            if (deleting.size() > MAX_DELETE_SNAPSHOTS) {
+                throw new LakelogException(ErrorCode.RESULT_TOO_LARGE, deleting.size() + " snapshots between " + from + " and " + to
+                        + " deleted rows, more than the " + MAX_DELETE_SNAPSHOTS + " one request may cover; narrow the snapshot range");
+            }
+            StringBuilder deletes = new StringBuilder();
+            for (long d : deleting) {
+                deletes.append(" UNION ALL SELECT ").append(d).append("::BIGINT AS snapshot_id, rowid, change_type, ")
+                        .append(LogRows.SELECT_LIST).append(" FROM ").append(LakeCatalog.changesOf(d))
+                        .append(" WHERE change_type = 'delete' AND tenant_id = ?");
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT snapshot_id, rowid, change_type, " + LogRows.SELECT_LIST + " FROM "
+                    + LakeCatalog.CHANGES_FROM + " WHERE tenant_id = ? AND change_type = 'insert'" + deletes
+                    + " ORDER BY snapshot_id, rowid, change_type LIMIT ?")) {
+                int i = 1;
+                ps.setLong(i++, from);
+                ps.setLong(i++, to);
+                ps.setString(i++, tenant.id());
+                for (int k = 0; k < deleting.size(); k++) ps.setString(i++, tenant.id());
+                ps.setInt(i, limit + 1);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         if (rows.size() == limit) {
@@ -206,6 +239,9 @@ public final class QueryService {
         out.put("count", rows.size());
         return out;
     }
+
+    /** Snapshots with deletes one change-feed request may cover (each is a query of its own). */
+    static final int MAX_DELETE_SNAPSHOTS = 200;
 
     static void bind(PreparedStatement ps, List<Object> args) throws SQLException {
         for (int i = 0; i < args.size(); i++) ps.setObject(i + 1, args.get(i));

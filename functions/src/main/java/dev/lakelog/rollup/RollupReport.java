@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The FlightRecorder rollup result, plus the snapshot of the last commit (null if none) and
- * whether the invocation stopped at its time budget with work left for the next one.
+ * The FlightRecorder rollup result, plus the snapshot of the last commit (null if none), whether
+ * the invocation stopped at its time budget with work left for the next one, and how many events
+ * were dropped as repeats of a {@code log_id} already in the lake (docs/rollup.md).
  */
 public record RollupReport(
         @JsonProperty("segments_processed") int segmentsProcessed,
@@ -16,7 +17,8 @@ public record RollupReport(
         @JsonProperty("errors") List<String> errors,
         @JsonProperty("timestamp") String timestamp,
         @JsonProperty("snapshot_id") Long snapshotId,
-        @JsonProperty("budget_exhausted") boolean budgetExhausted) {
+        @JsonProperty("budget_exhausted") boolean budgetExhausted,
+        @JsonProperty("duplicates_dropped") long duplicatesDropped) {
 
     /**
      * The report as a map with the documented field names, for callers whose serializer ignores
@@ -31,6 +33,7 @@ public record RollupReport(
         m.put("timestamp", timestamp);
         m.put("snapshot_id", snapshotId);
         m.put("budget_exhausted", budgetExhausted);
+        m.put("duplicates_dropped", duplicatesDropped);
         return m;
     }
 }

@@ -120,10 +120,11 @@ public final class RollupService {
         }
         RollupReport report = new RollupReport(totals.segmentsProcessed, totals.logsInserted, totals.segmentsDeleted,
                 List.copyOf(totals.errors), clock.instant().truncatedTo(ChronoUnit.MICROS).toString(), totals.snapshotId,
-                totals.budgetExhausted);
+                totals.budgetExhausted, totals.duplicatesDropped);
         LOG.info(totals.errors.isEmpty() ? "rollup_completed" : "rollup_completed_with_errors",
                 "trigger", req.trigger(), "segments_processed", report.segmentsProcessed(),
                 "logs_inserted", report.logsInserted(), "segments_deleted", report.segmentsDeleted(),
+                "duplicates_dropped", report.duplicatesDropped(),
                 "errors", report.errors().size(), "snapshot_id", report.snapshotId(),
                 "budget_exhausted", totals.budgetExhausted, "batches", totals.batches,
                 "read_decode_ms", totals.readNanos / 1_000_000, "total_ms", java.time.Duration.between(started, clock.instant()).toMillis());
@@ -138,6 +139,7 @@ public final class RollupService {
         int batches;
         long readNanos;
         Long snapshotId;
+        long duplicatesDropped;
         boolean budgetExhausted;
         /** No further batch may start: budget spent or lease lost. */
         boolean stopped;
@@ -270,6 +272,7 @@ public final class RollupService {
                     totals.logsInserted += c.rows();
                     totals.segmentsProcessed += (int) c.segments();
                     totals.snapshotId = c.snapshotId();
+                    totals.duplicatesDropped += c.duplicates();
                     toDelete.addAll(keys);
                 }
             }

@@ -78,6 +78,23 @@ class HandlerContextTest {
     }
 
     @Test
+    void every_handler_answers_the_documented_snake_case_shape_through_the_runtimes_serializer() throws Exception {
+        String scheduled = "{\"version\":\"0\",\"id\":\"x\",\"detail-type\":\"Scheduled Event\",\"source\":\"aws.events\","
+                + "\"account\":\"1\",\"time\":\"2026-11-24T00:00:00Z\",\"region\":\"us-east-1\",\"resources\":[],\"detail\":{}}";
+        JsonNode rollup = JSON.readTree(LocalInvoker.invoke(LocalInvoker.newHandler("RollupScheduleHandler", fx.app()), scheduled));
+        assertThat(rollup.fieldNames()).toIterable().contains("segments_processed", "logs_inserted", "segments_deleted", "errors",
+                "timestamp", "snapshot_id", "budget_exhausted").doesNotContain("segmentsProcessed");
+        JsonNode iot = JSON.readTree(LocalInvoker.invoke(LocalInvoker.newHandler("IotRollupHandler", fx.app()),
+                "{\"action\":\"rollup\",\"device_id\":\"gw-1\"}"));
+        assertThat(iot.path("event").asText()).isEqualTo("rollup_completed");
+        assertThat(iot.path("data").has("segments_processed")).isTrue();
+        assertThat(iot.path("status_publishing").asText()).isEqualTo("off");
+        String maintenance = scheduled.replace("\"detail\":{}", "\"detail\":{\"job\":\"retention\"}");
+        JsonNode m = JSON.readTree(LocalInvoker.invoke(LocalInvoker.newHandler("MaintenanceScheduleHandler", fx.app()), maintenance));
+        assertThat(m.path("result").has("rows_removed")).isTrue();
+    }
+
+    @Test
     void no_new_rollup_batch_starts_when_the_invocation_is_nearly_out_of_time() {
         LocalContext almostDone = new LocalContext(RollupScheduleHandler.RESERVE.minus(Duration.ofSeconds(30)));
         LambdaInvocation inv = LambdaInvocation.begin(almostDone);
