@@ -20,6 +20,10 @@ import dev.lakelog.lake.LakeEngine;
 import dev.lakelog.lake.Redactor;
 import dev.lakelog.lake.RollupLedger;
 import dev.lakelog.local.LocalBackend;
+import dev.lakelog.local.OperationsRoutes;
+import dev.lakelog.local.PrometheusMetrics;
+import dev.lakelog.metrics.EmfMetrics;
+import dev.lakelog.metrics.Metrics;
 import dev.lakelog.maintenance.MaintenanceRoutes;
 import dev.lakelog.maintenance.MaintenanceService;
 import dev.lakelog.query.BigResults;
@@ -77,6 +81,7 @@ public final class Lakelog implements AutoCloseable {
     private final Memo<QueryService> query;
     private final Map<Surface, ApiRouter> routers = new EnumMap<>(Surface.class);
     private final QueryLimiter queryLimiter = QueryLimiter.defaults();
+    private final Metrics metrics;
     private final Memo<BigResults> results;
     private ApiRouter allRoutes;
 
@@ -87,10 +92,12 @@ public final class Lakelog implements AutoCloseable {
             case AWS -> new AwsBackend(config, clock);
             case LOCAL -> new LocalBackend(config);
         };
+        // CloudWatch Embedded Metric Format in Lambda; Prometheus (GET /metrics) everywhere else
+        this.metrics = config.lambdaFunctionName().<Metrics>map(fn -> new EmfMetrics(fn, System.out)).orElseGet(PrometheusMetrics::new);
         this.lake = new Memo<>(() -> LakeEngine.open(backend.lakeStorage(), lakeSettings(), backend.lakeCredentials(), redactor));
         this.auth = new Memo<>(() -> new Authenticator(backend.tenants(), clock));
         this.ingest = new Memo<>(() -> new IngestService(backend.blobs(), codec, clock, config.segmentMaxBytes()));
-        this.rollup = new Memo<>(() -> new RollupService(backend.blobs(), lake, backend.locks(), codec, clock, config.rollupLimits()));
+        this.rollup = new Memo<>(() -> new RollupService(backend.blobs(), lake, backend.locks(), codec, clock, config.rollupLimits(), metrics));
         this.maintenance = new Memo<>(() -> new MaintenanceService(lake, backend.locks(), clock));
         this.query = new Memo<>(() -> new QueryService(lake, new TenantView(lake, backend.blobs(), codec, TenantView.HotLimits.DEFAULT), json));
         this.results = new Memo<>(() -> new BigResults(backend.blobs(), clock));
@@ -129,9 +136,14 @@ public final class Lakelog implements AutoCloseable {
                 .orElseGet(() -> new LakeEngine.Settings(config.extensionDir(), tmp, null, null));
     }
 
-    /** Every route (the local server, the CLI and most tests). */
+    /** Every route (the local server, the CLI and most tests), with the operations endpoints (/healthz, /readyz, /metrics). */
     public synchronized ApiRouter router() {
-        if (allRoutes == null) allRoutes = buildRouter(EnumSet.allOf(Surface.class));
+        if (allRoutes == null) {
+            allRoutes = buildRouter(EnumSet.allOf(Surface.class));
+            if (metrics instanceof PrometheusMetrics prometheus) {
+                new OperationsRoutes(lake, backend::blobs, backend::tenants, prometheus).register(allRoutes);
+            }
+        }
         return allRoutes;
     }
 
@@ -141,17 +153,17 @@ public final class Lakelog implements AutoCloseable {
     }
 
     private ApiRouter buildRouter(Set<Surface> surfaces) {
-        ApiRouter router = new ApiRouter(json);
+        ApiRouter router = new ApiRouter(json, metrics);
         if (surfaces.contains(Surface.INGEST)) {
             Idempotency idempotency = new Idempotency(backend.idempotency(), clock, Idempotency.DEFAULT_TTL);
-            new IngestRoutes(auth.get(), ingest.get(), idempotency).register(router);
+            new IngestRoutes(auth.get(), ingest.get(), idempotency, metrics).register(router);
         }
         if (surfaces.contains(Surface.QUERY)) {
             HotTierReader recent = new HotTierReader(backend.blobs(), codec, keys -> RollupLedger.rolledUp(lake.get(), keys), json);
             new RecentRoutes(auth.get(), recent).register(router);
             BigResults big = results();
             new QueryRoutes(auth.get(), query.get(),
-                    new CustomQueryService(lake, json, CustomQueryService.DEFAULT_MAX_ROWS, CustomQueryService.DEFAULT_TIME_LIMIT, big),
+                    new CustomQueryService(lake, json, CustomQueryService.DEFAULT_MAX_ROWS, CustomQueryService.DEFAULT_TIME_LIMIT, big, metrics),
                     new NamedQueries(query.get().view(), lake, json), big, queryLimiter).register(router);
         }
         if (surfaces.contains(Surface.MAINTENANCE)) {
@@ -184,6 +196,11 @@ public final class Lakelog implements AutoCloseable {
 
     public QueryService query() {
         return query.get();
+    }
+
+    /** Where the figures operators watch go (CloudWatch EMF in Lambda, Prometheus elsewhere). */
+    public Metrics metrics() {
+        return metrics;
     }
 
     /** Result files of answers too large to return inline. */

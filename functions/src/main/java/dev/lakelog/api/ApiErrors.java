@@ -40,6 +40,15 @@ public final class ApiErrors {
         return body(ErrorCode.INTERNAL, "internal error; this is a defect in lakelog, please report it");
     }
 
+    /** The {@code code} of an error answer, or "" when it has none. */
+    public static String codeOf(ApiResponse r) {
+        try {
+            return JSON.readTree(r.body()).path("code").asText("");
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
     /** The error answer for {@code code}: its status, {@code {"detail": detail, "code": code}}. */
     public static ApiResponse body(ErrorCode code, String detail) {
         byte[] b = JSON.createObjectNode().put("detail", detail).put("code", code.wireName()).toString()

@@ -1,6 +1,7 @@
 package dev.lakelog.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lakelog.metrics.Metrics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiFunction;
@@ -15,12 +16,19 @@ import java.util.regex.Pattern;
  */
 public final class ApiRouter {
     private final ObjectMapper json;
+    private final Metrics metrics;
     private final List<Route> routes = new ArrayList<>();
 
     private record Route(String method, Pattern path, BiFunction<ApiRequest, Matcher, ApiResponse> action) {}
 
     public ApiRouter(ObjectMapper json) {
+        this(json, Metrics.NONE);
+    }
+
+    /** A router that records every request (route pattern, status, error code, duration) in {@code metrics}. */
+    public ApiRouter(ObjectMapper json, Metrics metrics) {
         this.json = json;
+        this.metrics = metrics;
     }
 
     /** Registers a route; {@code path} is a regex matched against the whole path. */
@@ -30,19 +38,31 @@ public final class ApiRouter {
     }
 
     public ApiResponse handle(ApiRequest req) {
+        long t0 = System.nanoTime();
+        String route = "unmatched";
+        ApiResponse resp;
         try {
+            resp = null;
             boolean pathKnown = false;
             for (Route r : routes) {
                 Matcher m = r.path().matcher(req.path());
                 if (!m.matches()) continue;
                 pathKnown = true;
-                if (r.method().equals(req.method())) return r.action().apply(req, m);
+                if (r.method().equals(req.method())) {
+                    route = r.path().pattern();
+                    resp = r.action().apply(req, m);
+                    break;
+                }
             }
-            if (pathKnown) return ApiErrors.body(ErrorCode.METHOD_NOT_ALLOWED, "method " + req.method() + " is not allowed on " + req.path());
-            return ApiErrors.body(ErrorCode.ROUTE_NOT_FOUND, "no route " + req.method() + " " + req.path());
+            if (resp == null) {
+                resp = pathKnown ? ApiErrors.body(ErrorCode.METHOD_NOT_ALLOWED, "method " + req.method() + " is not allowed on " + req.path())
+                        : ApiErrors.body(ErrorCode.ROUTE_NOT_FOUND, "no route " + req.method() + " " + req.path());
+            }
         } catch (RuntimeException e) {
-            return ApiErrors.toResponse(e, req);
+            resp = ApiErrors.toResponse(e, req);
         }
+        metrics.request(route, req.method(), resp.status(), resp.status() >= 400 ? ApiErrors.codeOf(resp) : "", System.nanoTime() - t0);
+        return resp;
     }
 
     /** A 200 answer with {@code body} as JSON. */

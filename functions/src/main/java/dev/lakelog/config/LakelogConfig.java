@@ -37,7 +37,8 @@ public record LakelogConfig(
         long segmentMaxBytes,
         RollupLimits rollupLimits,
         Optional<AwsKeys> awsKeys,
-        Optional<Integer> lambdaMemoryMb) {
+        Optional<Integer> lambdaMemoryMb,
+        Optional<String> lambdaFunctionName) {
 
     public static final String DUCKDB_EXTENSION_VERSION = "v1.5.5";
 
@@ -145,7 +146,8 @@ public record LakelogConfig(
                 extensionDir, tempDir,
                 opt(env, "LAKELOG_DEV_TOKEN"), opt(env, "LAKELOG_DEV_HMAC_SECRET"), opt(env, "LAKELOG_DEV_OPERATOR_TOKEN"),
                 Duration.ofSeconds(minAge), segMax, rollupLimits, keys,
-                opt(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE").map(v -> intVar(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0, 128, 10240)));
+                opt(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE").map(v -> intVar(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0, 128, 10240)),
+                opt(env, "AWS_LAMBDA_FUNCTION_NAME"));
     }
 
     private static Backend backend(Map<String, String> env, Optional<String> bucket, Optional<Path> dataDir) {

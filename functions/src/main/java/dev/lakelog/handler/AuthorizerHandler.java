@@ -29,7 +29,7 @@ public final class AuthorizerHandler implements RequestHandler<APIGatewayCustomA
 
     @Override
     public Map<String, Object> handleRequest(APIGatewayCustomAuthorizerEvent event, Context context) {
-        try (LambdaInvocation inv = LambdaInvocation.begin(context)) {
+        try (LambdaInvocation inv = LambdaInvocation.begin(context, app.metrics())) {
             return authorize(event);
         }
     }

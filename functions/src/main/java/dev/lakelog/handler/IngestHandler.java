@@ -21,7 +21,7 @@ public final class IngestHandler implements RequestHandler<APIGatewayProxyReques
 
     @Override
     public APIGatewayProxyResponseEvent handleRequest(APIGatewayProxyRequestEvent event, Context context) {
-        try (LambdaInvocation inv = LambdaInvocation.begin(context)) {
+        try (LambdaInvocation inv = LambdaInvocation.begin(context, app.metrics())) {
             return ApiGatewayAdapter.toResponse(app.router(Lakelog.Surface.INGEST)
                     .handle(ApiGatewayAdapter.toRequest(event).withDeadline(inv.end())));
         }

@@ -66,7 +66,7 @@ public final class IotRollupHandler implements RequestStreamHandler {
     }
 
     public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
-        try (LambdaInvocation inv = LambdaInvocation.begin(context)) {
+        try (LambdaInvocation inv = LambdaInvocation.begin(context, app.metrics())) {
             Object device = event == null ? null : event.get("device_id");
             if (!(device instanceof String d) || !DEVICE.matcher(d).matches()) {
                 // Without a device there is no status topic to answer on: fail the invocation.

@@ -2,6 +2,7 @@ package dev.lakelog.handler;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import dev.lakelog.log.JsonLog;
+import dev.lakelog.metrics.Metrics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -17,16 +18,19 @@ final class LambdaInvocation implements AutoCloseable {
     private final Context context;
     private final Instant started = Instant.now();
     private final JsonLog.Scope log;
+    private final Metrics metrics;
 
-    private LambdaInvocation(Context context) {
+    private LambdaInvocation(Context context, Metrics metrics) {
         this.context = context;
+        this.metrics = metrics;
         boolean cold = COLD.getAndSet(false);
         this.log = JsonLog.invocation(Map.of("function_request_id", context.getAwsRequestId(), "cold_start", cold));
     }
 
-    static LambdaInvocation begin(Context context) {
+    /** Begins an invocation; its metrics are flushed (as EMF log lines) when it closes. */
+    static LambdaInvocation begin(Context context, Metrics metrics) {
         if (context == null) throw new IllegalArgumentException("the Lambda runtime passes a Context to every invocation");
-        return new LambdaInvocation(context);
+        return new LambdaInvocation(context, metrics);
     }
 
     /** When the invocation is ended by the runtime. */
@@ -45,6 +49,10 @@ final class LambdaInvocation implements AutoCloseable {
 
     @Override
     public void close() {
-        log.close();
+        try {
+            metrics.flush();
+        } finally {
+            log.close();
+        }
     }
 }

@@ -21,7 +21,7 @@ public final class MaintenanceHandler implements RequestHandler<APIGatewayProxyR
 
     @Override
     public APIGatewayProxyResponseEvent handleRequest(APIGatewayProxyRequestEvent event, Context context) {
-        try (LambdaInvocation inv = LambdaInvocation.begin(context)) {
+        try (LambdaInvocation inv = LambdaInvocation.begin(context, app.metrics())) {
             return ApiGatewayAdapter.toResponse(app.router(Lakelog.Surface.MAINTENANCE)
                     .handle(ApiGatewayAdapter.toRequest(event).withDeadline(inv.end())));
         }

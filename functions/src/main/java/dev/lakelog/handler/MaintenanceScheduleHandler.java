@@ -53,7 +53,7 @@ public final class MaintenanceScheduleHandler implements RequestStreamHandler {
     }
 
     private Map<String, Object> run(Map<String, Object> detail, Context context) {
-        try (LambdaInvocation inv = LambdaInvocation.begin(context)) {
+        try (LambdaInvocation inv = LambdaInvocation.begin(context, app.metrics())) {
             Object job = detail.get("job");
             Map<String, String> params = new HashMap<>();
             detail.forEach((k, v) -> {

@@ -41,7 +41,7 @@ public final class RollupScheduleHandler implements RequestStreamHandler {
 
     /** The rollup of one scheduled invocation; the report as a map with the documented field names. */
     public Map<String, Object> handleRequest(ScheduledEvent event, Context context) {
-        try (LambdaInvocation inv = LambdaInvocation.begin(context)) {
+        try (LambdaInvocation inv = LambdaInvocation.begin(context, app.metrics())) {
             RollupReport report = app.rollup().rollup(new RollupRequest("schedule", Optional.empty(), app.config().rollupMinAge(), true)
                     .withDeadline(inv.deadline(RESERVE)));
             return report.toMap();

@@ -50,7 +50,7 @@ public final class RollupCommit implements AutoCloseable {
      * What one commit wrote: rows and segments inserted (after the re-check), rows dropped as
      * duplicates of a {@code log_id} ({@link #dropDuplicates}), and its snapshot.
      */
-    public record Committed(long rows, long segments, long duplicates, Long snapshotId) {}
+    public record Committed(long rows, long segments, long duplicates, Long snapshotId, int conflicts) {}
 
     /**
      * A client's {@code log_id} is its identity for the event: a producer that retries without an
@@ -141,7 +141,8 @@ public final class RollupCommit implements AutoCloseable {
         flushStage();
         for (int attempt = 1; ; attempt++) {
             try {
-                return commitOnce();
+                Committed c = commitOnce();
+                return new Committed(c.rows(), c.segments(), c.duplicates(), c.snapshotId(), attempt - 1);
             } catch (SQLException e) {
                 String m = String.valueOf(e.getMessage());
                 if (attempt >= COMMIT_ATTEMPTS || !m.toLowerCase(Locale.ROOT).contains("conflict")) throw e;
@@ -205,7 +206,7 @@ public final class RollupCommit implements AutoCloseable {
         LOG.info("rollup_batch_committed", "tenant", tenant, "segments", segs, "rows", rowCount, "duplicates_dropped", duplicates,
                 "staged_segments", staged,
                 "rollup_id", rollupId, "snapshot_id", snapshot, "commit_ms", (System.nanoTime() - t1) / 1_000_000);
-        return new Committed(rowCount, segs, duplicates, snapshot);
+        return new Committed(rowCount, segs, duplicates, snapshot, 0);
     }
 
     private Long lastSnapshot() throws SQLException {

@@ -10,6 +10,7 @@ import dev.lakelog.auth.Tenant;
 import dev.lakelog.lake.LakeCatalog;
 import dev.lakelog.lake.LakeEngine;
 import dev.lakelog.lake.Sandbox;
+import dev.lakelog.metrics.Metrics;
 import dev.lakelog.lake.LakeException;
 import dev.lakelog.lake.LakeSchema;
 import java.sql.Connection;
@@ -67,7 +68,14 @@ public final class CustomQueryService {
 
     private final BigResults big;
 
+    private final Metrics metrics;
+
     public CustomQueryService(Supplier<LakeEngine> lake, ObjectMapper json, int maxRows, Duration timeLimit, BigResults big) {
+        this(lake, json, maxRows, timeLimit, big, Metrics.NONE);
+    }
+
+    public CustomQueryService(Supplier<LakeEngine> lake, ObjectMapper json, int maxRows, Duration timeLimit, BigResults big, Metrics metrics) {
+        this.metrics = metrics;
         this.big = big;
         this.lake = lake;
         this.guard = new SqlGuard(json);
@@ -77,6 +85,15 @@ public final class CustomQueryService {
     }
 
     public ObjectNode run(Tenant tenant, JsonNode body) {
+        try {
+            return runChecked(tenant, body);
+        } catch (LakelogException e) {
+            if (e.kind() == dev.lakelog.api.ErrorKind.CALLER_ERROR) metrics.queryRefused(e.code().wireName());
+            throw e;
+        }
+    }
+
+    private ObjectNode runChecked(Tenant tenant, JsonNode body) {
         if (body == null || !body.isObject()) throw new LakelogException(ErrorCode.INVALID_BODY, "the body must be a JSON object {\"query\": \"...\", \"params\": {...}}");
         Iterator<String> fields = body.fieldNames();
         while (fields.hasNext()) {

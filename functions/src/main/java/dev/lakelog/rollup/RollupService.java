@@ -9,6 +9,7 @@ import dev.lakelog.lake.LakeException;
 import dev.lakelog.lake.RollupCommit;
 import dev.lakelog.lake.RollupLedger;
 import dev.lakelog.log.JsonLog;
+import dev.lakelog.metrics.Metrics;
 import dev.lakelog.segment.Segment;
 import dev.lakelog.segment.SegmentCodec;
 import dev.lakelog.segment.SegmentFormatException;
@@ -48,6 +49,7 @@ public final class RollupService {
     private final Clock clock;
     private final LakelogConfig.RollupLimits limits;
     private final ObjectMapper json = new ObjectMapper();
+    private final Metrics metrics;
 
     public RollupService(BlobStore store, Supplier<LakeEngine> lake, TenantLock lock, SegmentCodec codec, Clock clock) {
         this(store, lake, lock, codec, clock, LakelogConfig.RollupLimits.defaults());
@@ -55,6 +57,12 @@ public final class RollupService {
 
     public RollupService(BlobStore store, Supplier<LakeEngine> lake, TenantLock lock, SegmentCodec codec, Clock clock,
             LakelogConfig.RollupLimits limits) {
+        this(store, lake, lock, codec, clock, limits, Metrics.NONE);
+    }
+
+    public RollupService(BlobStore store, Supplier<LakeEngine> lake, TenantLock lock, SegmentCodec codec, Clock clock,
+            LakelogConfig.RollupLimits limits, Metrics metrics) {
+        this.metrics = metrics;
         this.store = store;
         this.lake = lake;
         this.lock = lock;
@@ -89,6 +97,7 @@ public final class RollupService {
                 Optional<String> tenant = SegmentKeys.tenantOf(b.key());
                 Optional<Instant> created = SegmentKeys.createdAt(b.key());
                 if (tenant.isEmpty() || created.isEmpty()) continue;
+                if (totals.oldestWaiting == null || created.get().isBefore(totals.oldestWaiting)) totals.oldestWaiting = created.get();
                 if (!req.minAge().isZero() && created.get().isAfter(cutoff)) continue;
                 if (tenant.get().equals(skipping)) continue;
                 if (run == null || !run.tenant.equals(tenant.get())) {
@@ -118,6 +127,9 @@ public final class RollupService {
         } finally {
             if (run != null) run.held.close();
         }
+        if (req.tenantId().isEmpty()) {
+            metrics.rollupLag(totals.oldestWaiting == null ? Duration.ZERO : Duration.between(totals.oldestWaiting, started));
+        }
         RollupReport report = new RollupReport(totals.segmentsProcessed, totals.logsInserted, totals.segmentsDeleted,
                 List.copyOf(totals.errors), clock.instant().truncatedTo(ChronoUnit.MICROS).toString(), totals.snapshotId,
                 totals.budgetExhausted, totals.duplicatesDropped);
@@ -140,6 +152,8 @@ public final class RollupService {
         long readNanos;
         Long snapshotId;
         long duplicatesDropped;
+        /** The oldest segment seen waiting in the hot tier: rollup lag is measured from it. */
+        Instant oldestWaiting;
         boolean budgetExhausted;
         /** No further batch may start: budget spent or lease lost. */
         boolean stopped;
@@ -273,6 +287,8 @@ public final class RollupService {
                     totals.segmentsProcessed += (int) c.segments();
                     totals.snapshotId = c.snapshotId();
                     totals.duplicatesDropped += c.duplicates();
+                    metrics.rolledUp(c.segments(), c.rows(), c.duplicates());
+                    for (int i = 0; i < c.conflicts(); i++) metrics.commitConflict();
                     toDelete.addAll(keys);
                 }
             }

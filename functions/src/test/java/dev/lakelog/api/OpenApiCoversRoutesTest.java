@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  */
 class OpenApiCoversRoutesTest {
     private static final Path SPEC = Path.of("..", "docs", "openapi.yaml");
-    private static final Pattern PATH_LINE = Pattern.compile("^  (/v1/\\S*):\\s*$");
+    private static final Pattern PATH_LINE = Pattern.compile("^  (/(?:v1/\\S*|healthz|readyz|metrics)):\\s*$");
     private static final Pattern METHOD_LINE = Pattern.compile("^    (get|put|post|delete|patch|head|options|trace):\\s*$");
 
     /** {@code "METHOD /path/with/{templates}"} of every operation in the spec. */

@@ -97,7 +97,7 @@ class HandlerContextTest {
     @Test
     void no_new_rollup_batch_starts_when_the_invocation_is_nearly_out_of_time() {
         LocalContext almostDone = new LocalContext(RollupScheduleHandler.RESERVE.minus(Duration.ofSeconds(30)));
-        LambdaInvocation inv = LambdaInvocation.begin(almostDone);
+        LambdaInvocation inv = LambdaInvocation.begin(almostDone, dev.lakelog.metrics.Metrics.NONE);
         try {
             assertThat(inv.deadline(RollupScheduleHandler.RESERVE)).isBeforeOrEqualTo(java.time.Instant.now());
             assertThat(inv.end()).isAfter(java.time.Instant.now());
