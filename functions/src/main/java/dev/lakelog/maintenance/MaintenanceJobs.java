@@ -22,11 +22,13 @@ public final class MaintenanceJobs {
 
     /** cleanup: delete files unreferenced for at least this long (default one week). */
     public static final long CLEANUP_OLDER_THAN_HOURS_DEFAULT = 168;
-    public static final long CLEANUP_OLDER_THAN_HOURS_MIN = 1;
+    /** 0: every file scheduled for deletion, now (FlightRecorder's testing guide uses it). */
+    public static final long CLEANUP_OLDER_THAN_HOURS_MIN = 0;
     public static final long CLEANUP_OLDER_THAN_HOURS_MAX = 8760;
     /** expire-snapshots: expire snapshots older than this (default 90 days). */
     public static final long EXPIRE_OLDER_THAN_DAYS_DEFAULT = 90;
-    public static final long EXPIRE_OLDER_THAN_DAYS_MIN = 1;
+    /** 0: every snapshot but the latest; time travel to anything older ends. */
+    public static final long EXPIRE_OLDER_THAN_DAYS_MIN = 0;
     public static final long EXPIRE_OLDER_THAN_DAYS_MAX = 3650;
 
     /**
