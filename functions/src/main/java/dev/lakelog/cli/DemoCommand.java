@@ -45,6 +45,7 @@ final class DemoCommand implements Callable<Integer> {
         env.put("LAKELOG_DATA_DIR", dataDir.toAbsolutePath().normalize().toString());
         String token = env.computeIfAbsent("LAKELOG_DEV_TOKEN", k -> Secrets.newToken());
         String secret = env.computeIfAbsent("LAKELOG_DEV_HMAC_SECRET", k -> Secrets.newHmacSecret());
+        env.computeIfAbsent("LAKELOG_DEV_OPERATOR_TOKEN", k -> Secrets.newOperatorToken());
         LakelogConfig config = LakelogConfig.from(env);
         ServeCommand.Running r = ServeCommand.start(config, port, 60);
         String base = r.server.url();
