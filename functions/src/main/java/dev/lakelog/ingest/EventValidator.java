@@ -41,7 +41,7 @@ public final class EventValidator {
     private static final Set<String> SERVER_FIELDS = Set.of("tenant_id", "ingested_at", "archived_at", "segment_key");
     private static final Set<String> KNOWN = Set.of("log_id", "timestamp", "event_type", "outcome", "severity",
             "sensitivity", "actor_id", "component", "environment", "resource", "message", "payload", "policy_tags",
-            "session_id", "request_id", "source_ip", "retention_until");
+            "session_id", "request_id", "source_ip", "retention_until", "trace_id", "span_id");
     private static final Pattern LOG_ID = Pattern.compile("[A-Za-z0-9._:@/+-]{1,128}");
     private static final Pattern IP = Pattern.compile("[0-9A-Fa-f:.%a-zA-Z]{2,64}");
     private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
@@ -90,10 +90,24 @@ public final class EventValidator {
         List<String> tags = tags(node, index, errors);
         String payload = payload(node, index, errors);
         Long retention = time(node, "retention_until", false, index, null, errors);
+        String traceId = hexId(node, "trace_id", 32, index, errors);
+        String spanId = hexId(node, "span_id", 16, index, errors);
         if (errors.size() > before) return null;
         return new LogEvent(tenantId, logId != null ? logId : UuidV7.next(now).toString(), ts, eventType, outcome,
                 severity, sensitivity, actorId, component, environment, resource, message, payload, tags, sessionId,
-                requestId, sourceIp, retention, LogEvent.micros(now));
+                requestId, sourceIp, retention, LogEvent.micros(now), traceId, spanId);
+    }
+
+    /** A W3C trace or span id: {@code digits} hex digits, not all zero; stored lower-case. */
+    private static String hexId(JsonNode node, String f, int digits, Integer index, List<FieldError> errors) {
+        String s = optText(node, f, index, errors, digits);
+        if (s == null) return null;
+        String lower = s.toLowerCase(java.util.Locale.ROOT);
+        if (!lower.matches("[0-9a-f]{" + digits + "}") || lower.chars().allMatch(c -> c == '0')) {
+            errors.add(new FieldError(index, f, "must be " + digits + " hex digits, not all zero (W3C trace context)"));
+            return null;
+        }
+        return lower;
     }
 
     private static boolean validIp(String s) {

@@ -180,6 +180,47 @@ public final class LakeEngine implements AutoCloseable {
         // Separately: lakes created before the fence existed get it on their next start.
         createIfMissing(st, "rollup_fence", List.of(LakeSchema.CREATE_FENCE, LakeSchema.SEED_FENCE,
                 "CALL lake.set_commit_message('lakelog', 'create the rollup commit fence', extra_info => '{\"kind\":\"maintenance\"}')"));
+        addMissingColumns(st);
+    }
+
+    /**
+     * Schema evolution: a lake written before a column existed gains it now, in one commit
+     * ({@link LakeSchema#ADDED_COLUMNS}). A concurrent starter doing the same wins or conflicts;
+     * either way the column exists afterwards.
+     */
+    private static void addMissingColumns(Statement st) throws SQLException {
+        List<String> missing = new java.util.ArrayList<>();
+        for (String column : LakeSchema.ADDED_COLUMNS) {
+            String name = column.substring(0, column.indexOf(' '));
+            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM duckdb_columns() WHERE database_name = 'lake' "
+                    + "AND table_name = 'logs' AND column_name = " + literal(name))) {
+                rs.next();
+                if (rs.getLong(1) == 0) missing.add(column);
+            }
+        }
+        if (missing.isEmpty()) return;
+        try {
+            st.execute("BEGIN TRANSACTION");
+            for (String column : missing) st.execute("ALTER TABLE " + LakeSchema.LOGS + " ADD COLUMN IF NOT EXISTS " + column);
+            st.execute("CALL lake.set_commit_message('lakelog', " + literal("add columns " + String.join(", ", missing))
+                    + ", extra_info => '{\"kind\":\"maintenance\"}')");
+            st.execute("COMMIT");
+            LOG.info("lake_columns_added", "columns", missing);
+        } catch (SQLException e) {
+            try {
+                st.execute("ROLLBACK");
+            } catch (SQLException ignored) {
+                // the failed statement may already have ended the transaction
+            }
+            for (String column : missing) {
+                String name = column.substring(0, column.indexOf(' '));
+                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM duckdb_columns() WHERE database_name = 'lake' "
+                        + "AND table_name = 'logs' AND column_name = " + literal(name))) {
+                    rs.next();
+                    if (rs.getLong(1) == 0) throw e;
+                }
+            }
+        }
     }
 
     /**

@@ -29,7 +29,17 @@ public final class LakeSchema {
             retention_until TIMESTAMPTZ,
             ingested_at TIMESTAMPTZ NOT NULL,
             archived_at TIMESTAMPTZ NOT NULL,
-            segment_key VARCHAR NOT NULL""";
+            segment_key VARCHAR NOT NULL,
+            trace_id VARCHAR,
+            span_id VARCHAR""";
+
+    /**
+     * Columns added after the first release, in order: {@code lake.main.logs} of an older lake gains
+     * them on the next start ({@code ALTER TABLE ... ADD COLUMN}); rows written before read NULL.
+     * The rule (docs/architecture.md#schema-evolution): columns are only ever added, nullable, at
+     * the end; never renamed, retyped or dropped.
+     */
+    public static final java.util.List<String> ADDED_COLUMNS = java.util.List.of("trace_id VARCHAR", "span_id VARCHAR");
 
     public static final String CREATE_LOGS = "CREATE TABLE IF NOT EXISTS " + LOGS + " (" + LOGS_COLUMNS + ")";
 

@@ -29,6 +29,8 @@ public final class LogRowAppender {
         a.appendEpochMicros(e.ingestedAtMicros());
         micros(a, archivedAtMicros);
         a.append(segmentKey);
+        str(a, e.traceId());
+        str(a, e.spanId());
         a.endRow();
     }
 

@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
  */
 public final class EmfMetrics implements Metrics {
-    public static final String NAMESPACE = "lakelog";
+    /** The namespace the stack's alarms and metric filters use too (infra LakelogStack.METRIC_NAMESPACE). */
+    public static final String NAMESPACE = "Lakelog";
     private static final ObjectMapper JSON = new ObjectMapper();
     private final String function;
     private final PrintStream out;

@@ -163,7 +163,7 @@ public final class CustomQueryService {
         }
         String files = list(data);
         StringBuilder sql = new StringBuilder("CREATE VIEW logs AS SELECT d.* EXCLUDE (filename, file_row_number) FROM read_parquet(")
-                .append(files).append(", filename = true, file_row_number = true, hive_partitioning = false) d WHERE d.tenant_id = ")
+                .append(files).append(", filename = true, file_row_number = true, hive_partitioning = false, union_by_name = true) d WHERE d.tenant_id = ")
                 .append(LakeEngine.literal(tenant));
         if (!deletes.isEmpty()) {
             sql.append(" AND NOT EXISTS (SELECT 1 FROM read_parquet(").append(list(deletes))

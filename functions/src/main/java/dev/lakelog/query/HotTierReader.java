@@ -111,7 +111,16 @@ public final class HotTierReader {
         if (f.severity().isPresent() && !f.severity().get().equals(e.severity())) return false;
         if (f.component().isPresent() && !f.component().get().equals(e.component())) return false;
         if (f.eventType().isPresent() && !f.eventType().get().equals(e.eventType())) return false;
+        if (f.outcome().isPresent() && !f.outcome().get().equals(e.outcome())) return false;
+        if (f.traceId().isPresent() && !f.traceId().get().equals(e.traceId())) return false;
+        if (f.spanId().isPresent() && !f.spanId().get().equals(e.spanId())) return false;
+        if (f.text().isPresent() && !containsText(e, f.text().get())) return false;
         return f.actorId().isEmpty() || f.actorId().get().equals(e.actorId());
+    }
+
+    private static boolean containsText(LogEvent e, String lower) {
+        return (e.message() != null && e.message().toLowerCase(java.util.Locale.ROOT).contains(lower))
+                || (e.payload() != null && e.payload().toLowerCase(java.util.Locale.ROOT).contains(lower));
     }
 
     private record Hit(LogEvent event, String key) {}
@@ -142,6 +151,8 @@ public final class HotTierReader {
         n.put("source_ip", e.sourceIp());
         n.put("retention_until", e.retentionUntilMicros() == null ? null : LogRows.iso(e.retentionUntilMicros()));
         n.put("ingested_at", LogRows.iso(e.ingestedAtMicros()));
+        n.put("trace_id", e.traceId());
+        n.put("span_id", e.spanId());
         return n;
     }
 

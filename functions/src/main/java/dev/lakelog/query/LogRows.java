@@ -20,7 +20,7 @@ public final class LogRows {
             + "severity, sensitivity, actor_id, component, environment, resource, message, payload, "
             + "to_json(policy_tags)::VARCHAR AS policy_tags_json, session_id, request_id, source_ip, "
             + "epoch_us(retention_until) AS retention_us, epoch_us(ingested_at) AS ingested_us, "
-            + "epoch_us(archived_at) AS archived_us, segment_key";
+            + "epoch_us(archived_at) AS archived_us, segment_key, trace_id, span_id";
 
     private static final String[] TEXT = {"event_type", "outcome", "severity", "sensitivity", "actor_id", "component",
             "environment", "resource", "message", "payload"};
@@ -53,6 +53,8 @@ public final class LogRows {
         if (rs.wasNull()) n.putNull("archived_at"); // still in the hot tier
         else n.put("archived_at", iso(archived));
         n.put("segment_key", rs.getString("segment_key"));
+        n.put("trace_id", rs.getString("trace_id"));
+        n.put("span_id", rs.getString("span_id"));
         return n;
     }
 

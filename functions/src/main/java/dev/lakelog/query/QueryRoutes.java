@@ -16,7 +16,7 @@ public final class QueryRoutes {
     /** Lambda's synchronous response limit is 6 MB (6,291,456 bytes) including the proxy envelope. */
     public static final int MAX_RESPONSE_BYTES = 6_000_000;
 
-    private static final Set<String> FILTERS = Set.of("since", "until", "severity", "component", "event_type", "actor_id", "limit", "offset");
+    private static final Set<String> FILTERS = LogFilter.PARAMETERS;
 
     private final Authenticator auth;
     private final QueryService query;

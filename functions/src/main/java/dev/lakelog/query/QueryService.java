@@ -70,6 +70,23 @@ public final class QueryService {
                 sql.append(" AND actor_id = ?");
                 args.add(v);
             });
+            f.outcome().ifPresent(v -> {
+                sql.append(" AND outcome = ?");
+                args.add(v);
+            });
+            f.traceId().ifPresent(v -> {
+                sql.append(" AND trace_id = ?");
+                args.add(v);
+            });
+            f.spanId().ifPresent(v -> {
+                sql.append(" AND span_id = ?");
+                args.add(v);
+            });
+            f.text().ifPresent(v -> {
+                sql.append(" AND (contains(lower(message), ?) OR contains(lower(coalesce(payload, '')), ?))");
+                args.add(v);
+                args.add(v);
+            });
             return new Where(sql.toString(), args);
         }
     }

@@ -22,7 +22,7 @@ public final class RecentRoutes {
         router.add("GET", "/v1/logs/recent", (r, m) -> {
             Tenant t = auth.verifyBearer(r);
             Params p = new Params(r.query());
-            p.allowOnly(Set.of("limit", "offset", "since", "until", "severity", "component", "event_type", "actor_id"));
+            p.allowOnly(LogFilter.PARAMETERS);
             int limit = (int) p.integer("limit", HotTierReader.DEFAULT_LIMIT, 1, HotTierReader.MAX_LIMIT);
             Map<String, String> q = new HashMap<>(r.query());
             q.remove("limit");

@@ -8,6 +8,7 @@ import java.util.Set;
  * One validated event, as it is stored in a segment and later as a row of {@code lake.main.logs}.
  * Times are epoch microseconds UTC (DuckDB's TIMESTAMPTZ precision); {@code payload} is JSON text
  * or null. {@code tenantId} always comes from the authenticated key, never from the body.
+ * {@code traceId} (32) and {@code spanId} (16) are lower-case hex or null (W3C trace context).
  */
 public record LogEvent(
         String tenantId,
@@ -28,7 +29,19 @@ public record LogEvent(
         String requestId,
         String sourceIp,
         Long retentionUntilMicros,
-        long ingestedAtMicros) {
+        long ingestedAtMicros,
+        String traceId,
+        String spanId) {
+
+    /** An event without trace context. */
+    public LogEvent(String tenantId, String logId, long timestampMicros, String eventType, String outcome, String severity,
+                    String sensitivity, String actorId, String component, String environment, String resource, String message,
+                    String payload, List<String> policyTags, String sessionId, String requestId, String sourceIp,
+                    Long retentionUntilMicros, long ingestedAtMicros) {
+        this(tenantId, logId, timestampMicros, eventType, outcome, severity, sensitivity, actorId, component, environment,
+                resource, message, payload, policyTags, sessionId, requestId, sourceIp, retentionUntilMicros, ingestedAtMicros,
+                null, null);
+    }
 
     /** The severities an event may carry, lowest first in meaning (DESIGN.md). */
     public static final Set<String> SEVERITIES = Set.of("DEBUG", "INFO", "NOTICE", "WARNING", "ERROR", "CRITICAL");

@@ -103,6 +103,8 @@ public final class SegmentCodec {
                 str(g, "source_ip", e.sourceIp());
                 if (e.retentionUntilMicros() != null) g.writeNumberField("retention_until", e.retentionUntilMicros());
                 g.writeNumberField("ingested_at", e.ingestedAtMicros());
+                str(g, "trace_id", e.traceId());
+                str(g, "span_id", e.spanId());
                 g.writeEndObject();
             }
             g.writeEndArray();
@@ -189,7 +191,7 @@ public final class SegmentCodec {
     private static LogEvent readEvent(JsonParser p) throws IOException, SegmentFormatException {
         String tenantId = null, logId = null, eventType = null, outcome = null, severity = null, sensitivity = null,
                 actorId = null, component = null, environment = null, resource = null, message = null, payload = null,
-                sessionId = null, requestId = null, sourceIp = null;
+                sessionId = null, requestId = null, sourceIp = null, traceId = null, spanId = null;
         Long timestamp = null, retention = null, ingested = null;
         List<String> tags = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -219,6 +221,8 @@ public final class SegmentCodec {
                 case "source_ip" -> sourceIp = p.getText();
                 case "retention_until" -> retention = p.getLongValue();
                 case "ingested_at" -> ingested = p.getLongValue();
+                case "trace_id" -> traceId = p.getText();
+                case "span_id" -> spanId = p.getText();
                 default -> p.skipChildren();
             }
         }
@@ -226,7 +230,7 @@ public final class SegmentCodec {
             throw new SegmentFormatException("event lacks tenant_id, log_id, timestamp or ingested_at");
         }
         return new LogEvent(tenantId, logId, timestamp, eventType, outcome, severity, sensitivity, actorId, component,
-                environment, resource, message, payload, tags, sessionId, requestId, sourceIp, retention, ingested);
+                environment, resource, message, payload, tags, sessionId, requestId, sourceIp, retention, ingested, traceId, spanId);
     }
 
     static String sha256Hex(byte[] b) {

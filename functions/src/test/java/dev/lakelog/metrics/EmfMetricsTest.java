@@ -33,7 +33,7 @@ class EmfMetricsTest {
         assertThat(docs).hasSize(2);
         JsonNode main = docs.get(0);
         JsonNode directive = main.path("_aws").path("CloudWatchMetrics").get(0);
-        assertThat(directive.path("Namespace").asText()).isEqualTo("lakelog");
+        assertThat(directive.path("Namespace").asText()).isEqualTo("Lakelog");
         assertThat(directive.path("Dimensions").get(0)).extracting(JsonNode::asText).containsExactly("function");
         assertThat(main.path("function").asText()).isEqualTo("lakelog-dev-IngestFunction");
         assertThat(main.path("EventsAccepted").asLong()).isEqualTo(15);

@@ -168,7 +168,7 @@ public final class Soak {
 
     private void startServer() throws Exception {
         List<String> cmd = List.of(ProcessHandle.current().info().command().orElse("java"), SERVER_HEAP, "-cp",
-                System.getProperty("java.class.path"), "dev.lakelog.cli.LakelogCli", "serve", "--port", Integer.toString(port),
+                classPath(), "dev.lakelog.cli.LakelogCli", "serve", "--port", Integer.toString(port),
                 "--data-dir", dataDir.toString(), "--rollup-interval-seconds", "3");
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().keySet().removeIf(k -> k.startsWith("LAKELOG_") || k.startsWith("AWS_"));
@@ -195,6 +195,22 @@ public final class Soak {
             if (!server.isAlive()) throw new IllegalStateException("the server died at start; see " + log);
         }
         throw new IllegalStateException("the server did not come up in 90 s; see " + log);
+    }
+
+    /** This JVM's class path: surefire's, or exec:java's class loader's (whose java.class.path is Maven's own). */
+    static String classPath() {
+        if (Thread.currentThread().getContextClassLoader() instanceof java.net.URLClassLoader u && u.getURLs().length > 1) {
+            List<String> parts = new ArrayList<>();
+            for (java.net.URL url : u.getURLs()) {
+                try {
+                    parts.add(Path.of(url.toURI()).toString());
+                } catch (java.net.URISyntaxException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return String.join(java.io.File.pathSeparator, parts);
+        }
+        return System.getProperty("java.class.path");
     }
 
     private void killServer() throws InterruptedException {

@@ -125,6 +125,7 @@ final class FunctionsConstruct extends Construct {
     final Function authorizerFn;
     final Function queryFn;
     final Function maintenanceFn;
+    final Function rollupFn;
     final CfnTopicRule commandsRule;
 
     FunctionsConstruct(Construct scope, StackConfig cfg, Code code, StorageConstruct storage, CatalogConstruct catalog) {
@@ -154,7 +155,7 @@ final class FunctionsConstruct extends Construct {
         maintenanceFn = function("MaintenanceFunction", "MaintenanceHandler", cfg.maintenanceMemoryMb(),
                 fifteenMinutes, cfg.duckdbEphemeralStorageMb(), true, null,
                 "lakelog maintenance: POST /v1/analytics/rollup and /v1/analytics/maintenance/*");
-        Function rollupFn = function("RollupFunction", "RollupScheduleHandler", cfg.rollupMemoryMb(), fifteenMinutes,
+        rollupFn = function("RollupFunction", "RollupScheduleHandler", cfg.rollupMemoryMb(), fifteenMinutes,
                 cfg.duckdbEphemeralStorageMb(), true, rollupDlq, "lakelog scheduled rollup (EventBridge)");
         Function iotRollupFn = function("IotRollupFunction", "IotRollupHandler", cfg.rollupMemoryMb(), fifteenMinutes,
                 cfg.duckdbEphemeralStorageMb(), true, iotRollupDlq, "lakelog rollup on IoT command (lakelog/+/commands)");

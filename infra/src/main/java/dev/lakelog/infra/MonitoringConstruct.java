@@ -146,7 +146,28 @@ final class MonitoringConstruct extends Construct {
                 Metric.Builder.create().namespace(LakelogStack.METRIC_NAMESPACE).metricName(LakelogStack.ROLLUP_FAILURES_METRIC)
                         .period(Duration.minutes(5)).statistic("Sum").build(), 1);
         alarm("Api5xxAlarm", "lakelog REST API answered 5xx (a defect)", api.metricServerError(fiveMinSum), 1);
+
+        // Rollup lag: the scheduled rollup reports (EMF) the age of the oldest waiting segment when
+        // it starts. Above three schedule intervals the lake is falling behind; no report at all
+        // (the schedule or the function gone) counts as breaching too.
+        Metric lag = Metric.Builder.create().namespace(LakelogStack.METRIC_NAMESPACE).metricName(ROLLUP_LAG_METRIC)
+                .dimensionsMap(java.util.Map.of("function", fns.rollupFn.getFunctionName()))
+                .period(Duration.minutes(15)).statistic("Maximum").build();
+        Alarm lagAlarm = Alarm.Builder.create(this, "RollupLagAlarm")
+                .alarmDescription("lakelog: the oldest segment waiting for rollup is older than three schedule intervals")
+                .metric(lag)
+                .threshold(ROLLUP_LAG_ALARM_SECONDS)
+                .evaluationPeriods(2)
+                .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
+                .treatMissingData(TreatMissingData.BREACHING)
+                .build();
+        lagAlarm.addAlarmAction(new SnsAction(alarmTopic));
     }
+
+    /** The EMF metric the rollup functions write (functions: dev.lakelog.metrics.EmfMetrics). */
+    static final String ROLLUP_LAG_METRIC = "RollupLagSeconds";
+    /** Three default schedule intervals (15 minutes) of lag. */
+    static final int ROLLUP_LAG_ALARM_SECONDS = 3 * 15 * 60;
 
 
     private void alarm(String id, String description, IMetric metric, int threshold) {

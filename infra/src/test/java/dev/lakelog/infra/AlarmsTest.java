@@ -49,6 +49,18 @@ class AlarmsTest {
     }
 
     @Test
+    void rollupLagFromTheRollupFunctionsEmfMetricAlarmsAndMissingDataCountsAsLate() {
+        Object fnRef = ref(function(t, "RollupScheduleHandler").getKey());
+        assertThat(alarms()).anySatisfy(a -> {
+            assertThat(a).containsEntry("Namespace", "Lakelog").containsEntry("MetricName", "RollupLagSeconds")
+                    .containsEntry("Statistic", "Maximum").containsEntry("Threshold", 2700)
+                    .containsEntry("ComparisonOperator", "GreaterThanThreshold")
+                    .containsEntry("TreatMissingData", "breaching");
+            assertThat(hasDimension(a, "function", fnRef)).isTrue();
+        });
+    }
+
+    @Test
     void everyDeadLetterQueueAlarmsOnTheFirstMessage() {
         for (String q : List.of("RollupDlq", "IotRollupDlq", "MaintenanceScheduleDlq")) {
             Object queueName = Map.of("Fn::GetAtt", List.of(logicalId(t, "AWS::SQS::Queue", q), "QueueName"));
