@@ -77,10 +77,24 @@ public final class IngestRoutes {
         return router.ok(out);
     }
 
-    /** Answers an (empty) ExportLogsServiceResponse, which is what an OTLP exporter expects on success. */
+    /**
+     * Answers an {@code ExportLogsServiceResponse} in the request's encoding: empty when every record
+     * was stored, else with {@code partial_success} (rejected count and a message naming each record).
+     */
     private ApiResponse otlp(ApiRouter router, Tenant t, ApiRequest r) {
-        IngestResult res = ingest.ingestOtlp(t, body(r), r.header("Content-Type").orElse(null));
-        metrics.eventsAccepted(res.logIds().size());
-        return router.ok(router.mapper().createObjectNode());
+        IngestService.OtlpOutcome res = ingest.ingestOtlp(t, body(r), r.header("Content-Type").orElse(null));
+        metrics.eventsAccepted(res.written().logIds().size());
+        if (res.rejected() > 0) metrics.ingestRejected(dev.lakelog.api.ErrorCode.INVALID_EVENT.wireName());
+        if (res.protobuf()) {
+            return new ApiResponse(200, java.util.Map.of("Content-Type", "application/x-protobuf"),
+                    OtlpProtobuf.response(res.rejected(), res.errorMessage()));
+        }
+        ObjectNode out = router.mapper().createObjectNode();
+        if (res.rejected() > 0) {
+            // protobuf JSON mapping: int64 as a decimal string, lowerCamelCase names
+            out.putObject("partialSuccess").put("rejectedLogRecords", Long.toString(res.rejected()))
+                    .put("errorMessage", res.errorMessage());
+        }
+        return router.ok(out);
     }
 }
