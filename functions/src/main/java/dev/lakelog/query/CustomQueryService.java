@@ -298,6 +298,7 @@ public final class CustomQueryService {
             out.set("columns", columns);
             if (inline) {
                 out.set("rows", rows);
+                out.set("results", rows); // the FlightRecorder name for the same rows
                 out.put("count", rows.size());
                 return out;
             }
