@@ -48,6 +48,9 @@ class SchemaEvolutionTest {
             st.execute("INSERT INTO lake.main.logs VALUES ('acme', 'old-1', TIMESTAMPTZ '2026-11-01 10:00:00+00', 'login', 'SUCCESS', 'INFO', "
                     + "NULL, 'u1', 'auth', 'prod', NULL, 'written by the first release', NULL, NULL, NULL, NULL, NULL, NULL, "
                     + "TIMESTAMPTZ '2026-11-01 10:00:01+00', TIMESTAMPTZ '2026-11-02 00:00:00+00', 'segments/tenant=acme/old.cbor')");
+            st.execute("INSERT INTO lake.main.logs VALUES ('legacy', 'legacy-1', TIMESTAMPTZ '2026-11-01 11:00:00+00', 'login', 'SUCCESS', 'INFO', "
+                    + "NULL, 'u2', 'auth', 'prod', NULL, 'a tenant with old files only', NULL, NULL, NULL, NULL, NULL, NULL, "
+                    + "TIMESTAMPTZ '2026-11-01 11:00:01+00', TIMESTAMPTZ '2026-11-02 00:00:00+00', 'segments/tenant=legacy/old.cbor')");
             st.execute("DETACH lake");
         }
 
@@ -88,6 +91,15 @@ class SchemaEvolutionTest {
             assertThat(q.status()).as(q.bodyText()).isEqualTo(200);
             JsonNode rows = JSON.readTree(q.body()).path("rows");
             assertThat(rows.toString()).contains("{\"log_id\":\"old-1\",\"trace_id\":null,\"span_id\":null}");
+
+            // A tenant whose every file predates the columns still has them in custom SQL (NULL).
+            LakelogFixture.TenantCredentials legacy = fx.createTenant("legacy", Tier.PAID);
+            ApiResponse lq = fx.call(LakelogFixture.bearer(legacy, "POST", "/v1/analytics/query", Map.of(),
+                    "{\"query\":\"SELECT log_id, trace_id, span_id FROM logs WHERE trace_id IS NULL\"}".getBytes(StandardCharsets.UTF_8)));
+            assertThat(lq.status()).as(lq.bodyText()).isEqualTo(200);
+            assertThat(JSON.readTree(lq.body()).path("rows").toString()).isEqualTo("[{\"log_id\":\"legacy-1\",\"trace_id\":null,\"span_id\":null}]");
+            JsonNode legacyLogs = JSON.readTree(fx.call(LakelogFixture.bearer(legacy, "GET", "/v1/analytics/logs", Map.of(), null)).body());
+            assertThat(legacyLogs.path("logs").get(0).path("trace_id").isNull()).isTrue();
 
             JsonNode snapshots = JSON.readTree(fx.call(LakelogFixture.bearer(acme, "GET", "/v1/analytics/snapshots", Map.of(), null)).body());
             assertThat(snapshots.toString()).contains("add columns trace_id VARCHAR, span_id VARCHAR");
