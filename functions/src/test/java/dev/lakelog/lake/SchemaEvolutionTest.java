@@ -117,6 +117,13 @@ class SchemaEvolutionTest {
             assertThat(thenRows).hasSize(1);
             assertThat(thenRows.get(0).path("log_id").asText()).isEqualTo("old-1");
             assertThat(thenRows.get(0).path("trace_id").isNull()).isTrue();
+
+            // The change feed across the schema change: the first release's insert and the new rollup.
+            long latest = snapshots.path("snapshots").get(0).path("snapshot_id").asLong();
+            ApiResponse changes = fx.call(LakelogFixture.bearer(acme, "GET", "/v1/analytics/changes",
+                    Map.of("from_snapshot", "1", "to_snapshot", Long.toString(latest)), null));
+            assertThat(changes.status()).as(changes.bodyText()).isEqualTo(200);
+            assertThat(changes.bodyText()).contains("old-1").contains("4bf92f3577b34da6a3ce929d0e0e4736");
         }
     }
 }
