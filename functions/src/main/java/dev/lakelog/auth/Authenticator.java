@@ -68,6 +68,33 @@ public final class Authenticator {
         return tenant;
     }
 
+    /**
+     * The ingest routes' check. With {@code X-Key-Id} or {@code X-Signature}: the HMAC signature.
+     * Otherwise a Bearer token: one of the tenant's write-only ingest tokens, or (where
+     * {@code alsoTenantToken}, i.e. on {@code /v1/logs}) the tenant's own token. A tenant whose
+     * setting {@code require_signature} is on accepts only signed requests: a valid token gets 401
+     * saying so.
+     */
+    public Tenant verifyIngest(ApiRequest req, boolean alsoTenantToken) {
+        if (req.header("X-Key-Id").isPresent() || req.header("X-Signature").isPresent()) return verifyHmac(req);
+        Optional<String> auth = req.header("Authorization");
+        if (auth.isEmpty() || !auth.get().regionMatches(true, 0, "Bearer ", 0, 7)) {
+            // No credential at all: the route's usual answer (signature on /v1/log, token on /v1/logs).
+            throw new LakelogException(ErrorCode.UNAUTHENTICATED, alsoTenantToken ? TOKEN_FAILED : HMAC_FAILED);
+        }
+        String token = auth.get().substring(7).trim();
+        if (token.isEmpty()) throw new LakelogException(ErrorCode.UNAUTHENTICATED, TOKEN_FAILED);
+        String hash = Secrets.tokenHash(token);
+        Optional<Tenant> tenant = store.ingestTokenByHash(hash).flatMap(t -> store.tenant(t.tenantId()));
+        if (tenant.isEmpty() && alsoTenantToken) tenant = store.tenantByTokenHash(hash);
+        if (tenant.isEmpty()) throw new LakelogException(ErrorCode.UNAUTHENTICATED, TOKEN_FAILED);
+        if (store.requiresSignature(tenant.get().id())) {
+            throw new LakelogException(ErrorCode.UNAUTHENTICATED, "this tenant requires HMAC-signed requests (require_signature): "
+                    + "send X-Key-Id and X-Signature instead of a Bearer token");
+        }
+        return tenant.get();
+    }
+
     /** The tenant holding this Bearer token, or 401. */
     public Tenant verifyBearer(ApiRequest req) {
         Optional<String> auth = req.header("Authorization");

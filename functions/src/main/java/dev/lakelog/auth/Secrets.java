@@ -21,6 +21,15 @@ public final class Secrets {
         return "llo_" + randomHex(32);
     }
 
+    /** A write-only ingest token (docs/producers.md); the prefix tells it apart from read tokens in a config file. */
+    public static String newIngestToken() {
+        return "lli_" + randomHex(32);
+    }
+
+    public static String newIngestTokenId() {
+        return "it_" + randomHex(8);
+    }
+
     public static String newHmacSecret() {
         return "lls_" + randomHex(32);
     }

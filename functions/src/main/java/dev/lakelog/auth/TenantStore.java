@@ -33,7 +33,7 @@ public interface TenantStore {
 
     void deactivateKey(String keyId);
 
-    /** Removes the tenant's tokens and keys and marks it revoked: it can no longer authenticate. */
+    /** Removes the tenant's tokens (ingest tokens too) and keys and marks it revoked: it can no longer authenticate. */
     void revokeTenant(String tenantId);
 
     /**
@@ -47,4 +47,21 @@ public interface TenantStore {
 
     /** Removes every operator token of this name; returns how many. */
     int revokeOperatorTokens(String name);
+
+    /** Stores a write-only ingest token of a tenant (its hash; several may be active at once). */
+    void addIngestToken(IngestToken token, String tokenHash);
+
+    /** The ingest token with this hash, if it exists and its tenant is not revoked. */
+    Optional<IngestToken> ingestTokenByHash(String tokenHash);
+
+    /** The tenant's ingest tokens (ids, names, creation times; never hashes), oldest first. */
+    List<IngestToken> ingestTokensOf(String tenantId);
+
+    /** Removes one ingest token of the tenant; false if the tenant has no token of that id. */
+    boolean revokeIngestToken(String tenantId, String tokenId);
+
+    /** The tenant setting {@code require_signature}: when true, ingest accepts only HMAC-signed bodies. */
+    boolean requiresSignature(String tenantId);
+
+    void setRequireSignature(String tenantId, boolean required);
 }

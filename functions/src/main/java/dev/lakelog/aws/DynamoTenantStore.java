@@ -4,6 +4,7 @@ import dev.lakelog.auth.Tier;
 import dev.lakelog.auth.TenantStore;
 import dev.lakelog.auth.Tenant;
 import dev.lakelog.auth.HmacKey;
+import dev.lakelog.auth.IngestToken;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -130,7 +131,10 @@ public final class DynamoTenantStore implements TenantStore {
                 .expressionAttributeValues(Map.of(":pk", s("TENANT#" + tenantId))).build();
         ddb.queryPaginator(q).items().forEach(i -> {
             String sk = i.get("sk").s();
-            if (sk.startsWith("TOKEN#")) {
+            if (sk.startsWith("INGEST#")) {
+                ddb.deleteItem(b -> b.tableName(table).key(Map.of("pk", s("INGEST#" + i.get("token_hash").s()), "sk", s("INGEST"))));
+                ddb.deleteItem(b -> b.tableName(table).key(Map.of("pk", s("TENANT#" + tenantId), "sk", s(sk))));
+            } else if (sk.startsWith("TOKEN#")) {
                 ddb.deleteItem(b -> b.tableName(table).key(Map.of("pk", s(sk), "sk", s("TOKEN"))));
             } else if (sk.startsWith("KEY#")) {
                 ddb.deleteItem(b -> b.tableName(table).key(Map.of("pk", s(sk), "sk", s("KEY"))));
@@ -165,6 +169,64 @@ public final class DynamoTenantStore implements TenantStore {
             n[0]++;
         });
         return n[0];
+    }
+
+    // Ingest tokens: the lookup item pk INGEST#<hash>, sk INGEST (tenant_id, token_id, name, created_at),
+    // and the tenant's index item pk TENANT#<id>, sk INGEST#<token id> (token_hash, name, created_at).
+
+    @Override
+    public void addIngestToken(IngestToken token, String tokenHash) {
+        ddb.putItem(b -> b.tableName(table).item(Map.of("pk", s("INGEST#" + tokenHash), "sk", s("INGEST"),
+                "tenant_id", s(token.tenantId()), "token_id", s(token.id()), "name", s(token.name()),
+                "created_at", s(token.createdAt().toString()))));
+        ddb.putItem(b -> b.tableName(table).item(Map.of("pk", s("TENANT#" + token.tenantId()), "sk", s("INGEST#" + token.id()),
+                "token_hash", s(tokenHash), "name", s(token.name()), "created_at", s(token.createdAt().toString()))));
+    }
+
+    @Override
+    public Optional<IngestToken> ingestTokenByHash(String tokenHash) {
+        return get("INGEST#" + tokenHash, "INGEST")
+                .filter(i -> tenant(i.get("tenant_id").s()).isPresent())
+                .map(i -> new IngestToken(i.get("token_id").s(), i.get("tenant_id").s(), i.get("name").s(), Instant.parse(i.get("created_at").s())));
+    }
+
+    @Override
+    public List<IngestToken> ingestTokensOf(String tenantId) {
+        List<IngestToken> out = new ArrayList<>();
+        QueryRequest q = QueryRequest.builder().tableName(table).consistentRead(true)
+                .keyConditionExpression("pk = :pk AND begins_with(sk, :k)")
+                .expressionAttributeValues(Map.of(":pk", s("TENANT#" + tenantId), ":k", s("INGEST#"))).build();
+        ddb.queryPaginator(q).items().forEach(i -> out.add(new IngestToken(i.get("sk").s().substring("INGEST#".length()), tenantId,
+                i.get("name").s(), Instant.parse(i.get("created_at").s()))));
+        out.sort(java.util.Comparator.comparing(IngestToken::createdAt).thenComparing(IngestToken::id));
+        return out;
+    }
+
+    @Override
+    public boolean revokeIngestToken(String tenantId, String tokenId) {
+        Optional<Map<String, AttributeValue>> index = get("TENANT#" + tenantId, "INGEST#" + tokenId);
+        if (index.isEmpty()) return false;
+        ddb.deleteItem(b -> b.tableName(table).key(Map.of("pk", s("INGEST#" + index.get().get("token_hash").s()), "sk", s("INGEST"))));
+        ddb.deleteItem(b -> b.tableName(table).key(Map.of("pk", s("TENANT#" + tenantId), "sk", s("INGEST#" + tokenId))));
+        return true;
+    }
+
+    @Override
+    public boolean requiresSignature(String tenantId) {
+        return get("TENANT#" + tenantId, "META").map(i -> i.containsKey("require_signature") && Boolean.TRUE.equals(i.get("require_signature").bool()))
+                .orElse(false);
+    }
+
+    @Override
+    public void setRequireSignature(String tenantId, boolean required) {
+        try {
+            ddb.updateItem(b -> b.tableName(table).key(Map.of("pk", s("TENANT#" + tenantId), "sk", s("META")))
+                    .updateExpression("SET require_signature = :r")
+                    .conditionExpression("attribute_exists(pk)")
+                    .expressionAttributeValues(Map.of(":r", AttributeValue.builder().bool(required).build())));
+        } catch (ConditionalCheckFailedException e) {
+            throw new IllegalStateException("no tenant '" + tenantId + "'");
+        }
     }
 
     /** Creates the table (tests and local DynamoDB); in AWS the CDK stack creates it. */

@@ -30,11 +30,15 @@ public final class ApiGatewayAdapter {
                 e.getPath() == null ? "/" : e.getPath(), query, headers, body);
     }
 
+    /** Text answers (JSON, CSV, NDJSON, Prometheus text) as text; anything else (OTLP protobuf, Parquet) base64. */
     public static APIGatewayProxyResponseEvent toResponse(ApiResponse r) {
+        String ct = r.headers().getOrDefault("Content-Type", "application/json").toLowerCase(java.util.Locale.ROOT);
+        boolean text = ct.startsWith("application/json") || ct.startsWith("text/") || ct.startsWith("application/x-ndjson")
+                || ct.startsWith("application/problem+json") || ct.startsWith("application/yaml");
         return new APIGatewayProxyResponseEvent()
                 .withStatusCode(r.status())
                 .withHeaders(r.headers())
-                .withIsBase64Encoded(false)
-                .withBody(new String(r.body(), StandardCharsets.UTF_8));
+                .withIsBase64Encoded(!text)
+                .withBody(text ? new String(r.body(), StandardCharsets.UTF_8) : Base64.getEncoder().encodeToString(r.body()));
     }
 }

@@ -80,7 +80,12 @@ public final class Idempotency {
                         Map.of("Retry-After", "1"), null);
             }
             LOG.info("idempotent_replay", "tenant", tenant.id(), "path", req.path());
-            return ApiResponse.json(e.status(), e.body()).withHeaders(Map.of("Idempotent-Replayed", "true"));
+            // The fingerprint covers Content-Type, so the first answer was in this request's encoding:
+            // protobuf for an OTLP protobuf export, JSON for everything else.
+            boolean protobuf = req.header("Content-Type").map(ct -> ct.trim().toLowerCase(java.util.Locale.ROOT)
+                    .startsWith("application/x-protobuf")).orElse(false);
+            return new ApiResponse(e.status(), Map.of("Content-Type", protobuf ? "application/x-protobuf" : "application/json",
+                    "Idempotent-Replayed", "true"), e.body());
         }
         ApiResponse resp;
         try {

@@ -11,8 +11,8 @@ import dev.lakelog.idempotency.Idempotency;
 import dev.lakelog.metrics.Metrics;
 
 /**
- * The ingest routes: {@code POST /v1/log}, {@code POST /v1/log/batch} (HMAC-signed),
- * {@code POST /v1/logs} (OTLP/HTTP JSON; HMAC or the tenant's Bearer token). Writes honour
+ * The ingest routes: {@code POST /v1/log}, {@code POST /v1/log/batch} (HMAC-signed, or an ingest token),
+ * {@code POST /v1/logs} (OTLP/HTTP protobuf or JSON; HMAC, an ingest token or the tenant's Bearer token). Writes honour
  * {@code Idempotency-Key}. (The hot-tier read {@code GET /v1/logs/recent} is a query: {@code query.RecentRoutes}.)
  */
 public final class IngestRoutes {
@@ -42,18 +42,18 @@ public final class IngestRoutes {
     }
 
     public void register(ApiRouter router) {
+        // HMAC, or a write-only ingest token for shippers that cannot sign each body (docs/producers.md).
         router.add("POST", "/v1/log", counted((r, m) -> {
-            Tenant t = auth.verifyHmac(r);
+            Tenant t = auth.verifyIngest(r, false);
             return idempotency.run(t, r, () -> one(router, t, r));
         }));
         router.add("POST", "/v1/log/batch", counted((r, m) -> {
-            Tenant t = auth.verifyHmac(r);
+            Tenant t = auth.verifyIngest(r, false);
             return idempotency.run(t, r, () -> batch(router, t, r));
         }));
         router.add("POST", "/v1/logs", counted((r, m) -> {
-            // A Collector sends only static headers: the tenant's Bearer token, or HMAC if signed.
-            Tenant t = r.header("X-Key-Id").isPresent() || r.header("X-Signature").isPresent()
-                    ? auth.verifyHmac(r) : auth.verifyBearer(r);
+            // A Collector sends only static headers: an ingest token, the tenant's Bearer token, or HMAC if signed.
+            Tenant t = auth.verifyIngest(r, true);
             return idempotency.run(t, r, () -> otlp(router, t, r));
         }));
     }
@@ -77,10 +77,24 @@ public final class IngestRoutes {
         return router.ok(out);
     }
 
-    /** Answers an (empty) ExportLogsServiceResponse, which is what an OTLP exporter expects on success. */
+    /**
+     * Answers an {@code ExportLogsServiceResponse} in the request's encoding: empty when every record
+     * was stored, else with {@code partial_success} (rejected count and a message naming each record).
+     */
     private ApiResponse otlp(ApiRouter router, Tenant t, ApiRequest r) {
-        IngestResult res = ingest.ingestOtlp(t, body(r), r.header("Content-Type").orElse(null));
-        metrics.eventsAccepted(res.logIds().size());
-        return router.ok(router.mapper().createObjectNode());
+        IngestService.OtlpOutcome res = ingest.ingestOtlp(t, body(r), r.header("Content-Type").orElse(null));
+        metrics.eventsAccepted(res.written().logIds().size());
+        if (res.rejected() > 0) metrics.ingestRejected(dev.lakelog.api.ErrorCode.INVALID_EVENT.wireName());
+        if (res.protobuf()) {
+            return new ApiResponse(200, java.util.Map.of("Content-Type", "application/x-protobuf"),
+                    OtlpProtobuf.response(res.rejected(), res.errorMessage()));
+        }
+        ObjectNode out = router.mapper().createObjectNode();
+        if (res.rejected() > 0) {
+            // protobuf JSON mapping: int64 as a decimal string, lowerCamelCase names
+            out.putObject("partialSuccess").put("rejectedLogRecords", Long.toString(res.rejected()))
+                    .put("errorMessage", res.errorMessage());
+        }
+        return router.ok(out);
     }
 }

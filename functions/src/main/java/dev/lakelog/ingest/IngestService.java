@@ -40,6 +40,7 @@ public final class IngestService {
     private final Clock clock;
     private final long segmentMaxBytes;
     private final OtlpMapper otlp;
+    private final OtlpProtobuf otlpProtobuf;
 
     public IngestService(BlobStore store, SegmentCodec codec, Clock clock, long segmentMaxBytes) {
         this.store = store;
@@ -49,6 +50,7 @@ public final class IngestService {
         this.clock = clock;
         this.segmentMaxBytes = segmentMaxBytes;
         this.otlp = new OtlpMapper(json);
+        this.otlpProtobuf = new OtlpProtobuf(json);
     }
 
     /** {@code POST /v1/log}: one JSON object. */
@@ -70,18 +72,62 @@ public final class IngestService {
     }
 
     /**
-     * {@code POST /v1/logs}: an OTLP/HTTP JSON ExportLogsServiceRequest, mapped by {@link OtlpMapper};
-     * all log records or none. An empty request (no records) is accepted and writes nothing.
+     * What an OTLP export did: the events written, and how many log records were refused (with a
+     * message naming each), for the {@code partial_success} of the {@code ExportLogsServiceResponse}.
+     * {@code protobuf} says which encoding the request (and so the answer) uses.
      */
-    public IngestResult ingestOtlp(Tenant tenant, byte[] body, String contentType) {
-        if (contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-protobuf")) {
-            throw new LakelogException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "OTLP protobuf is not supported; send OTLP JSON (Collector otlphttp exporter: encoding: json)");
+    public record OtlpOutcome(IngestResult written, int rejected, String errorMessage, boolean protobuf) {}
+
+    /**
+     * {@code POST /v1/logs}: an OTLP/HTTP {@code ExportLogsServiceRequest}, JSON
+     * ({@code application/json}) or protobuf ({@code application/x-protobuf}), mapped by
+     * {@link OtlpMapper}. A request that cannot be read (not JSON / not protobuf, wrong structure,
+     * too large, too many records) is refused whole. Log records that fail event validation are
+     * refused one by one, as OTLP's partial success intends: the others are written and the answer
+     * counts and names the refused ones; when every record is refused, the request is a 400 and
+     * nothing is written. An empty request (no records) is accepted and writes nothing.
+     */
+    public OtlpOutcome ingestOtlp(Tenant tenant, byte[] body, String contentType) {
+        boolean protobuf = requireOtlpContentType(contentType);
+        JsonNode node;
+        if (protobuf) {
+            if (body.length > MAX_BODY_BYTES) {
+                throw new LakelogException(ErrorCode.PAYLOAD_TOO_LARGE, "request body is " + body.length + " bytes; at most " + MAX_BODY_BYTES + " are accepted");
+            }
+            node = otlpProtobuf.toJson(body);
+        } else {
+            node = parse(body);
         }
-        requireJsonContentType(contentType, false);
-        JsonNode node = parse(body);
-        List<JsonNode> nodes = otlp.toEvents(node, clock.instant());
-        if (nodes.isEmpty()) return new IngestResult(List.of(), List.of());
-        return ingestNodes(tenant, nodes);
+        Instant now = clock.instant();
+        List<JsonNode> nodes = otlp.toEvents(node, now);
+        if (nodes.isEmpty()) return new OtlpOutcome(new IngestResult(List.of(), List.of()), 0, null, protobuf);
+        if (nodes.size() > MAX_BATCH_EVENTS) {
+            throw new LakelogException(ErrorCode.PAYLOAD_TOO_LARGE, "request has " + nodes.size() + " log records; at most " + MAX_BATCH_EVENTS + " are accepted");
+        }
+        List<FieldError> errors = new ArrayList<>();
+        List<LogEvent> events = new ArrayList<>(nodes.size());
+        for (int i = 0; i < nodes.size(); i++) {
+            LogEvent e = validator.validate(nodes.get(i), i, tenant.id(), now, errors);
+            if (e != null) events.add(e);
+        }
+        if (events.isEmpty()) throw new ValidationException(errors);
+        IngestResult written = write(tenant, events, now);
+        int rejected = nodes.size() - events.size();
+        String message = rejected == 0 ? null
+                : rejected + " of " + nodes.size() + " log records rejected (the others were stored): " + ValidationException.list(errors);
+        if (rejected > 0) LOG.info("otlp_records_rejected", "tenant", tenant.id(), "rejected", rejected, "accepted", events.size());
+        return new OtlpOutcome(written, rejected, message, protobuf);
+    }
+
+    /** True for protobuf, false for JSON; anything else is a 415 naming both. */
+    private static boolean requireOtlpContentType(String contentType) {
+        if (contentType == null || contentType.isBlank()) {
+            throw new LakelogException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type header is required: application/x-protobuf or application/json (OTLP/HTTP)");
+        }
+        String ct = contentType.split(";")[0].trim().toLowerCase(java.util.Locale.ROOT);
+        if (ct.equals("application/x-protobuf")) return true;
+        if (ct.equals("application/json")) return false;
+        throw new LakelogException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/x-protobuf or application/json (OTLP/HTTP), got '" + contentType + "'");
     }
 
     /**

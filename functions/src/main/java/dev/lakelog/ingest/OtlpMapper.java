@@ -15,7 +15,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Maps an OTLP/HTTP JSON {@code ExportLogsServiceRequest} onto lakelog events (as JSON objects
+ * Maps an OTLP/HTTP JSON {@code ExportLogsServiceRequest} (or a protobuf one, turned into that
+ * shape by {@link OtlpProtobuf}) onto lakelog events (as JSON objects
  * that then go through {@link EventValidator} like any other event). The mapping is documented
  * in docs/ingest.md, "OTLP mapping". Events are numbered in document order
  * (resourceLogs, then scopeLogs, then logRecords), which is the index a 400 names.
@@ -96,9 +97,10 @@ public final class OtlpMapper {
         putIf(e, "environment", firstText(resAttrs.get("deployment.environment.name"), resAttrs.get("deployment.environment")));
         putIf(e, "actor_id", text(attrs.get("enduser.id")));
         putIf(e, "source_ip", firstText(attrs.get("client.address"), attrs.get("source.address")));
+        // OTLP: an empty or all-zero id means "no trace"; anything else must be valid hex (EventValidator checks).
+        putIf(e, "trace_id", traceContextId(lr.get("traceId")));
+        putIf(e, "span_id", traceContextId(lr.get("spanId")));
         ObjectNode payload = json.createObjectNode();
-        putIf(payload, "trace_id", text(lr.get("traceId")));
-        putIf(payload, "span_id", text(lr.get("spanId")));
         if (lr.hasNonNull("flags")) payload.set("flags", lr.get("flags"));
         putIf(payload, "severity_text", text(lr.get("severityText")));
         if (lr.path("severityNumber").canConvertToInt() && lr.path("severityNumber").asInt() > 0) {
@@ -130,6 +132,13 @@ public final class OtlpMapper {
         if (n >= 9) return "INFO";
         if (n >= 1) return "DEBUG";
         return "INFO";
+    }
+
+    /** A trace or span id as sent, or null when it is absent, empty or all zeros (OTLP's "not set"). */
+    private static String traceContextId(JsonNode n) {
+        String s = text(n);
+        if (s == null || s.isEmpty() || s.chars().allMatch(c -> c == '0')) return null;
+        return s;
     }
 
     private static void putIf(ObjectNode n, String f, String v) {

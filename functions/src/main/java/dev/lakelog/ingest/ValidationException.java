@@ -24,6 +24,12 @@ public final class ValidationException extends LakelogException {
 
     public static final int MAX_LISTED = 100;
 
+    /** The errors alone, bounded like {@link #describe}: for OTLP's partial-success message. */
+    static String list(List<FieldError> errors) {
+        String head = errors.stream().limit(MAX_LISTED).map(FieldError::describe).collect(Collectors.joining("; "));
+        return head + (errors.size() > MAX_LISTED ? "; and " + (errors.size() - MAX_LISTED) + " more errors" : "");
+    }
+
     public List<FieldError> errors() {
         return errors;
     }

@@ -43,6 +43,21 @@ public final class LakeSchema {
 
     public static final String CREATE_LOGS = "CREATE TABLE IF NOT EXISTS " + LOGS + " (" + LOGS_COLUMNS + ")";
 
+    /**
+     * {@code CAST(NULL AS <type>) AS <column>, ...} for every column of {@link #LOGS_COLUMNS}, in
+     * order: {@code SELECT <this> LIMIT 0 UNION ALL BY NAME <rows>} gives rows read from an older
+     * snapshot or older Parquet files every current column (NULL where they lack it).
+     */
+    public static String typedNullColumns() {
+        StringBuilder b = new StringBuilder();
+        for (String line : LOGS_COLUMNS.split(",\n")) {
+            String[] parts = line.trim().replace(" NOT NULL", "").split("\\s+", 2);
+            if (b.length() > 0) b.append(", ");
+            b.append("CAST(NULL AS ").append(parts[1]).append(") AS ").append(parts[0]);
+        }
+        return b.toString();
+    }
+
     /** Tenant first, then event day: a tenant's narrow time window reads few files. */
     public static final String PARTITION_LOGS =
             "ALTER TABLE " + LOGS + " SET PARTITIONED BY (tenant_id, year(\"timestamp\"), month(\"timestamp\"), day(\"timestamp\"))";

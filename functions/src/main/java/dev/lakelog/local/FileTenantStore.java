@@ -4,6 +4,7 @@ import dev.lakelog.auth.Tier;
 import dev.lakelog.auth.TenantStore;
 import dev.lakelog.auth.Tenant;
 import dev.lakelog.auth.HmacKey;
+import dev.lakelog.auth.IngestToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -34,11 +35,25 @@ public final class FileTenantStore implements TenantStore {
         public Map<String, String> tokens = new LinkedHashMap<>();
         /** operator token hash -> operator name */
         public Map<String, String> operators = new LinkedHashMap<>();
+        /** ingest token hash -> the token's tenant, id, name and creation time */
+        public Map<String, IngestTokenRecord> ingest_tokens = new LinkedHashMap<>();
     }
 
     public static final class TenantRecord {
         public String tier;
         public String status = "active";
+        public boolean require_signature;
+    }
+
+    public static final class IngestTokenRecord {
+        public String tenant_id;
+        public String id;
+        public String name;
+        public String created_at;
+
+        IngestToken toToken() {
+            return new IngestToken(id, tenant_id, name, java.time.Instant.parse(created_at));
+        }
     }
 
     public static final class KeyRecord {
@@ -150,7 +165,9 @@ public final class FileTenantStore implements TenantStore {
     public synchronized void ensureTenant(Tenant tenant) {
         TenantRecord r = new TenantRecord();
         r.tier = tenant.tier().wireName();
-        read().tenants.put(tenant.id(), r);
+        TenantRecord old = read().tenants.get(tenant.id());
+        r.require_signature = old != null && old.require_signature;
+        state.tenants.put(tenant.id(), r);
         write();
     }
 
@@ -186,6 +203,51 @@ public final class FileTenantStore implements TenantStore {
         r.status = "revoked";
         s.keys.values().removeIf(k -> k.tenant_id.equals(tenantId));
         s.tokens.values().removeIf(t -> t.equals(tenantId));
+        s.ingest_tokens.values().removeIf(t -> t.tenant_id.equals(tenantId));
+        write();
+    }
+
+    @Override
+    public synchronized void addIngestToken(IngestToken token, String tokenHash) {
+        IngestTokenRecord r = new IngestTokenRecord();
+        r.tenant_id = token.tenantId();
+        r.id = token.id();
+        r.name = token.name();
+        r.created_at = token.createdAt().toString();
+        read().ingest_tokens.put(tokenHash, r);
+        write();
+    }
+
+    @Override
+    public synchronized Optional<IngestToken> ingestTokenByHash(String tokenHash) {
+        IngestTokenRecord r = read().ingest_tokens.get(tokenHash);
+        return r == null || tenant(r.tenant_id).isEmpty() ? Optional.empty() : Optional.of(r.toToken());
+    }
+
+    @Override
+    public synchronized List<IngestToken> ingestTokensOf(String tenantId) {
+        return read().ingest_tokens.values().stream().filter(r -> r.tenant_id.equals(tenantId)).map(IngestTokenRecord::toToken)
+                .sorted(java.util.Comparator.comparing(IngestToken::createdAt).thenComparing(IngestToken::id)).toList();
+    }
+
+    @Override
+    public synchronized boolean revokeIngestToken(String tenantId, String tokenId) {
+        boolean removed = read().ingest_tokens.values().removeIf(r -> r.tenant_id.equals(tenantId) && r.id.equals(tokenId));
+        if (removed) write();
+        return removed;
+    }
+
+    @Override
+    public synchronized boolean requiresSignature(String tenantId) {
+        TenantRecord r = read().tenants.get(tenantId);
+        return r != null && r.require_signature;
+    }
+
+    @Override
+    public synchronized void setRequireSignature(String tenantId, boolean required) {
+        TenantRecord r = read().tenants.get(tenantId);
+        if (r == null || "revoked".equals(r.status)) throw new IllegalStateException("no tenant '" + tenantId + "'");
+        r.require_signature = required;
         write();
     }
 }

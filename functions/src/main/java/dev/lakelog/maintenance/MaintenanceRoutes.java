@@ -50,7 +50,10 @@ public final class MaintenanceRoutes {
 
     private static dev.lakelog.api.ApiResponse ok(ApiRouter router, Object result) {
         ObjectNode out = router.mapper().createObjectNode().put("status", "ok");
-        out.set("result", router.mapper().valueToTree(MaintenanceService.toJson(result)));
+        ObjectNode fields = router.mapper().valueToTree(MaintenanceService.toJson(result));
+        // The FlightRecorder shape has the job's fields at the top level; "result" stays beside them.
+        out.setAll(fields);
+        out.set("result", fields.deepCopy());
         return router.ok(out);
     }
 }

@@ -70,7 +70,8 @@ public final class BigResults {
         Iterator<String> names = body.fieldNames();
         while (names.hasNext()) {
             String n = names.next();
-            if (!n.equals(rowsField)) out.set(n, body.get(n));
+            // the rows, and any other name for the same rows (the custom query's "results")
+            if (!n.equals(rowsField) && body.get(n) != rows) out.set(n, body.get(n));
         }
         return out;
     }

@@ -162,7 +162,10 @@ public final class CustomQueryService {
             return "CREATE TABLE logs (" + LakeSchema.LOGS_COLUMNS + ")";
         }
         String files = list(data);
-        StringBuilder sql = new StringBuilder("CREATE VIEW logs AS SELECT d.* EXCLUDE (filename, file_row_number) FROM read_parquet(")
+        // An empty relation with every current column first, so that files written before a column
+        // was added (docs/architecture.md#schema-evolution) read NULL there instead of lacking it.
+        StringBuilder sql = new StringBuilder("CREATE VIEW logs AS SELECT * FROM (SELECT ").append(LakeSchema.typedNullColumns())
+                .append(" LIMIT 0) UNION ALL BY NAME SELECT d.* EXCLUDE (filename, file_row_number) FROM read_parquet(")
                 .append(files).append(", filename = true, file_row_number = true, hive_partitioning = false, union_by_name = true) d WHERE d.tenant_id = ")
                 .append(LakeEngine.literal(tenant));
         if (!deletes.isEmpty()) {
@@ -298,6 +301,7 @@ public final class CustomQueryService {
             out.set("columns", columns);
             if (inline) {
                 out.set("rows", rows);
+                out.set("results", rows); // the FlightRecorder name for the same rows
                 out.put("count", rows.size());
                 return out;
             }

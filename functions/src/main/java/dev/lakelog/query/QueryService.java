@@ -194,6 +194,13 @@ public final class QueryService {
         } catch (SQLException e) {
             throw failed(e);
         }
+        // The FlightRecorder shape: {"table": "logs", "info": {...}}, beside lakelog's flat fields.
+        ObjectNode info = json.createObjectNode().put("table_name", "logs");
+        info.set("file_count", out.get("file_count"));
+        info.set("total_size_bytes", out.get("total_size_bytes"));
+        info.set("row_count", out.get("row_count"));
+        out.put("table", "logs");
+        out.set("info", info);
         return out;
     }
 

@@ -164,8 +164,12 @@ public final class TenantView {
                     }
                 }
             }
-            st.execute("CREATE OR REPLACE TEMP VIEW " + VIEW + " AS SELECT * FROM " + source + " WHERE tenant_id = "
-                    + LakeEngine.literal(tenantId) + (fresh ? " UNION ALL SELECT * FROM temp.main.hot_logs" : ""));
+            // Time travel may reach a snapshot from before a column was added (docs/architecture.md#schema-evolution):
+            // such a view gets every current column, NULL where that snapshot lacks it.
+            String lakeRows = at instanceof Latest ? "SELECT * FROM " + source + " WHERE tenant_id = " + LakeEngine.literal(tenantId)
+                    : "SELECT * FROM (SELECT " + LakeSchema.typedNullColumns() + " LIMIT 0) UNION ALL BY NAME SELECT * FROM " + source
+                    + " WHERE tenant_id = " + LakeEngine.literal(tenantId);
+            st.execute("CREATE OR REPLACE TEMP VIEW " + VIEW + " AS " + lakeRows + (fresh ? " UNION ALL SELECT * FROM temp.main.hot_logs" : ""));
             ok = true;
             return Optional.of(new Opened(c, hotSegments, hotEvents));
         } catch (SQLException e) {

@@ -119,7 +119,8 @@ class IngestValidationTableTest {
         rows.add(row("unsupported Content-Encoding", t -> withHeader(json("/v1/log", event("a")).apply(t), "Content-Encoding", "br"), 415, "Content-Encoding must be gzip"));
         rows.add(row("gzip header on a plain body", t -> withHeader(json("/v1/log", event("a")).apply(t), "Content-Encoding", "gzip"), 400, "not valid gzip"));
         rows.add(row("Idempotency-Key too long", t -> withHeader(json("/v1/log", event("a")).apply(t), "Idempotency-Key", "k".repeat(300)), 400, "Idempotency-Key must be 1-255"));
-        rows.add(row("OTLP protobuf", raw("/v1/logs", "application/x-protobuf", new byte[] {10, 0}), 415, "OTLP protobuf is not supported"));
+        rows.add(row("OTLP protobuf cut short", raw("/v1/logs", "application/x-protobuf", new byte[] {10, 5, 1}), 400, "not a valid OTLP protobuf ExportLogsServiceRequest"));
+        rows.add(row("OTLP in an unknown media type", raw("/v1/logs", "application/grpc", new byte[] {0, 0, 0, 0, 0}), 415, "application/x-protobuf or application/json"));
         rows.add(row("OTLP resourceLogs not an array", json("/v1/logs", "{\"resourceLogs\":{}}"), 400, "resourceLogs must be an array"));
         rows.add(row("OTLP bad timeUnixNano", json("/v1/logs", "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"timeUnixNano\":\"soon\",\"body\":{\"stringValue\":\"x\"}}]}]}]}"), 400, "timeUnixNano must be a decimal string"));
         rows.add(row("OTLP without credentials", t -> new ApiRequest("POST", "/v1/logs", Map.of(), Map.of("Content-Type", "application/json"), "{}".getBytes(StandardCharsets.UTF_8)), 401, "invalid or missing Bearer token"));

@@ -82,14 +82,18 @@ public final class LakelogFixture implements AutoCloseable {
     /** Local mode on a fresh temporary directory. */
     public static LakelogFixture local() {
         try {
-            Path dir = Files.createTempDirectory("lakelog-local-");
-            Map<String, String> env = new HashMap<>();
-            env.put("LAKELOG_DATA_DIR", dir.toString());
-            env.put("LAKELOG_DUCKDB_EXTENSION_DIR", TestDuckDb.extensionDirectory().toString());
-            return new LakelogFixture(env, Clock.systemUTC());
+            return local(Files.createTempDirectory("lakelog-local-"));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /** Local mode on this data directory (which may already hold a lake, e.g. one a test wrote by hand). */
+    public static LakelogFixture local(Path dir) {
+        Map<String, String> env = new HashMap<>();
+        env.put("LAKELOG_DATA_DIR", dir.toString());
+        env.put("LAKELOG_DUCKDB_EXTENSION_DIR", TestDuckDb.extensionDirectory().toString());
+        return new LakelogFixture(env, Clock.systemUTC());
     }
 
     public Lakelog app() {

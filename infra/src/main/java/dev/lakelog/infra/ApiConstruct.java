@@ -120,6 +120,9 @@ final class ApiConstruct extends Construct {
                 .restApiName("lakelog")
                 .description("lakelog HTTP API (DESIGN.md routes)")
                 .endpointTypes(List.of(EndpointType.REGIONAL))
+                // Every body reaches the functions as bytes (base64 in the proxy event): gzip bodies, OTLP
+                // protobuf, and the exact bytes an HMAC signature covers; protobuf answers go back as bytes.
+                .binaryMediaTypes(List.of("*/*"))
                 .cloudWatchRole(true) // API Gateway's account-level role, needed for access logs
                 .deployOptions(StageOptions.builder()
                         .stageName(cfg.stageName())
