@@ -31,10 +31,12 @@ public final class ApiGatewayAdapter {
     }
 
     public static APIGatewayProxyResponseEvent toResponse(ApiResponse r) {
+        String type = r.headers().getOrDefault("Content-Type", "application/json");
+        boolean text = type.startsWith("application/json") || type.startsWith("text/") || type.startsWith("application/x-ndjson");
         return new APIGatewayProxyResponseEvent()
                 .withStatusCode(r.status())
                 .withHeaders(r.headers())
-                .withIsBase64Encoded(false)
-                .withBody(new String(r.body(), StandardCharsets.UTF_8));
+                .withIsBase64Encoded(!text)
+                .withBody(text ? new String(r.body(), StandardCharsets.UTF_8) : Base64.getEncoder().encodeToString(r.body()));
     }
 }
