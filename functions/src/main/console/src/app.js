@@ -242,21 +242,24 @@ function searchView(root, params) {
 
   const q = filterQuery(params, r);
   const t0 = performance.now();
+  // the histogram and the first page are asked for at once; the table waits for the total
+  const path = snapshot ? '/v1/analytics/logs/snapshot/' + encodeURIComponent(snapshot) : '/v1/analytics/logs';
+  const pageAnswer = api(path, { query: { ...q, order: 'desc', limit: PAGE, offset: page * PAGE } });
+  pageAnswer.catch(() => {});
   api('/v1/analytics/histogram', { query: { ...q, ...(snapshot ? { snapshot_id: snapshot } : {}) } })
     .then(hist => {
       $('#hist-total').textContent = fmtInt(hist.total) + ' events' + (snapshot ? ' as of snapshot ' + snapshot : '') + ' · ' + hist.interval + ' buckets';
       $('#hist-total').dataset.total = hist.total;
       drawHistogram(chart, hist, params);
-      renderTable(table, params, r, snapshot, page, hist.total, q, t0);
+      renderTable(table, params, pageAnswer, page, hist.total, t0);
     })
     .catch(e => { $('#hist-total').textContent = ''; chart.replaceChildren(); table.replaceChildren(); showError(e); });
 }
 
-async function renderTable(root, params, r, snapshot, page, total, q, t0) {
-  const path = snapshot ? '/v1/analytics/logs/snapshot/' + encodeURIComponent(snapshot) : '/v1/analytics/logs';
+async function renderTable(root, params, pageAnswer, page, total, t0) {
   let ans;
   try {
-    ans = await api(path, { query: { ...q, order: 'desc', limit: PAGE, offset: page * PAGE } });
+    ans = await pageAnswer;
   } catch (e) { root.replaceChildren(); showError(e); return; }
   const ms = Math.round(performance.now() - t0);
   if (ans.result_url) { root.replaceChildren(h('p', { text: 'The page is too large to show; export it instead.' })); return; }
