@@ -32,6 +32,15 @@ class DynamoTenantLockTest {
         return new DynamoTenantLock(dynamo.client(), table, clock, Duration.ofSeconds(60), heartbeat);
     }
 
+    /**
+     * A start time a day ahead of the wall clock. The table has TTL on {@code expires_at}, and
+     * DynamoDB Local deletes expired items in the background: a lease test on a clock in the past
+     * would race that sweep.
+     */
+    private static Instant future() {
+        return Instant.now().plus(Duration.ofDays(1)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    }
+
     private Map<String, AttributeValue> item(String key) {
         return dynamo.client().getItem(b -> b.tableName(table).key(Map.of("lease_key", AttributeValue.builder().s(key).build()))).item();
     }
@@ -55,7 +64,7 @@ class DynamoTenantLockTest {
 
     @Test
     void the_lease_of_a_holder_that_died_is_taken_over_after_expiry_and_the_dead_holder_cannot_renew() {
-        Instant t0 = Instant.parse("2026-11-23T10:00:00Z");
+        Instant t0 = future();
         DynamoTenantLock dead = lock(Clock.fixed(t0, ZoneOffset.UTC), false);
         TenantLock.Held deadHeld = dead.tryAcquire("acme").orElseThrow();
         // 30 s later the lease (60 s) still holds
@@ -73,7 +82,7 @@ class DynamoTenantLockTest {
 
     @Test
     void renewing_pushes_the_expiry_forward_so_a_working_holder_is_not_taken_over() {
-        Instant t0 = Instant.parse("2026-11-23T10:00:00Z");
+        Instant t0 = future();
         MutableClock clock = new MutableClock(t0);
         DynamoTenantLock holder = lock(clock, false);
         TenantLock.Held h = holder.tryAcquire("acme").orElseThrow();

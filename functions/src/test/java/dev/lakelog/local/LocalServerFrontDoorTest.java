@@ -135,18 +135,20 @@ class LocalServerFrontDoorTest {
         assertThat(info.statusCode()).isEqualTo(200);
         assertThat(in.statusCode()).isEqualTo(200);
         assertThat(stillRunning).as("answered while the heavy queries were still running").isPositive();
-        int ok = 0;
+        int admitted = 0;
         int refused = 0;
         for (var f : queries) {
             HttpResponse<String> r = f.get(2, TimeUnit.MINUTES);
-            if (r.statusCode() == 200) ok++;
+            // an admitted query answers, or (on a loaded machine) is ended by its time limit: both are
+            // the designed outcomes of the two the tenant may run at once
+            if (r.statusCode() == 200 || (r.statusCode() == 408 && r.body().contains("\"query_timeout\""))) admitted++;
             else {
                 assertThat(r.statusCode()).as(r.body()).isEqualTo(429);
                 assertThat(r.headers().firstValue("Retry-After")).isPresent();
                 refused++;
             }
         }
-        assertThat(ok).isEqualTo(2);
+        assertThat(admitted).as("the tenant's two concurrent queries").isEqualTo(2);
         assertThat(refused).isEqualTo(6);
     }
 }

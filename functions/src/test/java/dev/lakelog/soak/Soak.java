@@ -439,7 +439,11 @@ public final class Soak {
                 otlpFound.retainAll(messages);
                 otlpInLake = otlpFound.size();
                 Set<String> referenced = new HashSet<>();
-                for (String table : List.of("logs", "rollup_ledger", "rollup_fence")) {
+                List<String> tables = new ArrayList<>();
+                try (ResultSet rs = st.executeQuery("SELECT table_name FROM duckdb_tables() WHERE database_name = 'lake'")) {
+                    while (rs.next()) tables.add(rs.getString(1));
+                }
+                for (String table : tables) { // every table of the lake, whichever exist
                     try (ResultSet rs = st.executeQuery("SELECT data_file, delete_file FROM ducklake_list_files('lake', '" + table + "')")) {
                         while (rs.next()) {
                             referenced.add(Path.of(rs.getString(1)).toAbsolutePath().normalize().toString());

@@ -105,7 +105,8 @@ class AlarmsTest {
     void everyAlarmNotifiesTheAlarmTopic() {
         Object topic = ref(logicalId(t, "AWS::SNS::Topic", "AlarmTopic"));
         List<Map<String, Object>> all = alarms();
-        assertThat(all).hasSize(7 * 2 + 3 + 1 + 1);
+        // errors and throttles of seven functions, three DLQs, rollup failures, API 5xx, rollup lag
+        assertThat(all).hasSize(7 * 2 + 3 + 1 + 1 + 1);
         all.forEach(a -> assertThat(a.get("AlarmActions")).isEqualTo(List.of(topic)));
         t.resourceCountIs("AWS::SNS::Subscription", 0);
         Template withEmail = Synth.template(Map.of("alarmEmail", "oncall@example.com"));
