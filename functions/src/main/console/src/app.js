@@ -473,7 +473,7 @@ async function snapshotsView(root) {
       h('label', {}, box, h('strong', { text: '#' + s.snapshot_id }), ' ', h('span', { class: 'mono', text: fmtTime(s.snapshot_time) })),
       h('div', { class: 'commit', text: s.commit_message || '(no message)' }),
       h('button', { class: 'link view-as-of', 'data-snapshot': s.snapshot_id, onclick: () => {
-        const p = new URLSearchParams(); p.set('range', '30d'); p.set('snapshot', s.snapshot_id); writeHash('search', p);
+        const p = new URLSearchParams(); p.set('range', '7d'); p.set('snapshot', s.snapshot_id); writeHash('search', p);
       }, text: 'View as of this snapshot →' })));
   }
   async function showChanges() {
@@ -581,7 +581,7 @@ async function overviewView(root) {
       tile('ov-bytes', 'Bytes on storage', fmtBytes(info.total_size_bytes), fmtInt(info.total_size_bytes) + ' bytes'),
       tile('ov-ratio', 'Compression against raw JSON', raw && info.total_size_bytes ? (raw / info.total_size_bytes).toFixed(1) + '×' : '—',
         raw ? fmtBytes(raw) + ' as JSON lines' : 'no rows yet'),
-      tile('ov-rollup', 'Last rollup', lastRollup ? fmtTime(lastRollup.snapshot_time) : 'none yet', lastRollup ? lastRollup.commit_message : ''),
+      tile('ov-rollup', 'Last rollup', lastRollup ? fmtTime(lastRollup.snapshot_time).slice(0, 19) : 'none yet', lastRollup ? lastRollup.commit_message : ''),
       tile('ov-hot', 'Hot segments waiting', fmtInt(hot.hot_segments_read || 0), 'not rolled up yet (read fresh by every search)'),
       tile('ov-snap', 'Latest snapshot', '#' + info.snapshot_id));
   } catch (e) { showError(e); }

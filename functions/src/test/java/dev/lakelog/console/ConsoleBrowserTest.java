@@ -45,7 +45,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The web console in a real browser: Debian's headless Chromium driven through its chromedriver
  * (nothing is downloaded; Selenium Manager is never asked), against a local server holding a
- * generated week of events in two snapshots plus a few hot events. Each step saves a screenshot
+ * generated six days of events in two snapshots plus a few hot events. Each step saves a screenshot
  * into docs/console/ (docs/console.md shows them).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -76,7 +76,8 @@ class ConsoleBrowserTest {
         fx = LakelogFixture.local();
         tenant = fx.createTenant("console", Tier.PAID);
         Instant end = Instant.now().minus(Duration.ofMinutes(2)).truncatedTo(ChronoUnit.SECONDS);
-        new EventGenerator(new EventGenerator.Spec(2026, EVENTS, 7, 1, end)).generate((t, e) -> corpus.add(e));
+        // six days, so every event is inside the console's "last 7 days" whenever the page asks
+        new EventGenerator(new EventGenerator.Spec(2026, EVENTS, 6, 1, end)).generate((t, e) -> corpus.add(e));
         Instant cutoff = end.minus(Duration.ofDays(1));
         List<ObjectNode> older = corpus.stream().filter(e -> Instant.parse(e.path("timestamp").asText()).isBefore(cutoff)).toList();
         List<ObjectNode> newer = corpus.subList(older.size(), corpus.size());
@@ -173,7 +174,7 @@ class ConsoleBrowserTest {
 
     @Test
     @Order(2)
-    void signing_in_opens_a_week_of_events_with_the_histogram_total_and_the_newest_first() throws Exception {
+    void signing_in_opens_the_last_week_with_the_histogram_total_and_the_newest_first() throws Exception {
         WebElement token = driver.findElement(By.id("token"));
         token.clear();
         token.sendKeys(tenant.token());
