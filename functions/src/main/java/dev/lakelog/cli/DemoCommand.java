@@ -2,8 +2,6 @@ package dev.lakelog.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lakelog.auth.Authenticator;
 import dev.lakelog.auth.Secrets;
 import dev.lakelog.config.LakelogConfig;
@@ -16,16 +14,21 @@ import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import dev.lakelog.generate.BatchSender;
+import dev.lakelog.generate.EventGenerator;
+import dev.lakelog.generate.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code lakelog demo}: starts the local server, sends sample events over HTTP with real HMAC
- * signatures, rolls them up, prints a query result, then keeps serving and says how to send
- * your own events with curl.
+ * {@code lakelog demo}: starts the local server, sends a week of generated events
+ * ({@link EventGenerator}) over HTTP with real HMAC signatures, rolls them up in two commits (so
+ * there is an older snapshot to travel back to), prints a query result, then keeps serving (with a
+ * trickle of fresh events for the console's live tail) and says how to open the console and how to
+ * send your own events with curl.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Serve locally, ingest sample events, roll them up, query them, then keep serving.")
+        description = "Serve locally, ingest a week of generated events, roll them up, query them, then keep serving (open the console at /).")
 final class DemoCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -37,6 +40,52 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--exit", description = "stop after the demo instead of serving on")
     boolean exit;
+
+    @Option(names = "--events", defaultValue = "30000", description = "generated events (default: ${DEFAULT-VALUE})")
+    long events;
+
+    @Option(names = "--days", defaultValue = "7", description = "days of generated history (default: ${DEFAULT-VALUE})")
+    int days;
+
+    @Option(names = "--seed", defaultValue = "42", description = "generator seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--no-trickle", description = "do not send a few fresh events every few seconds while serving (they feed the console's live tail)")
+    boolean noTrickle;
+
+    private static long rowCount(HttpClient http, String base, String token) throws java.io.IOException, InterruptedException {
+        HttpResponse<String> info = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/analytics/info"))
+                .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return info.statusCode() == 200 ? JSON.readTree(info.body()).path("row_count").asLong() : 0;
+    }
+
+    private static HttpResponse<String> rollup(HttpClient http, String base, String token) throws java.io.IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(base + "/v1/analytics/rollup?delete_after_rollup=true"))
+                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A daemon thread sending one to three fresh events every two to six seconds (the live tail has something to show). */
+    private void startTrickle(String base, String secret) {
+        EventGenerator live = new EventGenerator(new EventGenerator.Spec(seed + 1, 0, 1, 1, Instant.now()));
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed + 2);
+        Thread t = new Thread(() -> {
+            try (BatchSender s = new BatchSender(URI.create(base), "dev", secret)) {
+                while (!Thread.currentThread().isInterrupted()) {
+                    Thread.sleep(2000 + r.nextInt(4000));
+                    int n = 1 + r.nextInt(3);
+                    for (int i = 0; i < n; i++) s.add(live.eventAt(0, Instant.now()));
+                    s.flush();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                System.err.println("lakelog demo: the live trickle stopped: " + e.getMessage());
+            }
+        }, "lakelog-demo-trickle");
+        t.setDaemon(true);
+        t.start();
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -52,35 +101,44 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("lakelog listening on " + base + " (data: " + config.dataDir().orElseThrow() + ")");
         HttpClient http = HttpClient.newHttpClient();
 
-        ArrayNode batch = JSON.createArrayNode();
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        String[][] samples = {
-                {"AUTH_LOGIN", "SUCCESS", "INFO", "alice@example.com", "auth-service", "User logged in"},
-                {"AUTH_LOGIN", "FAILURE", "WARNING", "bob@example.com", "auth-service", "Wrong password"},
-                {"RECORD_EXPORT", "SUCCESS", "NOTICE", "carol@example.com", "records-api", "Exported 120 records to CSV"},
-                {"CONFIG_CHANGE", "SUCCESS", "CRITICAL", "admin@example.com", "admin-console", "Retention policy changed to 400 days"},
-        };
-        for (int i = 0; i < samples.length; i++) {
-            String[] s = samples[i];
-            ObjectNode e = batch.addObject();
-            e.put("timestamp", now.minusSeconds(60L * (samples.length - i)).toString());
-            e.put("event_type", s[0]).put("outcome", s[1]).put("severity", s[2]).put("actor_id", s[3])
-                    .put("component", s[4]).put("environment", "demo").put("message", s[5]).put("sensitivity", "INTERNAL");
-            e.putObject("payload").put("demo", true).put("sequence", i);
-            e.putArray("policy_tags").add("soc2");
+        long existing = rowCount(http, base, token);
+        HttpResponse<String> rollup = null;
+        if (existing > 0) {
+            System.out.println("\nThe lake already holds " + existing + " rows of tenant dev; not generating again (--data-dir elsewhere for a fresh demo).");
+        } else {
+            // a week of generated events: the first six days in one rollup, the last day in a second,
+            // so the console's snapshot timeline has an older snapshot to travel back to
+            System.out.println("\nGenerating " + events + " events over " + days + " days (seed " + seed + ") and sending them as signed batches...");
+            Instant cutoff = now.minus(java.time.Duration.ofDays(1));
+            Progress progress = new Progress(System.out, events, "events", System.console() != null);
+            long[] done = {0};
+            boolean[] firstRolled = {false};
+            BatchSender sender = new BatchSender(URI.create(base), "dev", secret);
+            HttpResponse<String>[] first = new HttpResponse[1];
+            new EventGenerator(new EventGenerator.Spec(seed, events, days, 1, now)).generate((t, e) -> {
+                try {
+                    if (!firstRolled[0] && Instant.parse(e.path("timestamp").asText()).isAfter(cutoff)) {
+                        sender.flush();
+                        first[0] = rollup(http, base, token);
+                        firstRolled[0] = true;
+                    }
+                    sender.add(e);
+                } catch (java.io.IOException ex) {
+                    throw new java.io.UncheckedIOException(ex);
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(ex);
+                }
+                progress.update(++done[0]);
+            });
+            sender.close();
+            progress.finish(done[0]);
+            if (first[0] != null) System.out.println("POST /v1/analytics/rollup (events before " + cutoff + ") -> " + first[0].statusCode() + " " + first[0].body());
+            rollup = rollup(http, base, token);
+            System.out.println("POST /v1/analytics/rollup (the last day) -> " + rollup.statusCode() + " " + rollup.body());
         }
-        byte[] body = JSON.writeValueAsBytes(batch);
-        long t = Instant.now().getEpochSecond();
-        HttpResponse<String> ingest = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/log/batch"))
-                .header("Content-Type", "application/json").header("X-Key-Id", "dev")
-                .header("X-Signature", Authenticator.signatureHeader(secret, t, body))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
-        System.out.println("\nPOST /v1/log/batch -> " + ingest.statusCode() + " " + ingest.body());
-        HttpResponse<String> rollup = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/analytics/rollup?delete_after_rollup=true"))
-                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
-        System.out.println("POST /v1/analytics/rollup -> " + rollup.statusCode() + " " + rollup.body());
-        HttpResponse<String> logs = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/analytics/logs?limit=10&since=" + now.minusSeconds(3600)))
+        HttpResponse<String> logs = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/analytics/logs?limit=10&order=desc&since=" + now.minusSeconds(3600)))
                 .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofString());
         JsonNode result = JSON.readTree(logs.body());
         System.out.println("GET /v1/analytics/logs -> " + logs.statusCode() + ", " + result.path("count").asInt() + " rows:");
@@ -99,9 +157,11 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("  curl -s \"$LAKELOG_URL/v1/analytics/logs?event_type=HELLO\" -H \"Authorization: Bearer $LAKELOG_DEV_TOKEN\"");
         if (exit) {
             r.stop();
-            return ingest.statusCode() == 200 && rollup.statusCode() == 200 && logs.statusCode() == 200 ? 0 : 1;
+            return (rollup == null || rollup.statusCode() == 200) && logs.statusCode() == 200 ? 0 : 1;
         }
-        System.out.println("\nServing on " + base + "; Ctrl-C stops.");
+        if (!noTrickle) startTrickle(base, secret);
+        System.out.println("\nConsole: open " + base + "/ and sign in with the token " + token);
+        System.out.println("Serving on " + base + (!noTrickle ? " (a few fresh events every few seconds, for the live tail)" : "") + "; Ctrl-C stops.");
         System.out.flush();
         r.awaitShutdown();
         return 0;

@@ -91,9 +91,18 @@ public final class LocalServer implements AutoCloseable {
         return "http://127.0.0.1:" + port();
     }
 
+    private static final ConsoleAssets CONSOLE = new ConsoleAssets();
+
     private static void serve(ApiRouter router, Request request, Response response, Callback callback) {
         ApiResponse resp;
         String path = request.getHttpURI().getDecodedPath();
+        if (CONSOLE.claims(request.getMethod(), path)) {
+            ApiResponse file = CONSOLE.serve(path);
+            response.setStatus(file.status());
+            file.headers().forEach((k, v) -> response.getHeaders().put(k, v));
+            response.write(true, ByteBuffer.wrap(request.getMethod().equals("HEAD") ? new byte[0] : file.body()), callback);
+            return;
+        }
         try {
             byte[] body = readBody(request);
             Map<String, String> headers = new HashMap<>();

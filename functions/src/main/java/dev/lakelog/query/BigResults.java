@@ -101,6 +101,38 @@ public final class BigResults {
         return out;
     }
 
+    /** A published result file: its key in the store and the answer that points at it. */
+    record Published(String key, ObjectNode answer) {}
+
+    /**
+     * Publishes an export file ({@code results/<tenant>/<uuid>.<ext>}) and answers {@code meta} plus
+     * {@code result_url, expires_at, format, row_count, bytes}; a 413 when the store cannot hand out a URL.
+     */
+    Published publishFile(Tenant tenant, java.nio.file.Path file, String ext, String contentType, long rows, long bytes, ObjectNode meta) {
+        String key = PREFIX + tenant.id() + "/" + UUID.randomUUID() + "." + ext;
+        Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        blobs.putFile(key, file, contentType);
+        Optional<URI> url = blobs.presignedGetUrl(key, URL_VALIDITY);
+        if (url.isEmpty()) {
+            blobs.delete(key);
+            throw new LakelogException(ErrorCode.RESULT_TOO_LARGE, "the result is " + bytes + " bytes, more than the "
+                    + QueryRoutes.MAX_RESPONSE_BYTES + " bytes a response may carry, and this store cannot hand out a results URL");
+        }
+        ObjectNode out = meta.deepCopy();
+        out.put("result_url", url.get().toString());
+        if ("file".equals(url.get().getScheme())) out.putNull("expires_at");
+        else out.put("expires_at", now.plus(URL_VALIDITY).toString());
+        out.put("format", ext);
+        out.put("row_count", rows);
+        out.put("bytes", bytes);
+        return new Published(key, out);
+    }
+
+    /** Deletes a published result file (an answer that went inline after all). */
+    void discard(String key) {
+        blobs.delete(key);
+    }
+
     /**
      * How long result files are kept: the bucket's lifecycle rule deletes {@code results/} after a
      * day; local mode has no such rule, so {@link #sweep} deletes them after this.

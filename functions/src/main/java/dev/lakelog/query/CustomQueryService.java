@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lakelog.api.ApiResponse;
 import dev.lakelog.api.ErrorCode;
 import dev.lakelog.api.LakelogException;
 import dev.lakelog.auth.Tenant;
@@ -85,15 +86,28 @@ public final class CustomQueryService {
     }
 
     public ObjectNode run(Tenant tenant, JsonNode body) {
+        return (ObjectNode) guarded(tenant, body, ExportFormat.JSON, null);
+    }
+
+    /**
+     * The query's answer as a file ({@code format=csv|ndjson|parquet}): DuckDB writes it in the
+     * sandbox with {@code COPY ... TO} under the same row, size and time limits, and
+     * {@link Exports#deliver} answers it inline or as a result file.
+     */
+    public ApiResponse export(Tenant tenant, JsonNode body, ExportFormat format, Exports exports) {
+        return (ApiResponse) guarded(tenant, body, format, exports);
+    }
+
+    private Object guarded(Tenant tenant, JsonNode body, ExportFormat format, Exports exports) {
         try {
-            return runChecked(tenant, body);
+            return runChecked(tenant, body, format, exports);
         } catch (LakelogException e) {
             if (e.kind() == dev.lakelog.api.ErrorKind.CALLER_ERROR) metrics.queryRefused(e.code().wireName());
             throw e;
         }
     }
 
-    private ObjectNode runChecked(Tenant tenant, JsonNode body) {
+    private Object runChecked(Tenant tenant, JsonNode body, ExportFormat format, Exports exports) {
         if (body == null || !body.isObject()) throw new LakelogException(ErrorCode.INVALID_BODY, "the body must be a JSON object {\"query\": \"...\", \"params\": {...}}");
         Iterator<String> fields = body.fieldNames();
         while (fields.hasNext()) {
@@ -124,6 +138,7 @@ public final class CustomQueryService {
         setup.add(viewSql(tenant.id(), data, deletes));
         List<Object> values = bindable(checked, params);
         try (Sandbox sandbox = lake.get().openSandbox(allowed, SANDBOX_MEMORY, SANDBOX_THREADS, setup)) {
+            if (format != ExportFormat.JSON) return exportIn(tenant, sandbox, checked.sql(), values, format, exports);
             return execute(tenant, sandbox, checked.sql(), values);
         } catch (SQLException e) {
             throw failed(e);
@@ -220,14 +235,23 @@ public final class CustomQueryService {
         }
         Path answer = sandbox.outputDir().resolve("answer.ndjson");
         long deadline = System.nanoTime() + timeLimit.toNanos();
+        copy(c, sql, values, answer, "(FORMAT json)", deadline);
+        return read(tenant, answer, columns, names, types, deadline);
+    }
+
+    /**
+     * {@code COPY (SELECT * FROM (sql) LIMIT maxRows + 1) TO target options} under the watchdog: cancelled
+     * past the deadline or when the file grows past {@link ResultFile#MAX_BYTES}. Returns the rows written.
+     */
+    private long copy(Connection c, String sql, List<Object> values, Path target, String options, long deadline) throws SQLException {
         AtomicBoolean timedOut = new AtomicBoolean();
         AtomicBoolean tooLarge = new AtomicBoolean();
         try (PreparedStatement ps = c.prepareStatement("COPY (SELECT * FROM (" + sql + ") LIMIT " + (maxRows + 1L) + ") TO "
-                + LakeEngine.literal(answer.toString()) + " (FORMAT json)")) {
+                + LakeEngine.literal(target.toString()) + " " + options)) {
             for (int i = 0; i < values.size(); i++) ps.setObject(i + 1, values.get(i));
             ScheduledFuture<?> watchdog = WATCHDOG.scheduleWithFixedDelay(() -> {
                 boolean late = System.nanoTime() > deadline;
-                boolean big = sizeOf(answer) > ResultFile.MAX_BYTES;
+                boolean big = sizeOf(target) > ResultFile.MAX_BYTES;
                 if (late || big) {
                     if (late) timedOut.set(true);
                     if (big) tooLarge.set(true);
@@ -239,7 +263,7 @@ public final class CustomQueryService {
                 }
             }, WATCH_EVERY_MS, WATCH_EVERY_MS, TimeUnit.MILLISECONDS);
             try {
-                ps.execute();
+                return ps.executeUpdate();
             } catch (SQLException e) {
                 if (tooLarge.get()) throw resultFileTooLarge();
                 if (timedOut.get()) throw timeout();
@@ -248,7 +272,16 @@ public final class CustomQueryService {
                 watchdog.cancel(false);
             }
         }
-        return read(tenant, answer, columns, names, types, deadline);
+    }
+
+    private ApiResponse exportIn(Tenant tenant, Sandbox sandbox, String sql, List<Object> values, ExportFormat format, Exports exports) throws SQLException {
+        Path target = sandbox.outputDir().resolve("answer." + format.wireName());
+        long rows = copy(sandbox.connection(), sql, values, target, format.copyOptions, System.nanoTime() + timeLimit.toNanos());
+        if (rows > maxRows) {
+            throw new LakelogException(ErrorCode.RESULT_TOO_LARGE, "the result has more than " + maxRows
+                    + " rows; aggregate, filter or add a LIMIT (nothing was truncated)");
+        }
+        return exports.deliver(tenant, target, format, rows, "lakelog-query", json.createObjectNode());
     }
 
     private static final long WATCH_EVERY_MS = 50;

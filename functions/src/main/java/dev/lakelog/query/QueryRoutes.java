@@ -34,31 +34,54 @@ public final class QueryRoutes {
         this.custom = custom;
         this.named = named;
         this.big = big;
+        this.exports = query.exports(big);
     }
+
+    private final Exports exports;
 
     public void register(ApiRouter router) {
         router.add("GET", "/v1/analytics/logs", (r, m) -> {
             Tenant t = auth.verifyPaidBearer(r);
             Params p = new Params(r.query());
-            p.allowOnly(union(FILTERS, Set.of("as_of", "fresh")));
-            LogFilter f = LogFilter.from(p, LogFilter.MAX_LIMIT, 1000);
-            var asOf = p.time("as_of");
+            p.allowOnly(union(FILTERS, Set.of("as_of", "fresh", "order", "format")));
+            ExportFormat format = ExportFormat.from(p);
+            boolean newestFirst = newestFirst(p);
+            LogFilter f = format == ExportFormat.JSON ? LogFilter.from(p, LogFilter.MAX_LIMIT, 1000)
+                    : LogFilter.from(p, Exports.MAX_EXPORT_ROWS, Exports.DEFAULT_EXPORT_ROWS);
+            TenantView.At at = at(p);
+            if (format != ExportFormat.JSON) return limiter.run(t.id(), () -> exports.logs(t, f, at, newestFirst, format));
+            return limiter.run(t.id(), () -> sized(router, t, query.logs(t, f, at, newestFirst), "logs"));
+        });
+        router.add("GET", "/v1/analytics/histogram", (r, m) -> {
+            Tenant t = auth.verifyPaidBearer(r);
+            Params p = new Params(r.query());
+            java.util.Set<String> allowed = new java.util.HashSet<>(FILTERS);
+            allowed.removeAll(Set.of("limit", "offset"));
+            allowed.addAll(Set.of("interval", "buckets", "as_of", "fresh", "snapshot_id"));
+            p.allowOnly(allowed);
+            LogFilter f = LogFilter.from(p, 1, 1);
+            Histogram h = Histogram.of(f.since(), f.until(), p.string("interval", 16),
+                    (int) p.integer("buckets", Histogram.DEFAULT_BUCKETS, 1, Histogram.MAX_BUCKETS), java.time.Instant.now());
             TenantView.At at;
-            if (asOf.isPresent()) {
-                if (p.bool("fresh", false)) throw new LakelogException(ErrorCode.INVALID_PARAMETER, "parameter 'fresh' cannot be true together with 'as_of' (the hot tier has no history)");
-                at = new TenantView.AsOfTime(asOf.get());
+            if (r.queryParam("snapshot_id").isPresent()) {
+                if (r.queryParam("as_of").isPresent()) throw new LakelogException(ErrorCode.INVALID_PARAMETER, "give 'snapshot_id' or 'as_of', not both");
+                at = new TenantView.AsOfVersion(snapshotId(r.queryParam("snapshot_id").get()));
             } else {
-                at = new TenantView.Latest(p.bool("fresh", true));
+                at = at(p);
             }
-            return limiter.run(t.id(), () -> sized(router, t, query.logs(t, f, at), "logs"));
+            return limiter.run(t.id(), () -> router.ok(query.histogram(t, f, at, h)));
         });
         router.add("GET", "/v1/analytics/logs/snapshot/([^/]+)", (r, m) -> {
             Tenant t = auth.verifyPaidBearer(r);
             long id = snapshotId(m.group(1));
             Params p = new Params(r.query());
-            p.allowOnly(FILTERS);
-            LogFilter f = LogFilter.from(p, 1000, 100);
-            return limiter.run(t.id(), () -> sized(router, t, query.logs(t, f, new TenantView.AsOfVersion(id)), "logs"));
+            p.allowOnly(union(FILTERS, Set.of("order", "format")));
+            ExportFormat format = ExportFormat.from(p);
+            boolean newestFirst = newestFirst(p);
+            LogFilter f = format == ExportFormat.JSON ? LogFilter.from(p, 1000, 100) : LogFilter.from(p, Exports.MAX_EXPORT_ROWS, Exports.DEFAULT_EXPORT_ROWS);
+            TenantView.At at = new TenantView.AsOfVersion(id);
+            if (format != ExportFormat.JSON) return limiter.run(t.id(), () -> exports.logs(t, f, at, newestFirst, format));
+            return limiter.run(t.id(), () -> sized(router, t, query.logs(t, f, at, newestFirst), "logs"));
         });
         router.add("GET", "/v1/analytics/snapshots", (r, m) -> {
             Tenant t = auth.verifyPaidBearer(r);
@@ -84,7 +107,11 @@ public final class QueryRoutes {
         });
         router.add("POST", "/v1/analytics/query", (r, m) -> {
             Tenant t = auth.verifyPaidBearer(r);
+            Params p = new Params(r.query());
+            p.allowOnly(Set.of("format"));
+            ExportFormat format = ExportFormat.from(p);
             JsonNode body = body(router, r);
+            if (format != ExportFormat.JSON) return limiter.run(t.id(), () -> custom.export(t, body, format, exports));
             return limiter.run(t.id(), () -> sized(router, t, custom.run(t, body), "rows"));
         });
         router.add("GET", "/v1/analytics/queries", (r, m) -> {
@@ -96,6 +123,25 @@ public final class QueryRoutes {
             JsonNode body = r.body().length == 0 ? null : body(router, r);
             return limiter.run(t.id(), () -> sized(router, t, named.run(t, m.group(1), body), "rows"));
         });
+    }
+
+    /** {@code order=asc} (oldest first, the default) or {@code desc} (newest first). */
+    private static boolean newestFirst(Params p) {
+        String o = p.string("order", 8).map(s -> s.toLowerCase(java.util.Locale.ROOT)).orElse("asc");
+        if (!o.equals("asc") && !o.equals("desc")) {
+            throw new LakelogException(ErrorCode.INVALID_PARAMETER, "parameter 'order' must be asc (oldest first) or desc (newest first), got '" + o + "'");
+        }
+        return o.equals("desc");
+    }
+
+    /** The latest rows (fresh by default) or the lake as of {@code as_of}. */
+    private static TenantView.At at(Params p) {
+        var asOf = p.time("as_of");
+        if (asOf.isPresent()) {
+            if (p.bool("fresh", false)) throw new LakelogException(ErrorCode.INVALID_PARAMETER, "parameter 'fresh' cannot be true together with 'as_of' (the hot tier has no history)");
+            return new TenantView.AsOfTime(asOf.get());
+        }
+        return new TenantView.Latest(p.bool("fresh", true));
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {

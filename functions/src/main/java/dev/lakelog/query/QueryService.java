@@ -41,6 +41,11 @@ public final class QueryService {
         return view;
     }
 
+    /** The file answers ({@code format=csv|ndjson|parquet}) over the same tenant view. */
+    public Exports exports(BigResults big) {
+        return new Exports(lake, view, big, json);
+    }
+
     /** The WHERE clause of a {@link LogFilter} and its arguments, in order. */
     record Where(String sql, List<Object> args) {
         static Where of(LogFilter f) {
@@ -93,12 +98,22 @@ public final class QueryService {
 
     /** The SQL the logs route runs on a connection from {@link TenantView#open}. */
     static String logsSql(LogFilter f) {
+        return logsSql(f, false);
+    }
+
+    /** As {@link #logsSql(LogFilter)}; {@code newestFirst} orders by timestamp and log_id descending. */
+    static String logsSql(LogFilter f, boolean newestFirst) {
         return "SELECT " + LogRows.SELECT_LIST + " FROM " + TenantView.VIEW + Where.of(f).sql()
-                + " ORDER BY \"timestamp\", log_id LIMIT ? OFFSET ?";
+                + (newestFirst ? " ORDER BY \"timestamp\" DESC, log_id DESC" : " ORDER BY \"timestamp\", log_id") + " LIMIT ? OFFSET ?";
     }
 
     /** {@code GET /v1/analytics/logs}: {@code {logs, count, limit, offset}}, ordered by timestamp then log_id. */
     public ObjectNode logs(Tenant tenant, LogFilter f, TenantView.At at) {
+        return logs(tenant, f, at, false);
+    }
+
+    /** As {@link #logs(Tenant, LogFilter, TenantView.At)}, newest first when {@code newestFirst}. */
+    public ObjectNode logs(Tenant tenant, LogFilter f, TenantView.At at, boolean newestFirst) {
         Where w = Where.of(f);
         List<Object> args = new ArrayList<>(w.args());
         args.add(f.limit());
@@ -106,7 +121,7 @@ public final class QueryService {
         ArrayNode logs = json.createArrayNode();
         int hot;
         try (TenantView.Opened o = view.open(tenant.id(), at);
-                PreparedStatement ps = o.connection().prepareStatement(logsSql(f))) {
+                PreparedStatement ps = o.connection().prepareStatement(logsSql(f, newestFirst))) {
             bind(ps, args);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) logs.add(LogRows.toJson(rs, json));
@@ -120,6 +135,76 @@ public final class QueryService {
         out.put("count", logs.size());
         out.put("limit", f.limit());
         out.put("offset", f.offset());
+        if (at instanceof TenantView.AsOfVersion v) out.put("snapshot_id", v.snapshotId());
+        if (at instanceof TenantView.AsOfTime t) out.put("as_of", t.time().toString());
+        if (at instanceof TenantView.Latest l) {
+            out.put("fresh", l.fresh());
+            if (l.fresh()) out.put("hot_segments_read", hot);
+        }
+        return out;
+    }
+
+    /** Severities in the order a histogram reports them (least to most severe). */
+    public static final List<String> SEVERITY_ORDER = List.of("DEBUG", "INFO", "NOTICE", "WARNING", "ERROR", "CRITICAL");
+
+    /**
+     * {@code GET /v1/analytics/histogram}: event counts per time bucket, by severity, over the
+     * filter's rows within {@code h}'s range; every bucket of the range is present (zeros included).
+     */
+    public ObjectNode histogram(Tenant tenant, LogFilter f, TenantView.At at, Histogram h) {
+        LogFilter ranged = new LogFilter(java.util.Optional.of(h.since()), java.util.Optional.of(h.until()), f.severity(), f.component(),
+                f.eventType(), f.actorId(), f.outcome(), f.traceId(), f.spanId(), f.text(), 1, 0);
+        Where w = Where.of(ranged);
+        long step = h.intervalSeconds() * 1_000_000L;
+        int n = h.bucketCount();
+        long first = h.firstBucketSecond();
+        long[][] counts = new long[n][SEVERITY_ORDER.size()];
+        int hot;
+        try (TenantView.Opened o = view.open(tenant.id(), at);
+                PreparedStatement ps = o.connection().prepareStatement("SELECT (epoch_us(\"timestamp\") - ?) // ? AS b, severity, count(*) AS n FROM "
+                        + TenantView.VIEW + w.sql() + " GROUP BY 1, 2")) {
+            List<Object> args = new ArrayList<>();
+            args.add(first * 1_000_000L);
+            args.add(step);
+            args.addAll(w.args());
+            bind(ps, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long b = rs.getLong(1);
+                    int sev = SEVERITY_ORDER.indexOf(rs.getString(2));
+                    if (b < 0 || b >= n || sev < 0) continue;
+                    counts[(int) b][sev] += rs.getLong(3);
+                }
+            }
+            hot = o.hotSegments();
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+        ArrayNode buckets = json.createArrayNode();
+        long total = 0;
+        long[] bySeverity = new long[SEVERITY_ORDER.size()];
+        for (int i = 0; i < n; i++) {
+            ObjectNode b = buckets.addObject();
+            b.put("start", java.time.Instant.ofEpochSecond(first + i * h.intervalSeconds()).toString());
+            long sum = 0;
+            ObjectNode c = b.putObject("counts");
+            for (int k = 0; k < SEVERITY_ORDER.size(); k++) {
+                c.put(SEVERITY_ORDER.get(k), counts[i][k]);
+                sum += counts[i][k];
+                bySeverity[k] += counts[i][k];
+            }
+            b.put("total", sum);
+            total += sum;
+        }
+        ObjectNode out = json.createObjectNode();
+        out.put("since", h.since().toString());
+        out.put("until", h.until().toString());
+        out.put("interval", Histogram.label(h.intervalSeconds()));
+        out.put("interval_seconds", h.intervalSeconds());
+        out.put("total", total);
+        ObjectNode sev = out.putObject("by_severity");
+        for (int k = 0; k < SEVERITY_ORDER.size(); k++) sev.put(SEVERITY_ORDER.get(k), bySeverity[k]);
+        out.set("buckets", buckets);
         if (at instanceof TenantView.AsOfVersion v) out.put("snapshot_id", v.snapshotId());
         if (at instanceof TenantView.AsOfTime t) out.put("as_of", t.time().toString());
         if (at instanceof TenantView.Latest l) {

@@ -64,6 +64,15 @@ class ArchitectureTest {
     }
 
     @Test
+    void the_event_generator_imports_no_capability_and_no_adapter() {
+        noClasses().that().resideInAPackage(pkg("generate"))
+                .should().dependOnClassesThat().resideInAnyPackage(pkgs(CAPABILITIES))
+                .orShould().dependOnClassesThat().resideInAnyPackage(pkgs(ADAPTERS))
+                .because("the generator is a client of the API (docs/generator.md), not part of the lake")
+                .check(classes);
+    }
+
+    @Test
     void no_package_cycles() {
         slices().matching(ROOT + ".(*)..").should().beFreeOfCycles().check(classes);
     }

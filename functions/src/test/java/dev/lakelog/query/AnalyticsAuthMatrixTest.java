@@ -55,6 +55,7 @@ class AnalyticsAuthMatrixTest {
         r.add(new Route("GET", "/v1/analytics/logs", Map.of(), null));
         r.add(new Route("GET", "/v1/analytics/logs/snapshot/1", Map.of(), null));
         r.add(new Route("GET", "/v1/analytics/snapshots", Map.of(), null));
+        r.add(new Route("GET", "/v1/analytics/histogram", Map.of(), null));
         r.add(new Route("GET", "/v1/analytics/info", Map.of(), null));
         r.add(new Route("GET", "/v1/analytics/changes", Map.of("from_snapshot", "0", "to_snapshot", "1"), null));
         r.add(new Route("GET", "/v1/analytics/queries", Map.of(), null));
@@ -125,7 +126,7 @@ class AnalyticsAuthMatrixTest {
 
     @Test
     void the_matrix_covers_every_analytics_route_registered_here() {
-        assertThat(routes()).hasSize(13);
-        assertThat(matrix().count()).isEqualTo(65);
+        assertThat(routes()).hasSize(14);
+        assertThat(matrix().count()).isEqualTo(70);
     }
 }

@@ -130,6 +130,8 @@ public class LakelogStack extends Stack {
         FunctionsConstruct fns = new FunctionsConstruct(this, cfg, code, storage, catalog);
         ApiConstruct httpApi = new ApiConstruct(this, cfg, fns);
         MonitoringConstruct monitoring = new MonitoringConstruct(this, cfg, fns, httpApi);
+        Object consoleDir = getNode().tryGetContext(ConsoleConstruct.CONTEXT_DIR);
+        ConsoleConstruct console = new ConsoleConstruct(this, httpApi.api, ConsoleConstruct.assets(consoleDir == null ? null : consoleDir.toString()));
 
         RestApi api = httpApi.api;
         Bucket bucket = storage.bucket;
@@ -151,6 +153,8 @@ public class LakelogStack extends Stack {
         output("DbSecretArn", db.getSecret().getSecretArn(), "LAKELOG_PG_SECRET_ARN");
         output("AlarmTopicArn", alarmTopic.getTopicArn(), "SNS topic every alarm notifies");
         output("IotCommandsRuleName", commandsRule.getRef(), "IoT rule on lakelog/+/commands");
+        output("ConsoleUrl", "https://" + console.distribution.getDistributionDomainName() + "/", "the web console (API under /v1/* of the same origin)");
+        output("ConsoleBucketName", console.bucket.getBucketName(), "the console's static files");
     }
 
     /**

@@ -48,6 +48,7 @@ final class Synth {
     static Template synth(Map<String, Object> overrides) {
         Map<String, Object> context = new LinkedHashMap<>(cdkJsonContext());
         context.put("lambdaZip", testZip().toString());
+        context.put(ConsoleConstruct.CONTEXT_DIR, testConsole().toString());
         context.putAll(overrides);
         Path out;
         try {
@@ -71,6 +72,23 @@ final class Synth {
         } catch (IOException e) {
             throw new UncheckedIOException("tests run from infra/ and read cdk.json", e);
         }
+    }
+
+    private static Path console;
+
+    /** A stand-in for the bundled console (functions/target/classes/console): an index.html. */
+    static synchronized Path testConsole() {
+        if (console == null) {
+            try {
+                console = Files.createTempDirectory("lakelog-console-test");
+                Files.writeString(console.resolve("index.html"), "<!doctype html><title>lakelog console (test stand-in)</title>\n");
+                console.toFile().deleteOnExit();
+                console.resolve("index.html").toFile().deleteOnExit();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return console;
     }
 
     /** A tiny zip: asset staging only needs a file that exists. */
