@@ -85,15 +85,35 @@ public final class CustomQueryService {
     }
 
     public ObjectNode run(Tenant tenant, JsonNode body) {
+        return run(tenant, body, java.util.Optional.empty());
+    }
+
+    /**
+     * Time kept back from the invocation's end for writing the answer: a query may run until the
+     * invocation's deadline minus this, so the function answers 408 before API Gateway's 29 s.
+     */
+    public static final Duration ANSWER_MARGIN = Duration.ofSeconds(2);
+
+    /** Runs the query within its time limit, and within {@code deadline} minus {@link #ANSWER_MARGIN} when given. */
+    public ObjectNode run(Tenant tenant, JsonNode body, java.util.Optional<java.time.Instant> deadline) {
+        Duration limit = timeLimit;
+        if (deadline.isPresent()) {
+            Duration left = Duration.between(java.time.Instant.now(), deadline.get()).minus(ANSWER_MARGIN);
+            if (left.compareTo(limit) < 0) limit = left;
+        }
+        if (limit.isNegative() || limit.isZero()) {
+            throw new LakelogException(ErrorCode.QUERY_TIMEOUT, "no time is left in this invocation to run the query "
+                    + "(it ends within " + ANSWER_MARGIN.toSeconds() + " s); retry it");
+        }
         try {
-            return runChecked(tenant, body);
+            return runChecked(tenant, body, limit);
         } catch (LakelogException e) {
             if (e.kind() == dev.lakelog.api.ErrorKind.CALLER_ERROR) metrics.queryRefused(e.code().wireName());
             throw e;
         }
     }
 
-    private ObjectNode runChecked(Tenant tenant, JsonNode body) {
+    private ObjectNode runChecked(Tenant tenant, JsonNode body, Duration limit) {
         if (body == null || !body.isObject()) throw new LakelogException(ErrorCode.INVALID_BODY, "the body must be a JSON object {\"query\": \"...\", \"params\": {...}}");
         Iterator<String> fields = body.fieldNames();
         while (fields.hasNext()) {
@@ -124,7 +144,7 @@ public final class CustomQueryService {
         setup.add(viewSql(tenant.id(), data, deletes));
         List<Object> values = bindable(checked, params);
         try (Sandbox sandbox = lake.get().openSandbox(allowed, SANDBOX_MEMORY, SANDBOX_THREADS, setup)) {
-            return execute(tenant, sandbox, checked.sql(), values);
+            return execute(tenant, sandbox, checked.sql(), values, limit);
         } catch (SQLException e) {
             throw failed(e);
         }
@@ -202,7 +222,7 @@ public final class CustomQueryService {
      * to the CSV result file. The time limit covers the writing and the reading; a file growing past
      * {@link ResultFile#MAX_BYTES} is cancelled.
      */
-    private ObjectNode execute(Tenant tenant, Sandbox sandbox, String sql, List<Object> values) throws SQLException {
+    private ObjectNode execute(Tenant tenant, Sandbox sandbox, String sql, List<Object> values, Duration limit) throws SQLException {
         Connection c = sandbox.connection();
         ArrayNode columns = json.createArrayNode();
         List<String> names = new ArrayList<>();
@@ -216,7 +236,7 @@ public final class CustomQueryService {
             }
         }
         Path answer = sandbox.outputDir().resolve("answer.ndjson");
-        long deadline = System.nanoTime() + timeLimit.toNanos();
+        long deadline = System.nanoTime() + limit.toNanos();
         AtomicBoolean timedOut = new AtomicBoolean();
         AtomicBoolean tooLarge = new AtomicBoolean();
         try (PreparedStatement ps = c.prepareStatement("COPY (SELECT * FROM (" + sql + ") LIMIT " + (maxRows + 1L) + ") TO "
@@ -239,13 +259,13 @@ public final class CustomQueryService {
                 ps.execute();
             } catch (SQLException e) {
                 if (tooLarge.get()) throw resultFileTooLarge();
-                if (timedOut.get()) throw timeout();
+                if (timedOut.get()) throw timeout(limit);
                 throw e;
             } finally {
                 watchdog.cancel(false);
             }
         }
-        return read(tenant, answer, columns, names, types, deadline);
+        return read(tenant, answer, columns, names, types, deadline, limit);
     }
 
     private static final long WATCH_EVERY_MS = 50;
@@ -258,8 +278,8 @@ public final class CustomQueryService {
         }
     }
 
-    private LakelogException timeout() {
-        return new LakelogException(ErrorCode.QUERY_TIMEOUT, "the query ran longer than its time limit of " + timeLimit.toMillis()
+    private LakelogException timeout(Duration limit) {
+        return new LakelogException(ErrorCode.QUERY_TIMEOUT, "the query ran longer than its time limit of " + limit.toMillis()
                 + " ms (writing its answer included) and was cancelled; filter by time or aggregate");
     }
 
@@ -269,7 +289,8 @@ public final class CustomQueryService {
     }
 
     /** Reads the answer file back: inline rows when it fits in a response, else the CSV result file. */
-    private ObjectNode read(Tenant tenant, Path answer, ArrayNode columns, List<String> names, List<String> types, long deadline) {
+    private ObjectNode read(Tenant tenant, Path answer, ArrayNode columns, List<String> names, List<String> types, long deadline,
+                            Duration limit) {
         long size = sizeOf(answer);
         boolean inline = size <= INLINE_ANSWER_BYTES;
         ArrayNode rows = json.createArrayNode();
@@ -291,7 +312,7 @@ public final class CustomQueryService {
                     for (int i = 0; i < names.size(); i++) r.set(names.get(i), row.get(i));
                 } else {
                     file.row(row);
-                    if ((count & 1023) == 0 && System.nanoTime() > deadline) throw timeout();
+                    if ((count & 1023) == 0 && System.nanoTime() > deadline) throw timeout(limit);
                 }
             }
             ObjectNode out = json.createObjectNode();

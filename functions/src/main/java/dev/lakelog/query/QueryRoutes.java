@@ -85,7 +85,7 @@ public final class QueryRoutes {
         router.add("POST", "/v1/analytics/query", (r, m) -> {
             Tenant t = auth.verifyPaidBearer(r);
             JsonNode body = body(router, r);
-            return limiter.run(t.id(), () -> sized(router, t, custom.run(t, body), "rows"));
+            return limiter.run(t.id(), () -> sized(router, t, custom.run(t, body, r.deadline()), "rows"));
         });
         router.add("GET", "/v1/analytics/queries", (r, m) -> {
             auth.verifyPaidBearer(r);
