@@ -8,6 +8,7 @@ import dev.lakelog.api.ApiRequest;
 import dev.lakelog.api.ApiResponse;
 import dev.lakelog.api.ApiRouter;
 import dev.lakelog.auth.Authenticator;
+import dev.lakelog.throttle.TenantRateLimiter;
 import dev.lakelog.auth.Tenant;
 import java.util.Set;
 
@@ -26,8 +27,17 @@ public final class QueryRoutes {
 
     private final QueryLimiter limiter;
 
+    private final TenantRateLimiter rates;
+
     public QueryRoutes(Authenticator auth, QueryService query, CustomQueryService custom, NamedQueries named, BigResults big,
                        QueryLimiter limiter) {
+        this(auth, query, custom, named, big, limiter, TenantRateLimiter.NONE);
+    }
+
+    /** As above, with each tenant's analytics requests taken from its token bucket (429 rate_limited when empty). */
+    public QueryRoutes(Authenticator auth, QueryService query, CustomQueryService custom, NamedQueries named, BigResults big,
+                       QueryLimiter limiter, TenantRateLimiter rates) {
+        this.rates = rates;
         this.limiter = limiter;
         this.auth = auth;
         this.query = query;
@@ -50,6 +60,7 @@ public final class QueryRoutes {
             } else {
                 at = new TenantView.Latest(p.bool("fresh", true));
             }
+            rates.checkQuery(t.id());
             return limiter.run(t.id(), () -> sized(router, t, query.logs(t, f, at), "logs"));
         });
         router.add("GET", "/v1/analytics/logs/snapshot/([^/]+)", (r, m) -> {
@@ -58,6 +69,7 @@ public final class QueryRoutes {
             Params p = new Params(r.query());
             p.allowOnly(FILTERS);
             LogFilter f = LogFilter.from(p, 1000, 100);
+            rates.checkQuery(t.id());
             return limiter.run(t.id(), () -> sized(router, t, query.logs(t, f, new TenantView.AsOfVersion(id)), "logs"));
         });
         router.add("GET", "/v1/analytics/snapshots", (r, m) -> {
@@ -80,11 +92,13 @@ public final class QueryRoutes {
             long from = p.integer("from_snapshot", 0, 0, Long.MAX_VALUE / 2);
             long to = p.integer("to_snapshot", 0, 0, Long.MAX_VALUE / 2);
             int limit = (int) p.integer("limit", 1000, 1, 10_000);
+            rates.checkQuery(t.id());
             return limiter.run(t.id(), () -> sized(router, t, query.changes(t, from, to, limit), "changes"));
         });
         router.add("POST", "/v1/analytics/query", (r, m) -> {
             Tenant t = auth.verifyPaidBearer(r);
             JsonNode body = body(router, r);
+            rates.checkQuery(t.id());
             return limiter.run(t.id(), () -> sized(router, t, custom.run(t, body, r.deadline()), "rows"));
         });
         router.add("GET", "/v1/analytics/queries", (r, m) -> {
@@ -94,6 +108,7 @@ public final class QueryRoutes {
         router.add("POST", "/v1/analytics/queries/([^/]+)", (r, m) -> {
             Tenant t = auth.verifyPaidBearer(r);
             JsonNode body = r.body().length == 0 ? null : body(router, r);
+            rates.checkQuery(t.id());
             return limiter.run(t.id(), () -> sized(router, t, named.run(t, m.group(1), body), "rows"));
         });
     }

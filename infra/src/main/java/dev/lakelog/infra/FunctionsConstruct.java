@@ -337,7 +337,11 @@ final class FunctionsConstruct extends Construct {
             env.put("LAKELOG_PG_PORT", LakelogStack.PG_PORT);
             env.put("LAKELOG_PG_DATABASE", LakelogStack.PG_DATABASE);
             env.put("LAKELOG_PG_SECRET_ARN", db.getSecret().getSecretArn());
-            env.put("LAKELOG_PG_SSLMODE", "require"); // RDS Proxy requires TLS; see docs/deploy.md on verify-full
+            // RDS Proxy presents an ACM certificate: verified against the Amazon root CAs packaged in the zip
+            env.put("LAKELOG_PG_SSLMODE", cfg.catalogSslMode());
+            if (cfg.catalogSslMode().startsWith("verify-")) {
+                env.put("LAKELOG_PG_SSLROOTCERT", "/var/task/certs/amazon-root-cas.pem");
+            }
             b.vpc(vpc)
                     .vpcSubnets(SubnetSelection.builder().subnetType(SubnetType.PRIVATE_ISOLATED).build())
                     .securityGroups(List.of(lambdaSg));

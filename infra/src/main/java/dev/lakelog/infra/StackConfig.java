@@ -61,7 +61,8 @@ public record StackConfig(
         int queryReservedConcurrency,
         int maintenanceReservedConcurrency,
         int rollupReservedConcurrency,
-        int dbConnectionsAlarm) {
+        int dbConnectionsAlarm,
+        String catalogSslMode) {
 
     /** Context keys and their defaults, in the order docs/infra.md lists them. */
     public static final Map<String, Object> DEFAULTS = defaults();
@@ -107,13 +108,14 @@ public record StackConfig(
         d.put("tenantIngestRatePerSecond", 50);
         d.put("tenantIngestBurst", 100);
         d.put("tenantQueryRatePerSecond", 5);
-        d.put("tenantQueryBurst", 10);
+        d.put("tenantQueryBurst", 20);
         d.put("ingestReservedConcurrency", 100);
         d.put("authorizerReservedConcurrency", 50);
         d.put("queryReservedConcurrency", 20);
         d.put("maintenanceReservedConcurrency", 5);
         d.put("rollupReservedConcurrency", 5);
         d.put("dbConnectionsAlarm", 150);
+        d.put("catalogSslMode", "verify-full");
         return java.util.Collections.unmodifiableMap(d);
     }
 
@@ -171,7 +173,8 @@ public record StackConfig(
                 r.intRange("queryReservedConcurrency", 0, 10_000),
                 r.intRange("maintenanceReservedConcurrency", 0, 10_000),
                 r.intRange("rollupReservedConcurrency", 0, 10_000),
-                r.intRange("dbConnectionsAlarm", 1, 100_000));
+                r.intRange("dbConnectionsAlarm", 1, 100_000),
+                r.str("catalogSslMode").trim());
         if (!c.stageName.matches("[A-Za-z0-9_]+")) {
             throw new IllegalArgumentException("context stageName must be letters, digits or _, got '" + c.stageName + "'");
         }
@@ -187,6 +190,9 @@ public record StackConfig(
         if (!c.environment.isEmpty() && !c.environment.matches("[a-z][a-z0-9-]{0,19}")) {
             throw new IllegalArgumentException("context environment must be lower-case letters, digits or -, starting with a letter, "
                     + "at most 20 characters (e.g. 'staging'), got '" + c.environment + "'");
+        }
+        if (!c.catalogSslMode.equals("verify-full") && !c.catalogSslMode.equals("require")) {
+            throw new IllegalArgumentException("context catalogSslMode must be verify-full or require, got '" + c.catalogSslMode + "'");
         }
         if (!c.tracing.equals("none") && !c.tracing.equals("xray")) {
             throw new IllegalArgumentException("context tracing must be none or xray, got '" + c.tracing + "'");

@@ -30,7 +30,7 @@ class FunctionsTest {
             "LAKELOG_LEASES_TABLE", "LAKELOG_DUCKDB_TEMP_DIR", "LAKELOG_RATE_LIMITS_TABLE", "LAKELOG_TENANT_INGEST_RATE",
             "LAKELOG_TENANT_INGEST_BURST", "LAKELOG_TENANT_QUERY_RATE", "LAKELOG_TENANT_QUERY_BURST", "JAVA_TOOL_OPTIONS");
     static final Set<String> LAKE_ENV = Set.of("LAKELOG_PG_HOST", "LAKELOG_PG_PORT", "LAKELOG_PG_DATABASE",
-            "LAKELOG_PG_SECRET_ARN", "LAKELOG_PG_SSLMODE");
+            "LAKELOG_PG_SECRET_ARN", "LAKELOG_PG_SSLMODE", "LAKELOG_PG_SSLROOTCERT");
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({
@@ -66,7 +66,7 @@ class FunctionsTest {
         if (inVpc) {
             assertThat(env).containsEntry("LAKELOG_PG_HOST", getAtt(logicalId(t, "AWS::RDS::DBProxy", "CatalogProxy"), "Endpoint"))
                     .containsEntry("LAKELOG_PG_PORT", "5432")
-                    .containsEntry("LAKELOG_PG_SSLMODE", "require")
+                    .containsEntry("LAKELOG_PG_SSLMODE", "verify-full").containsEntry("LAKELOG_PG_SSLROOTCERT", "/var/task/certs/amazon-root-cas.pem")
                     .containsEntry("LAKELOG_PG_DATABASE", "lakelog")
                     .containsEntry("LAKELOG_PG_SECRET_ARN",
                             Synth.ref(logicalId(t, "AWS::SecretsManager::SecretTargetAttachment", "CatalogDbSecretAttachment")));
