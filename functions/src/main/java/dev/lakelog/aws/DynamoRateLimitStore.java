@@ -16,9 +16,9 @@ import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 
 /**
  * Per-tenant token buckets in DynamoDB, shared by every instance of every function: one item per
- * bucket ({@code bucket_key} = "&lt;limit&gt;#&lt;tenant&gt;", {@code tokens}, {@code updated_ms},
- * {@code expires_at} for TTL). A take reads the item (strongly consistent), applies
- * {@link TokenBucket#take} and writes it back on the condition that nobody wrote it in between;
+ * bucket ({@code bucket_key} = "&lt;limit&gt;#&lt;tenant&gt;", {@code tokens}, {@code updated_ms}, a
+ * {@code version} counter, {@code expires_at} for TTL). A take reads the item (strongly consistent),
+ * applies {@link TokenBucket#take} and writes it back on the condition that its version is unchanged;
  * a lost race is retried, and after {@link #ATTEMPTS} lost races the request is refused (so many
  * concurrent writers on one tenant's bucket means the tenant is far past its rate). Two requests per
  * take, a few milliseconds on the ingest path.
@@ -55,15 +55,20 @@ public final class DynamoRateLimitStore implements RateLimitStore {
             if (!last.allowed()) return last; // nothing to write: a refusal does not change the bucket
             // idle for a full refill, the item is the same as no item: let TTL remove it
             long refillSeconds = (long) Math.ceil(limit.burst() / limit.ratePerSecond());
+            // the version, not the time, guards the write: two takes in one millisecond must not both succeed
+            long version = exists && got.item().containsKey("version") ? Long.parseLong(got.item().get("version").n()) : 0;
             Map<String, AttributeValue> item = Map.of(
                     KEY, AttributeValue.fromS(key),
                     "tokens", AttributeValue.fromN(Double.toString(last.next().tokens())),
                     "updated_ms", AttributeValue.fromN(Long.toString(last.next().updatedMillis())),
+                    "version", AttributeValue.fromN(Long.toString(version + 1)),
                     "expires_at", AttributeValue.fromN(Long.toString(nowMillis / 1000 + refillSeconds + 3600)));
             try {
-                if (exists) {
-                    dynamo.putItem(b -> b.tableName(table).item(item).conditionExpression("updated_ms = :u")
-                            .expressionAttributeValues(Map.of(":u", got.item().get("updated_ms"))));
+                if (exists && version == 0) { // an item written before versions
+                    dynamo.putItem(b -> b.tableName(table).item(item).conditionExpression("attribute_not_exists(version)"));
+                } else if (exists) {
+                    dynamo.putItem(b -> b.tableName(table).item(item).conditionExpression("version = :v")
+                            .expressionAttributeValues(Map.of(":v", AttributeValue.fromN(Long.toString(version)))));
                 } else {
                     dynamo.putItem(b -> b.tableName(table).item(item).conditionExpression("attribute_not_exists(" + KEY + ")"));
                 }
