@@ -160,8 +160,10 @@ final class FunctionsConstruct extends Construct {
                 AUTHORIZER_TIMEOUT, 512, false, null, cfg.authorizerReservedConcurrency(), "lakelog REST API Bearer-token authorizer");
         queryFn = function("QueryFunction", "QueryHandler", cfg.queryMemoryMb(), API_LAKE_TIMEOUT,
                 cfg.duckdbEphemeralStorageMb(), true, null, cfg.queryReservedConcurrency(), "lakelog query: GET/POST /v1/analytics/*");
+        // REST maintenance keeps 15 minutes: its rollup route answers before 29 s (a partial report), but a
+        // compaction or cleanup runs to its end; past 29 s the client gets API Gateway's 504 (docs/infra.md).
         maintenanceFn = function("MaintenanceFunction", "MaintenanceHandler", cfg.maintenanceMemoryMb(),
-                API_LAKE_TIMEOUT, cfg.duckdbEphemeralStorageMb(), true, null, cfg.maintenanceReservedConcurrency(),
+                fifteenMinutes, cfg.duckdbEphemeralStorageMb(), true, null, cfg.maintenanceReservedConcurrency(),
                 "lakelog maintenance: POST /v1/analytics/rollup and /v1/analytics/maintenance/*");
         rollupFn = function("RollupFunction", "RollupScheduleHandler", cfg.rollupMemoryMb(), fifteenMinutes,
                 cfg.duckdbEphemeralStorageMb(), true, rollupDlq, cfg.rollupReservedConcurrency(), "lakelog scheduled rollup (EventBridge)");
@@ -278,9 +280,9 @@ final class FunctionsConstruct extends Construct {
 
     /**
      * Share of a lake function's memory that DuckDB's memory_limit takes (functions:
-     * {@code lake.LakeEngine.Settings.forLambda}, 70%); the two must agree.
+     * {@code lake.LakeEngine.Settings.LAMBDA_DUCKDB_SHARE}, 60%); the two must agree.
      */
-    static final double DUCKDB_SHARE = 0.7;
+    static final double DUCKDB_SHARE = 0.6;
 
     /**
      * The Java heap cap (-Xmx, MB) for a function of {@code memoryMb}: what is left after DuckDB's
