@@ -180,7 +180,7 @@ final class CatalogConstruct extends Construct {
         } else {
             Annotations.of(Stack.of(this)).addWarningV2("lakelog:noIotEndpoint",
                     "context iotEndpoint is not set: the IoT rollup function gets no LAKELOG_IOT_ENDPOINT and "
-                            + "publishes no status messages. Set it to the output of "
+                            + "publishes no status messages (it still rolls up; its answer says status_publishing off). Set it to the output of "
                             + "`aws iot describe-endpoint --endpoint-type iot:Data-ATS`.");
         }
 
