@@ -12,6 +12,8 @@ import dev.lakelog.auth.Tier;
 import dev.lakelog.aws.AwsBackend;
 import dev.lakelog.backend.Backend;
 import dev.lakelog.backend.StatusPublisher;
+import dev.lakelog.throttle.RateLimit;
+import dev.lakelog.throttle.TenantRateLimiter;
 import dev.lakelog.config.LakelogConfig;
 import dev.lakelog.idempotency.Idempotency;
 import dev.lakelog.ingest.IngestRoutes;
@@ -156,7 +158,7 @@ public final class Lakelog implements AutoCloseable {
         ApiRouter router = new ApiRouter(json, metrics);
         if (surfaces.contains(Surface.INGEST)) {
             Idempotency idempotency = new Idempotency(backend.idempotency(), clock, Idempotency.DEFAULT_TTL);
-            new IngestRoutes(auth.get(), ingest.get(), idempotency, metrics).register(router);
+            new IngestRoutes(auth.get(), ingest.get(), idempotency, metrics, rateLimiter()).register(router);
         }
         if (surfaces.contains(Surface.QUERY)) {
             HotTierReader recent = new HotTierReader(backend.blobs(), codec, keys -> RollupLedger.rolledUp(lake.get(), keys), json);
@@ -164,7 +166,7 @@ public final class Lakelog implements AutoCloseable {
             BigResults big = results();
             new QueryRoutes(auth.get(), query.get(),
                     new CustomQueryService(lake, json, CustomQueryService.DEFAULT_MAX_ROWS, CustomQueryService.DEFAULT_TIME_LIMIT, big, metrics),
-                    new NamedQueries(query.get().view(), lake, json), big, queryLimiter).register(router);
+                    new NamedQueries(query.get().view(), lake, json), big, queryLimiter, rateLimiter()).register(router);
         }
         if (surfaces.contains(Surface.MAINTENANCE)) {
             new RollupRoutes(auth.get(), rollup.get()).register(router);
@@ -175,6 +177,20 @@ public final class Lakelog implements AutoCloseable {
 
     public LakelogConfig config() {
         return config;
+    }
+
+    private TenantRateLimiter rateLimiter;
+
+    /** The per-tenant rate limits of the configuration, over the backend's bucket store (none: no limits). */
+    public synchronized TenantRateLimiter rateLimiter() {
+        if (rateLimiter == null) {
+            LakelogConfig.TenantRates r = config.tenantRates();
+            rateLimiter = backend.rateLimits()
+                    .map(store -> new TenantRateLimiter(store, new RateLimit("ingest", r.ingestPerSecond(), r.ingestBurst()),
+                            new RateLimit("query", r.queryPerSecond(), r.queryBurst()), clock))
+                    .orElse(TenantRateLimiter.NONE);
+        }
+        return rateLimiter;
     }
 
     public IngestService ingest() {

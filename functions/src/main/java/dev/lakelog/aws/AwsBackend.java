@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lakelog.auth.TenantStore;
 import dev.lakelog.backend.Backend;
 import dev.lakelog.backend.StatusPublisher;
+import dev.lakelog.throttle.RateLimitStore;
 import dev.lakelog.config.ConfigException;
 import dev.lakelog.config.LakelogConfig;
 import dev.lakelog.idempotency.IdempotencyStore;
@@ -45,6 +46,7 @@ public final class AwsBackend implements Backend {
     private TenantLock locks;
     private LakeStorage lakeStorage;
     private Optional<StatusPublisher> publisher;
+    private Optional<RateLimitStore> rateLimits;
 
     public AwsBackend(LakelogConfig config, Clock clock) {
         this(config, clock, AwsClients.credentials(config));
@@ -85,6 +87,16 @@ public final class AwsBackend implements Backend {
                     "the DynamoDB idempotency table");
         }
         return idempotency;
+    }
+
+    @Override
+    public synchronized Optional<RateLimitStore> rateLimits() {
+        if (rateLimits == null) {
+            // the stack always sets the table; without it (older stacks, tools) requests are not rate limited
+            rateLimits = config.rateLimitsTable().map(table -> Unavailable.guard(RateLimitStore.class,
+                    new DynamoRateLimitStore(dynamo(), table), "the DynamoDB rate limits table"));
+        }
+        return rateLimits;
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.lakelog.lake.LakeStorage;
 import dev.lakelog.lake.S3Credentials;
 import dev.lakelog.lake.TenantLock;
 import dev.lakelog.storage.BlobStore;
+import dev.lakelog.throttle.RateLimitStore;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -33,6 +34,9 @@ public interface Backend extends AutoCloseable {
 
     /** S3 credentials for DuckDB's httpfs, asked again before each use (they rotate in Lambda). */
     Supplier<S3Credentials> lakeCredentials();
+
+    /** Per-tenant token buckets (in process locally, DynamoDB in AWS); empty when none is configured. */
+    Optional<RateLimitStore> rateLimits();
 
     /** Publisher of rollup status messages (AWS IoT), if configured. */
     Optional<StatusPublisher> statusPublisher();

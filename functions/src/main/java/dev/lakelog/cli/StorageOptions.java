@@ -15,7 +15,11 @@ final class StorageOptions {
     Path dataDir;
 
     LakelogConfig config() {
-        Map<String, String> env = new HashMap<>(System.getenv());
+        return config(new HashMap<>(System.getenv()));
+    }
+
+    /** The configuration from {@code env} (changed in place: the data directory is added in local mode). */
+    LakelogConfig config(Map<String, String> env) {
         if (!env.containsKey("LAKELOG_BUCKET")) {
             env.put("LAKELOG_DATA_DIR", dataDir.toAbsolutePath().normalize().toString());
         }

@@ -1,5 +1,6 @@
 package dev.lakelog.config;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -38,7 +39,19 @@ public record LakelogConfig(
         RollupLimits rollupLimits,
         Optional<AwsKeys> awsKeys,
         Optional<Integer> lambdaMemoryMb,
-        Optional<String> lambdaFunctionName) {
+        Optional<String> lambdaFunctionName,
+        Optional<String> rateLimitsTable,
+        TenantRates tenantRates) {
+
+    /**
+     * Per-tenant token buckets (requests): the ingest routes, and the analytics routes. The same in
+     * local mode and in AWS (docs/operations.md, "Per-tenant limits").
+     */
+    public record TenantRates(double ingestPerSecond, int ingestBurst, double queryPerSecond, int queryBurst) {
+        public static TenantRates defaults() {
+            return new TenantRates(50, 100, 5, 20);
+        }
+    }
 
     public static final String DUCKDB_EXTENSION_VERSION = "v1.5.5";
 
@@ -147,7 +160,18 @@ public record LakelogConfig(
                 opt(env, "LAKELOG_DEV_TOKEN"), opt(env, "LAKELOG_DEV_HMAC_SECRET"), opt(env, "LAKELOG_DEV_OPERATOR_TOKEN"),
                 Duration.ofSeconds(minAge), segMax, rollupLimits, keys,
                 opt(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE").map(v -> intVar(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0, 128, 10240)),
-                opt(env, "AWS_LAMBDA_FUNCTION_NAME"));
+                opt(env, "AWS_LAMBDA_FUNCTION_NAME"),
+                opt(env, "LAKELOG_RATE_LIMITS_TABLE"),
+                tenantRates(env));
+    }
+
+    private static TenantRates tenantRates(Map<String, String> env) {
+        TenantRates d = TenantRates.defaults();
+        return new TenantRates(
+                intVar(env, "LAKELOG_TENANT_INGEST_RATE", (int) d.ingestPerSecond(), 1, 1_000_000),
+                intVar(env, "LAKELOG_TENANT_INGEST_BURST", d.ingestBurst(), 1, 1_000_000),
+                intVar(env, "LAKELOG_TENANT_QUERY_RATE", (int) d.queryPerSecond(), 1, 1_000_000),
+                intVar(env, "LAKELOG_TENANT_QUERY_BURST", d.queryBurst(), 1, 1_000_000));
     }
 
     private static Backend backend(Map<String, String> env, Optional<String> bucket, Optional<Path> dataDir) {
@@ -175,13 +199,31 @@ public record LakelogConfig(
         return b;
     }
 
+    /**
+     * The TLS part of the catalog's conninfo: {@code LAKELOG_PG_SSLMODE}, and with verify-ca/verify-full
+     * the CA file {@code LAKELOG_PG_SSLROOTCERT} (in Lambda by default the Amazon root CAs packaged in the
+     * zip, {@code $LAMBDA_TASK_ROOT/certs/amazon-root-cas.pem}, which RDS Proxy's certificate chains to).
+     */
     private static String sslmode(Map<String, String> env) {
         String m = opt(env, "LAKELOG_PG_SSLMODE").orElse("prefer");
         if (!java.util.Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full").contains(m)) {
             throw new ConfigException("LAKELOG_PG_SSLMODE must be one of disable, allow, prefer, require, verify-ca, verify-full; got '" + m + "'");
         }
-        return m;
+        Optional<String> root = opt(env, "LAKELOG_PG_SSLROOTCERT")
+                .or(() -> m.startsWith("verify-") ? opt(env, "LAMBDA_TASK_ROOT").map(r -> r + "/certs/amazon-root-cas.pem") : Optional.empty());
+        if (root.isEmpty()) return m;
+        if (!m.startsWith("verify-")) {
+            throw new ConfigException("LAKELOG_PG_SSLROOTCERT is set but LAKELOG_PG_SSLMODE is " + m + "; it is used only with verify-ca or verify-full");
+        }
+        if (!Files.isRegularFile(Path.of(root.get()))) {
+            throw new ConfigException("LAKELOG_PG_SSLROOTCERT (the CA file for sslmode=" + m + ") does not exist: " + root.get());
+        }
+        if (root.get().contains("'") || root.get().contains("\\")) {
+            throw new ConfigException("LAKELOG_PG_SSLROOTCERT must not contain quotes or backslashes: " + root.get());
+        }
+        return m + " sslrootcert='" + root.get() + "'";
     }
+
 
     private static Optional<String> opt(Map<String, String> env, String name) {
         String v = env.get(name);

@@ -38,6 +38,15 @@ final class LambdaInvocation implements AutoCloseable {
         return started.plusMillis(context.getRemainingTimeInMillis());
     }
 
+    /** API Gateway's REST integration timeout is 29 s; an answer must be written before it. */
+    static final Duration API_GATEWAY_BUDGET = Duration.ofSeconds(25);
+
+    /** When an API-fronted invocation must have answered: its end, or 25 s after it started if that is sooner. */
+    Instant apiEnd() {
+        Instant api = started.plus(API_GATEWAY_BUDGET);
+        return api.isBefore(end()) ? api : end();
+    }
+
     /**
      * The instant after which no new unit of work (a rollup batch, a maintenance step) should
      * start: the end minus {@code reserve}, the time the last unit may still need. Never before now.

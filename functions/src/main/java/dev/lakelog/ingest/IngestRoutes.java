@@ -8,6 +8,7 @@ import dev.lakelog.auth.Authenticator;
 import dev.lakelog.auth.Tenant;
 import dev.lakelog.api.LakelogException;
 import dev.lakelog.idempotency.Idempotency;
+import dev.lakelog.throttle.TenantRateLimiter;
 import dev.lakelog.metrics.Metrics;
 
 /**
@@ -21,7 +22,15 @@ public final class IngestRoutes {
     private final Idempotency idempotency;
     private final Metrics metrics;
 
+    private final TenantRateLimiter rates;
+
     public IngestRoutes(Authenticator auth, IngestService ingest, Idempotency idempotency, Metrics metrics) {
+        this(auth, ingest, idempotency, metrics, TenantRateLimiter.NONE);
+    }
+
+    /** As above, with each tenant's ingest requests taken from its token bucket (429 rate_limited when empty). */
+    public IngestRoutes(Authenticator auth, IngestService ingest, Idempotency idempotency, Metrics metrics, TenantRateLimiter rates) {
+        this.rates = rates;
         this.auth = auth;
         this.ingest = ingest;
         this.idempotency = idempotency;
@@ -45,15 +54,18 @@ public final class IngestRoutes {
         // HMAC, or a write-only ingest token for shippers that cannot sign each body (docs/producers.md).
         router.add("POST", "/v1/log", counted((r, m) -> {
             Tenant t = auth.verifyIngest(r, false);
+            rates.checkIngest(t.id());
             return idempotency.run(t, r, () -> one(router, t, r));
         }));
         router.add("POST", "/v1/log/batch", counted((r, m) -> {
             Tenant t = auth.verifyIngest(r, false);
+            rates.checkIngest(t.id());
             return idempotency.run(t, r, () -> batch(router, t, r));
         }));
         router.add("POST", "/v1/logs", counted((r, m) -> {
             // A Collector sends only static headers: an ingest token, the tenant's Bearer token, or HMAC if signed.
             Tenant t = auth.verifyIngest(r, true);
+            rates.checkIngest(t.id());
             return idempotency.run(t, r, () -> otlp(router, t, r));
         }));
     }

@@ -9,6 +9,7 @@ import dev.lakelog.lake.LakeStorage;
 import dev.lakelog.lake.S3Credentials;
 import dev.lakelog.lake.TenantLock;
 import dev.lakelog.storage.BlobStore;
+import dev.lakelog.throttle.RateLimitStore;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -24,6 +25,7 @@ public final class LocalBackend implements Backend {
     private final TenantStore tenants;
     private final IdempotencyStore idempotency;
     private final TenantLock locks = new InProcessTenantLock();
+    private final Optional<RateLimitStore> rateLimits = Optional.of(new InProcessRateLimitStore());
 
     public LocalBackend(LakelogConfig config) {
         this.dataDir = config.dataDir().orElseThrow();
@@ -47,6 +49,11 @@ public final class LocalBackend implements Backend {
     @Override
     public IdempotencyStore idempotency() {
         return idempotency;
+    }
+
+    @Override
+    public Optional<RateLimitStore> rateLimits() {
+        return rateLimits;
     }
 
     @Override

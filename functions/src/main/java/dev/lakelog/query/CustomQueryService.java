@@ -86,7 +86,18 @@ public final class CustomQueryService {
     }
 
     public ObjectNode run(Tenant tenant, JsonNode body) {
-        return (ObjectNode) guarded(tenant, body, ExportFormat.JSON, null);
+        return run(tenant, body, java.util.Optional.empty());
+    }
+
+    /**
+     * Time kept back from the invocation's end for writing the answer: a query may run until the
+     * invocation's deadline minus this, so the function answers 408 before API Gateway's 29 s.
+     */
+    public static final Duration ANSWER_MARGIN = Duration.ofSeconds(2);
+
+    /** Runs the query within its time limit, and within {@code deadline} minus {@link #ANSWER_MARGIN} when given. */
+    public ObjectNode run(Tenant tenant, JsonNode body, java.util.Optional<java.time.Instant> deadline) {
+        return (ObjectNode) guarded(tenant, body, ExportFormat.JSON, null, deadline);
     }
 
     /**
@@ -94,20 +105,31 @@ public final class CustomQueryService {
      * sandbox with {@code COPY ... TO} under the same row, size and time limits, and
      * {@link Exports#deliver} answers it inline or as a result file.
      */
-    public ApiResponse export(Tenant tenant, JsonNode body, ExportFormat format, Exports exports) {
-        return (ApiResponse) guarded(tenant, body, format, exports);
+    public ApiResponse export(Tenant tenant, JsonNode body, ExportFormat format, Exports exports,
+                              java.util.Optional<java.time.Instant> deadline) {
+        return (ApiResponse) guarded(tenant, body, format, exports, deadline);
     }
 
-    private Object guarded(Tenant tenant, JsonNode body, ExportFormat format, Exports exports) {
+    private Object guarded(Tenant tenant, JsonNode body, ExportFormat format, Exports exports,
+                           java.util.Optional<java.time.Instant> deadline) {
+        Duration limit = timeLimit;
+        if (deadline.isPresent()) {
+            Duration left = Duration.between(java.time.Instant.now(), deadline.get()).minus(ANSWER_MARGIN);
+            if (left.compareTo(limit) < 0) limit = left;
+        }
+        if (limit.isNegative() || limit.isZero()) {
+            throw new LakelogException(ErrorCode.QUERY_TIMEOUT, "no time is left in this invocation to run the query "
+                    + "(it ends within " + ANSWER_MARGIN.toSeconds() + " s); retry it");
+        }
         try {
-            return runChecked(tenant, body, format, exports);
+            return runChecked(tenant, body, format, exports, limit);
         } catch (LakelogException e) {
             if (e.kind() == dev.lakelog.api.ErrorKind.CALLER_ERROR) metrics.queryRefused(e.code().wireName());
             throw e;
         }
     }
 
-    private Object runChecked(Tenant tenant, JsonNode body, ExportFormat format, Exports exports) {
+    private Object runChecked(Tenant tenant, JsonNode body, ExportFormat format, Exports exports, Duration limit) {
         if (body == null || !body.isObject()) throw new LakelogException(ErrorCode.INVALID_BODY, "the body must be a JSON object {\"query\": \"...\", \"params\": {...}}");
         Iterator<String> fields = body.fieldNames();
         while (fields.hasNext()) {
@@ -138,8 +160,8 @@ public final class CustomQueryService {
         setup.add(viewSql(tenant.id(), data, deletes));
         List<Object> values = bindable(checked, params);
         try (Sandbox sandbox = lake.get().openSandbox(allowed, SANDBOX_MEMORY, SANDBOX_THREADS, setup)) {
-            if (format != ExportFormat.JSON) return exportIn(tenant, sandbox, checked.sql(), values, format, exports);
-            return execute(tenant, sandbox, checked.sql(), values);
+            if (format != ExportFormat.JSON) return exportIn(tenant, sandbox, checked.sql(), values, format, exports, limit);
+            return execute(tenant, sandbox, checked.sql(), values, limit);
         } catch (SQLException e) {
             throw failed(e);
         }
@@ -220,7 +242,7 @@ public final class CustomQueryService {
      * to the CSV result file. The time limit covers the writing and the reading; a file growing past
      * {@link ResultFile#MAX_BYTES} is cancelled.
      */
-    private ObjectNode execute(Tenant tenant, Sandbox sandbox, String sql, List<Object> values) throws SQLException {
+    private ObjectNode execute(Tenant tenant, Sandbox sandbox, String sql, List<Object> values, Duration limit) throws SQLException {
         Connection c = sandbox.connection();
         ArrayNode columns = json.createArrayNode();
         List<String> names = new ArrayList<>();
@@ -234,16 +256,17 @@ public final class CustomQueryService {
             }
         }
         Path answer = sandbox.outputDir().resolve("answer.ndjson");
-        long deadline = System.nanoTime() + timeLimit.toNanos();
-        copy(c, sql, values, answer, "(FORMAT json)", deadline);
-        return read(tenant, answer, columns, names, types, deadline);
+        long deadline = System.nanoTime() + limit.toNanos();
+        copy(c, sql, values, answer, "(FORMAT json)", deadline, limit);
+        return read(tenant, answer, columns, names, types, deadline, limit);
     }
 
     /**
      * {@code COPY (SELECT * FROM (sql) LIMIT maxRows + 1) TO target options} under the watchdog: cancelled
      * past the deadline or when the file grows past {@link ResultFile#MAX_BYTES}. Returns the rows written.
      */
-    private long copy(Connection c, String sql, List<Object> values, Path target, String options, long deadline) throws SQLException {
+    private long copy(Connection c, String sql, List<Object> values, Path target, String options, long deadline,
+                      Duration limit) throws SQLException {
         AtomicBoolean timedOut = new AtomicBoolean();
         AtomicBoolean tooLarge = new AtomicBoolean();
         try (PreparedStatement ps = c.prepareStatement("COPY (SELECT * FROM (" + sql + ") LIMIT " + (maxRows + 1L) + ") TO "
@@ -266,7 +289,7 @@ public final class CustomQueryService {
                 return ps.executeUpdate();
             } catch (SQLException e) {
                 if (tooLarge.get()) throw resultFileTooLarge();
-                if (timedOut.get()) throw timeout();
+                if (timedOut.get()) throw timeout(limit);
                 throw e;
             } finally {
                 watchdog.cancel(false);
@@ -274,9 +297,10 @@ public final class CustomQueryService {
         }
     }
 
-    private ApiResponse exportIn(Tenant tenant, Sandbox sandbox, String sql, List<Object> values, ExportFormat format, Exports exports) throws SQLException {
+    private ApiResponse exportIn(Tenant tenant, Sandbox sandbox, String sql, List<Object> values, ExportFormat format,
+                                 Exports exports, Duration limit) throws SQLException {
         Path target = sandbox.outputDir().resolve("answer." + format.wireName());
-        long rows = copy(sandbox.connection(), sql, values, target, format.copyOptions, System.nanoTime() + timeLimit.toNanos());
+        long rows = copy(sandbox.connection(), sql, values, target, format.copyOptions, System.nanoTime() + limit.toNanos(), limit);
         if (rows > maxRows) {
             throw new LakelogException(ErrorCode.RESULT_TOO_LARGE, "the result has more than " + maxRows
                     + " rows; aggregate, filter or add a LIMIT (nothing was truncated)");
@@ -294,8 +318,8 @@ public final class CustomQueryService {
         }
     }
 
-    private LakelogException timeout() {
-        return new LakelogException(ErrorCode.QUERY_TIMEOUT, "the query ran longer than its time limit of " + timeLimit.toMillis()
+    private LakelogException timeout(Duration limit) {
+        return new LakelogException(ErrorCode.QUERY_TIMEOUT, "the query ran longer than its time limit of " + limit.toMillis()
                 + " ms (writing its answer included) and was cancelled; filter by time or aggregate");
     }
 
@@ -305,7 +329,8 @@ public final class CustomQueryService {
     }
 
     /** Reads the answer file back: inline rows when it fits in a response, else the CSV result file. */
-    private ObjectNode read(Tenant tenant, Path answer, ArrayNode columns, List<String> names, List<String> types, long deadline) {
+    private ObjectNode read(Tenant tenant, Path answer, ArrayNode columns, List<String> names, List<String> types, long deadline,
+                            Duration limit) {
         long size = sizeOf(answer);
         boolean inline = size <= INLINE_ANSWER_BYTES;
         ArrayNode rows = json.createArrayNode();
@@ -327,7 +352,7 @@ public final class CustomQueryService {
                     for (int i = 0; i < names.size(); i++) r.set(names.get(i), row.get(i));
                 } else {
                     file.row(row);
-                    if ((count & 1023) == 0 && System.nanoTime() > deadline) throw timeout();
+                    if ((count & 1023) == 0 && System.nanoTime() > deadline) throw timeout(limit);
                 }
             }
             ObjectNode out = json.createObjectNode();

@@ -8,6 +8,7 @@ import dev.lakelog.api.ApiRequest;
 import dev.lakelog.api.ApiResponse;
 import dev.lakelog.api.ApiRouter;
 import dev.lakelog.auth.Authenticator;
+import dev.lakelog.throttle.TenantRateLimiter;
 import dev.lakelog.auth.Tenant;
 import java.util.Set;
 
@@ -26,8 +27,17 @@ public final class QueryRoutes {
 
     private final QueryLimiter limiter;
 
+    private final TenantRateLimiter rates;
+
     public QueryRoutes(Authenticator auth, QueryService query, CustomQueryService custom, NamedQueries named, BigResults big,
                        QueryLimiter limiter) {
+        this(auth, query, custom, named, big, limiter, TenantRateLimiter.NONE);
+    }
+
+    /** As above, with each tenant's analytics requests taken from its token bucket (429 rate_limited when empty). */
+    public QueryRoutes(Authenticator auth, QueryService query, CustomQueryService custom, NamedQueries named, BigResults big,
+                       QueryLimiter limiter, TenantRateLimiter rates) {
+        this.rates = rates;
         this.limiter = limiter;
         this.auth = auth;
         this.query = query;
@@ -49,6 +59,7 @@ public final class QueryRoutes {
             LogFilter f = format == ExportFormat.JSON ? LogFilter.from(p, LogFilter.MAX_LIMIT, 1000)
                     : LogFilter.from(p, Exports.MAX_EXPORT_ROWS, Exports.DEFAULT_EXPORT_ROWS);
             TenantView.At at = at(p);
+            rates.checkQuery(t.id());
             if (format != ExportFormat.JSON) return limiter.run(t.id(), () -> exports.logs(t, f, at, newestFirst, format));
             return limiter.run(t.id(), () -> sized(router, t, query.logs(t, f, at, newestFirst), "logs"));
         });
@@ -69,6 +80,7 @@ public final class QueryRoutes {
             } else {
                 at = at(p);
             }
+            rates.checkQuery(t.id());
             return limiter.run(t.id(), () -> router.ok(query.histogram(t, f, at, h)));
         });
         router.add("GET", "/v1/analytics/logs/snapshot/([^/]+)", (r, m) -> {
@@ -80,6 +92,7 @@ public final class QueryRoutes {
             boolean newestFirst = newestFirst(p);
             LogFilter f = format == ExportFormat.JSON ? LogFilter.from(p, 1000, 100) : LogFilter.from(p, Exports.MAX_EXPORT_ROWS, Exports.DEFAULT_EXPORT_ROWS);
             TenantView.At at = new TenantView.AsOfVersion(id);
+            rates.checkQuery(t.id());
             if (format != ExportFormat.JSON) return limiter.run(t.id(), () -> exports.logs(t, f, at, newestFirst, format));
             return limiter.run(t.id(), () -> sized(router, t, query.logs(t, f, at, newestFirst), "logs"));
         });
@@ -103,6 +116,7 @@ public final class QueryRoutes {
             long from = p.integer("from_snapshot", 0, 0, Long.MAX_VALUE / 2);
             long to = p.integer("to_snapshot", 0, 0, Long.MAX_VALUE / 2);
             int limit = (int) p.integer("limit", 1000, 1, 10_000);
+            rates.checkQuery(t.id());
             return limiter.run(t.id(), () -> sized(router, t, query.changes(t, from, to, limit), "changes"));
         });
         router.add("POST", "/v1/analytics/query", (r, m) -> {
@@ -111,8 +125,9 @@ public final class QueryRoutes {
             p.allowOnly(Set.of("format"));
             ExportFormat format = ExportFormat.from(p);
             JsonNode body = body(router, r);
-            if (format != ExportFormat.JSON) return limiter.run(t.id(), () -> custom.export(t, body, format, exports));
-            return limiter.run(t.id(), () -> sized(router, t, custom.run(t, body), "rows"));
+            rates.checkQuery(t.id());
+            if (format != ExportFormat.JSON) return limiter.run(t.id(), () -> custom.export(t, body, format, exports, r.deadline()));
+            return limiter.run(t.id(), () -> sized(router, t, custom.run(t, body, r.deadline()), "rows"));
         });
         router.add("GET", "/v1/analytics/queries", (r, m) -> {
             auth.verifyPaidBearer(r);
@@ -121,6 +136,7 @@ public final class QueryRoutes {
         router.add("POST", "/v1/analytics/queries/([^/]+)", (r, m) -> {
             Tenant t = auth.verifyPaidBearer(r);
             JsonNode body = r.body().length == 0 ? null : body(router, r);
+            rates.checkQuery(t.id());
             return limiter.run(t.id(), () -> sized(router, t, named.run(t, m.group(1), body), "rows"));
         });
     }

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * The import rules of docs/architecture.md, checked over the compiled main classes:
  * <ol>
  *   <li>a capability package (ingest, rollup, query, maintenance) never imports another one;
- *   <li>the ground floor (api, config, log, segment, storage, lake, auth, idempotency, backend)
+ *   <li>the ground floor (api, config, log, segment, storage, lake, auth, idempotency, backend, throttle)
  *       imports nothing above it: no capability, no adapter;
  *   <li>no two packages import each other, directly or around a cycle;
  *   <li>the AWS SDK and the Lambda types are imported only in {@code aws} and {@code handler};
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
     static final String ROOT = "dev.lakelog";
     static final List<String> CAPABILITIES = List.of("ingest", "rollup", "query", "maintenance");
-    static final List<String> GROUND = List.of("api", "config", "log", "metrics", "segment", "storage", "lake", "auth", "idempotency", "backend");
+    static final List<String> GROUND = List.of("api", "config", "log", "metrics", "segment", "storage", "lake", "auth", "idempotency", "backend", "throttle");
     static final List<String> ADAPTERS = List.of("aws", "local", "handler", "cli");
 
     private static JavaClasses classes;

@@ -108,7 +108,9 @@ public final class ColdStartBenchmark {
             cmd.add(ProcessHandle.current().info().command().orElse("java"));
             cmd.addAll(jvmOpts);
             cmd.add("-cp");
-            cmd.add(task.resolve("lib") + "/*");
+            // the zips no longer carry the Lambda runtime's serialization library (the runtime brings its
+            // own); the local invoker needs it, so it is added from the test class path
+            cmd.add(task.resolve("lib") + "/*:" + serializationJar());
             cmd.add("dev.lakelog.handler.LocalInvoker");
             cmd.add("QueryHandler");
             cmd.add(event.toString());
@@ -151,6 +153,15 @@ public final class ColdStartBenchmark {
                 med[c] = rows.stream().mapToLong(r -> r[col]).sorted().toArray()[rows.size() / 2];
             }
             System.out.printf("%-38s %9d %9d %9d %9d %9d %9d %9d%n", label, med[0], med[1], med[2], med[3], med[4], med[5], med[6]);
+        }
+    }
+
+    static String serializationJar() {
+        try {
+            return Path.of(com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers.class
+                    .getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
         }
     }
 

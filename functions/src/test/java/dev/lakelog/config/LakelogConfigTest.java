@@ -61,4 +61,20 @@ class LakelogConfigTest {
                 "LAKELOG_PG_PASSWORD", "pg-secret-pw", "LAKELOG_DEV_TOKEN", "tok-secret", "LAKELOG_DATA_DIR", "/d"));
         assertThat(c.toString()).doesNotContain("pg-secret-pw").doesNotContain("tok-secret");
     }
+
+    @Test
+    void verify_full_to_the_catalog_checks_the_server_against_the_ca_file_packaged_in_the_zip() throws Exception {
+        java.nio.file.Path root = java.nio.file.Files.createTempDirectory("task");
+        java.nio.file.Files.createDirectories(root.resolve("certs"));
+        java.nio.file.Files.writeString(root.resolve("certs/amazon-root-cas.pem"), "-----BEGIN CERTIFICATE-----\n");
+        LakelogConfig c = LakelogConfig.from(Map.of("LAKELOG_BUCKET", "b-bucket", "LAKELOG_PG_HOST", "h",
+                "LAKELOG_PG_SSLMODE", "verify-full", "LAMBDA_TASK_ROOT", root.toString()));
+        assertThat(c.postgres().orElseThrow().sslmode())
+                .isEqualTo("verify-full sslrootcert='" + root.resolve("certs/amazon-root-cas.pem") + "'");
+        assertThat(LakelogConfig.from(Map.of("LAKELOG_BUCKET", "b-bucket", "LAKELOG_PG_HOST", "h", "LAKELOG_PG_SSLMODE", "require",
+                "LAMBDA_TASK_ROOT", root.toString())).postgres().orElseThrow().sslmode()).isEqualTo("require");
+        assertThatThrownBy(() -> LakelogConfig.from(Map.of("LAKELOG_BUCKET", "b-bucket", "LAKELOG_PG_HOST", "h",
+                "LAKELOG_PG_SSLMODE", "verify-full", "LAKELOG_PG_SSLROOTCERT", "/nonexistent/ca.pem")))
+                .hasMessageContaining("LAKELOG_PG_SSLROOTCERT").hasMessageContaining("/nonexistent/ca.pem");
+    }
 }

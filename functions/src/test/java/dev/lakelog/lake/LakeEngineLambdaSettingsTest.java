@@ -26,13 +26,13 @@ class LakeEngineLambdaSettingsTest {
         Path data = Files.createTempDirectory("lake-lambda-data-");
         Path tmp = Files.createTempDirectory("lake-lambda-tmp-");
         LakeEngine.Settings s = LakeEngine.Settings.forLambda(TestDuckDb.extensionDirectory(), tmp, 3008);
-        assertThat(s.memoryLimit()).isEqualTo("2105MB");
+        assertThat(s.memoryLimit()).isEqualTo("1804MB");
         assertThat(s.threads()).isEqualTo(1);
         assertThat(LakeEngine.Settings.forLambda(TestDuckDb.extensionDirectory(), tmp, 10240).threads()).isEqualTo(5);
         try (LakeEngine lake = LakeEngine.open(new LakeStorage.Local(data), s, () -> null, new Redactor());
                 Connection c = lake.connect()) {
             assertThat(setting(c, "threads")).isEqualTo("1");
-            assertThat(setting(c, "memory_limit")).isEqualTo("1.9 GiB"); // 2105 MB (10^6 bytes)
+            assertThat(setting(c, "memory_limit")).isEqualTo("1.6 GiB"); // 1804 MB (10^6 bytes)
             assertThat(setting(c, "home_directory")).isEqualTo(tmp.toString());
             // a spill directory of this instance alone (two instances must never share one)
             assertThat(setting(c, "temp_directory")).startsWith(tmp.resolve("lake-").toString());

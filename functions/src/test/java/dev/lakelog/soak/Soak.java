@@ -174,6 +174,7 @@ public final class Soak {
         pb.environment().keySet().removeIf(k -> k.startsWith("LAKELOG_") || k.startsWith("AWS_"));
         pb.environment().put("LAKELOG_DUCKDB_EXTENSION_DIR", TestDuckDb.extensionDirectory().toString());
         pb.environment().put("LAKELOG_ROLLUP_MIN_AGE_SECONDS", "0");
+        pb.environment().putAll(dev.lakelog.testing.LakelogFixture.UNTHROTTLED); // the soak measures the engine, not the limiter
         pb.environment().put("LAKELOG_DEV_TOKEN", devToken);
         pb.environment().put("LAKELOG_DEV_HMAC_SECRET", devSecret);
         pb.environment().put("LAKELOG_DEV_OPERATOR_TOKEN", operatorToken);
@@ -402,6 +403,7 @@ public final class Soak {
     private Result verify(Duration took, int killed) throws Exception {
         Map<String, String> env = new HashMap<>();
         env.put("LAKELOG_DATA_DIR", dataDir.toString());
+        env.putAll(dev.lakelog.testing.LakelogFixture.UNTHROTTLED);
         env.put("LAKELOG_DUCKDB_EXTENSION_DIR", TestDuckDb.extensionDirectory().toString());
         long duplicatesDropped = 0;
         long inLake;

@@ -72,6 +72,7 @@ public final class LakelogFixture implements AutoCloseable {
         // explicit keys: nothing may look for credentials anywhere else (instance metadata)
         env.put("AWS_ACCESS_KEY_ID", s3.accessKey());
         env.put("AWS_SECRET_ACCESS_KEY", s3.secretKey());
+        env.putAll(UNTHROTTLED);
         env.putAll(extraEnv);
         DynamoTenantStore.createTable(dynamo.client(), env.get("LAKELOG_TENANTS_TABLE"));
         dev.lakelog.aws.DynamoTenantLock.createTable(dynamo.client(), env.get("LAKELOG_LEASES_TABLE"));
@@ -79,10 +80,23 @@ public final class LakelogFixture implements AutoCloseable {
         return env;
     }
 
+    /**
+     * Per-tenant rate limits far above what any test sends, so that tests of other behaviour are not
+     * throttled; the rate-limit tests set their own ({@code TenantRateLimitTest}).
+     */
+    public static final Map<String, String> UNTHROTTLED = Map.of(
+            "LAKELOG_TENANT_INGEST_RATE", "1000000", "LAKELOG_TENANT_INGEST_BURST", "1000000",
+            "LAKELOG_TENANT_QUERY_RATE", "1000000", "LAKELOG_TENANT_QUERY_BURST", "1000000");
+
     /** Local mode on a fresh temporary directory. */
     public static LakelogFixture local() {
+        return local(Map.of());
+    }
+
+    /** Local mode on a fresh temporary directory, with extra environment variables (or overrides). */
+    public static LakelogFixture local(Map<String, String> extraEnv) {
         try {
-            return local(Files.createTempDirectory("lakelog-local-"));
+            return local(Files.createTempDirectory("lakelog-local-"), extraEnv);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -90,9 +104,16 @@ public final class LakelogFixture implements AutoCloseable {
 
     /** Local mode on this data directory (which may already hold a lake, e.g. one a test wrote by hand). */
     public static LakelogFixture local(Path dir) {
+        return local(dir, Map.of());
+    }
+
+    /** Local mode on this data directory, with extra environment variables (or overrides). */
+    public static LakelogFixture local(Path dir, Map<String, String> extraEnv) {
         Map<String, String> env = new HashMap<>();
         env.put("LAKELOG_DATA_DIR", dir.toString());
         env.put("LAKELOG_DUCKDB_EXTENSION_DIR", TestDuckDb.extensionDirectory().toString());
+        env.putAll(UNTHROTTLED);
+        env.putAll(extraEnv);
         return new LakelogFixture(env, Clock.systemUTC());
     }
 

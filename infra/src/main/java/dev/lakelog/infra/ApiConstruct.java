@@ -22,6 +22,7 @@ import software.amazon.awscdk.services.apigateway.GatewayResponseOptions;
 import software.amazon.awscdk.services.apigateway.IdentitySource;
 import software.amazon.awscdk.services.apigateway.LambdaIntegration;
 import software.amazon.awscdk.services.apigateway.LogGroupLogDestination;
+import software.amazon.awscdk.services.apigateway.Method;
 import software.amazon.awscdk.services.apigateway.MethodLoggingLevel;
 import software.amazon.awscdk.services.apigateway.MethodOptions;
 import software.amazon.awscdk.services.apigateway.Resource;
@@ -99,6 +100,8 @@ import software.amazon.awscdk.services.sns.Topic;
 import software.amazon.awscdk.services.sns.subscriptions.EmailSubscription;
 import software.amazon.awscdk.services.sqs.Queue;
 import software.amazon.awscdk.services.sqs.QueueEncryption;
+import software.amazon.awscdk.services.wafv2.CfnWebACL;
+import software.amazon.awscdk.services.wafv2.CfnWebACLAssociation;
 import software.constructs.Construct;
 
 /**
@@ -108,6 +111,7 @@ import software.constructs.Construct;
 final class ApiConstruct extends Construct {
     static final String ID = "HttpApi";
     final RestApi api;
+    final LogGroup accessLogs;
 
     ApiConstruct(Construct scope, StackConfig cfg, FunctionsConstruct fns) {
         super(scope, ID);
@@ -115,15 +119,17 @@ final class ApiConstruct extends Construct {
         Function authorizerFn = fns.authorizerFn;
         Function queryFn = fns.queryFn;
         Function maintenanceFn = fns.maintenanceFn;
-        LogGroup accessLogs = LogGroup.Builder.create(this, "ApiAccessLogs").retention(cfg.logRetention()).build();
+        accessLogs = LogGroup.Builder.create(this, "ApiAccessLogs").retention(cfg.logRetention())
+                .encryptionKey(fns.dataKey()).build();
         api = RestApi.Builder.create(this, "Api")
-                .restApiName("lakelog")
+                .restApiName(cfg.namePrefix())
                 .description("lakelog HTTP API (DESIGN.md routes)")
                 .endpointTypes(List.of(EndpointType.REGIONAL))
                 // Every body reaches the functions as bytes (base64 in the proxy event): gzip bodies, OTLP
                 // protobuf, and the exact bytes an HMAC signature covers; protobuf answers go back as bytes.
                 .binaryMediaTypes(List.of("*/*"))
-                .cloudWatchRole(true) // API Gateway's account-level role, needed for access logs
+                // AWS::ApiGateway::Account is one per region and account: set only when asked (docs/deploy.md)
+                .cloudWatchRole(cfg.apiGatewayCloudWatchRole())
                 .deployOptions(StageOptions.builder()
                         .stageName(cfg.stageName())
                         .throttlingRateLimit(cfg.apiThrottleRateLimit())
@@ -133,11 +139,12 @@ final class ApiConstruct extends Construct {
                         .metricsEnabled(true)
                         .loggingLevel(MethodLoggingLevel.ERROR)
                         .dataTraceEnabled(false)
+                        .tracingEnabled(cfg.xray())
                         .build())
                 .build();
 
         TokenAuthorizer authorizer = TokenAuthorizer.Builder.create(this, "BearerAuthorizer")
-                .authorizerName("lakelog-bearer")
+                .authorizerName(cfg.namePrefix() + "-bearer")
                 .handler(authorizerFn)
                 .identitySource(IdentitySource.header("Authorization"))
                 .validationRegex(LakelogStack.BEARER_REGEX)
@@ -153,10 +160,11 @@ final class ApiConstruct extends Construct {
 
         Resource v1 = api.getRoot().addResource("v1");
         Resource log = v1.addResource("log");
-        log.addMethod("POST", ingest, hmac);
-        log.addResource("batch").addMethod("POST", ingest, hmac);
+        List<Method> signedInFunction = List.of(
+                log.addMethod("POST", ingest, hmac),
+                log.addResource("batch").addMethod("POST", ingest, hmac));
         Resource logs = v1.addResource("logs");
-        logs.addMethod("POST", ingest, hmac); // OTLP; HMAC or Bearer, both checked in the function
+        Method otlp = logs.addMethod("POST", ingest, hmac); // OTLP; HMAC or Bearer, both checked in the function
         // The hot-tier read skips segments already in the rollup ledger, so it needs the lake: the
         // query function (in the VPC, with the catalog) serves it.
         logs.addResource("recent").addMethod("GET", query, bearer);
@@ -185,11 +193,68 @@ final class ApiConstruct extends Construct {
         gatewayResponse(api, "AccessDeniedResponse", ResponseType.ACCESS_DENIED, "403",
                 "{\"detail\":\"forbidden\"}");
         gatewayResponse(api, "ThrottledResponse", ResponseType.THROTTLED, "429",
-                "{\"detail\":\"too many requests\"}");
+                "{\"detail\":\"too many requests\",\"code\":\"rate_limited\"}");
         gatewayResponse(api, "Default4xxResponse", ResponseType.DEFAULT_4_XX, null,
                 "{\"detail\":$context.error.messageString}");
         gatewayResponse(api, "Default5xxResponse", ResponseType.DEFAULT_5_XX, null,
                 "{\"detail\":$context.error.messageString}");
+
+        if (cfg.wafRateLimitPer5Min() > 0) {
+            waf(cfg);
+        } else {
+            Nag.suppress(api.getDeploymentStage(), "APIG3", "WAF is the stack option wafRateLimitPer5Min (off by default: it costs about $6 a month "
+                    + "plus $0.60 per million requests); per-tenant limits and stage throttling apply without it");
+        }
+        if (cfg.apiGatewayCloudWatchRole()) {
+            Nag.suppress(api, "IAM4", "API Gateway's account-level logging role uses AWS's policy for pushing to CloudWatch Logs",
+                    "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs");
+        }
+        Nag.suppress(api, "APIG2", "Lambda proxy integrations: the functions validate every request strictly and answer documented "
+                + "4xx codes; a gateway validator would answer in another shape");
+        Nag.suppress(api, "COG4", "tenants authenticate with lakelog's own Bearer tokens (checked by the token authorizer) or "
+                + "HMAC signatures; there are no Cognito users");
+        for (Method m : List.of(signedInFunction.get(0), signedInFunction.get(1), otlp)) {
+            Nag.suppress(m, "APIG4", "the ingest routes are authenticated in the function: the HMAC "
+                    + "covers the raw body, which an API Gateway authorizer cannot see");
+        }
+    }
+
+    /** The WAF web ACL in front of the stage: a rate-based rule per client IP, plus AWS's common rule set. */
+    private void waf(StackConfig cfg) {
+        CfnWebACL acl = CfnWebACL.Builder.create(this, "WebAcl")
+                .scope("REGIONAL")
+                .name(cfg.namePrefix() + "-api")
+                .defaultAction(CfnWebACL.DefaultActionProperty.builder().allow(CfnWebACL.AllowActionProperty.builder().build()).build())
+                .visibilityConfig(visibility(cfg.namePrefix() + "-api"))
+                .rules(List.of(
+                        CfnWebACL.RuleProperty.builder().name("rate-per-ip").priority(0)
+                                .action(CfnWebACL.RuleActionProperty.builder().block(CfnWebACL.BlockActionProperty.builder().build()).build())
+                                .statement(CfnWebACL.StatementProperty.builder()
+                                        .rateBasedStatement(CfnWebACL.RateBasedStatementProperty.builder()
+                                                .aggregateKeyType("IP").limit(cfg.wafRateLimitPer5Min()).build())
+                                        .build())
+                                .visibilityConfig(visibility("rate-per-ip")).build(),
+                        CfnWebACL.RuleProperty.builder().name("aws-common").priority(1)
+                                .overrideAction(CfnWebACL.OverrideActionProperty.builder().none(Map.of()).build())
+                                .statement(CfnWebACL.StatementProperty.builder()
+                                        .managedRuleGroupStatement(CfnWebACL.ManagedRuleGroupStatementProperty.builder()
+                                                .vendorName("AWS").name("AWSManagedRulesCommonRuleSet")
+                                                // ingest bodies are large JSON batches: the body-size rule would block them
+                                                .excludedRules(List.of(CfnWebACL.ExcludedRuleProperty.builder()
+                                                        .name("SizeRestrictions_BODY").build()))
+                                                .build())
+                                        .build())
+                                .visibilityConfig(visibility("aws-common")).build()))
+                .build();
+        CfnWebACLAssociation.Builder.create(this, "WebAclAssociation")
+                .resourceArn(api.getDeploymentStage().getStageArn())
+                .webAclArn(acl.getAttrArn())
+                .build();
+    }
+
+    private static CfnWebACL.VisibilityConfigProperty visibility(String name) {
+        return CfnWebACL.VisibilityConfigProperty.builder()
+                .cloudWatchMetricsEnabled(true).metricName(name).sampledRequestsEnabled(true).build();
     }
 
 

@@ -99,6 +99,16 @@ import software.amazon.awscdk.services.sns.Topic;
 import software.amazon.awscdk.services.sns.subscriptions.EmailSubscription;
 import software.amazon.awscdk.services.sqs.Queue;
 import software.amazon.awscdk.services.sqs.QueueEncryption;
+import software.amazon.awscdk.customresources.AwsCustomResource;
+import software.amazon.awscdk.customresources.AwsCustomResourcePolicy;
+import software.amazon.awscdk.customresources.AwsSdkCall;
+import software.amazon.awscdk.customresources.PhysicalResourceId;
+import software.amazon.awscdk.services.ec2.FlowLogDestination;
+import software.amazon.awscdk.services.ec2.FlowLogOptions;
+import software.amazon.awscdk.services.ec2.FlowLogTrafficType;
+import software.amazon.awscdk.services.secretsmanager.HostedRotation;
+import software.amazon.awscdk.services.secretsmanager.RotationScheduleOptions;
+import software.amazon.awscdk.services.secretsmanager.SingleUserHostedRotationOptions;
 import software.constructs.Construct;
 
 /**
@@ -112,7 +122,7 @@ final class CatalogConstruct extends Construct {
     final DatabaseInstance db;
     final DatabaseProxy proxy;
 
-    CatalogConstruct(Construct scope, StackConfig cfg) {
+    CatalogConstruct(Construct scope, StackConfig cfg, Key dataKey) {
         super(scope, ID);
         vpc = Vpc.Builder.create(this, "Vpc")
                 .ipAddresses(IpAddresses.cidr("10.40.0.0/16"))
@@ -126,20 +136,30 @@ final class CatalogConstruct extends Construct {
                 .restrictDefaultSecurityGroup(true)
                 .build();
         SubnetSelection isolated = SubnetSelection.builder().subnetType(SubnetType.PRIVATE_ISOLATED).build();
+        // Rejected flows only: what a reviewer needs to see blocked traffic, without paying for every accepted packet.
+        LogGroup flowLogs = LogGroup.Builder.create(this, "VpcFlowLogs").retention(cfg.logRetention())
+                .encryptionKey(dataKey).build();
+        vpc.addFlowLog("RejectedFlows", FlowLogOptions.builder()
+                .destination(FlowLogDestination.toCloudWatchLogs(flowLogs))
+                .trafficType(FlowLogTrafficType.REJECT).build());
 
         lambdaSg = SecurityGroup.Builder.create(this, "LakeFunctionsSg").vpc(vpc)
                 .description("lakelog functions in the VPC").allowAllOutbound(false).build();
-        // HTTPS to the S3/DynamoDB gateway endpoints (AWS prefix lists) and the interface endpoints.
-        lambdaSg.addEgressRule(Peer.anyIpv4(), Port.tcp(443), "HTTPS to VPC endpoints (S3, DynamoDB, Secrets Manager, IoT data)");
         SecurityGroup proxySg = SecurityGroup.Builder.create(this, "ProxySg").vpc(vpc)
                 .description("lakelog RDS Proxy").allowAllOutbound(false).build();
-        proxySg.addEgressRule(Peer.anyIpv4(), Port.tcp(443), "HTTPS to the Secrets Manager endpoint");
         SecurityGroup dbSg = SecurityGroup.Builder.create(this, "CatalogDbSg").vpc(vpc)
                 .description("lakelog catalog database").allowAllOutbound(false).build();
         SecurityGroup endpointSg = SecurityGroup.Builder.create(this, "EndpointsSg").vpc(vpc)
                 .description("lakelog interface endpoints").allowAllOutbound(false).build();
         endpointSg.addIngressRule(lambdaSg, Port.tcp(443), "functions to interface endpoints");
         endpointSg.addIngressRule(proxySg, Port.tcp(443), "RDS Proxy to Secrets Manager");
+        // Egress: HTTPS to the interface endpoints' security group and to the S3 and DynamoDB gateway
+        // endpoints' AWS-managed prefix lists (looked up at deploy time), and the proxy on 5432 (below).
+        lambdaSg.addEgressRule(endpointSg, Port.tcp(443), "HTTPS to the interface endpoints (Secrets Manager, IoT data)");
+        lambdaSg.addEgressRule(Peer.prefixList(prefixList("S3PrefixList", "s3")), Port.tcp(443), "HTTPS to S3 (gateway endpoint)");
+        lambdaSg.addEgressRule(Peer.prefixList(prefixList("DynamoDbPrefixList", "dynamodb")), Port.tcp(443),
+                "HTTPS to DynamoDB (gateway endpoint)");
+        proxySg.addEgressRule(endpointSg, Port.tcp(443), "HTTPS to the Secrets Manager endpoint");
 
         vpc.addInterfaceEndpoint("SecretsManagerEndpoint", InterfaceVpcEndpointOptions.builder()
                 .service(InterfaceVpcEndpointAwsService.SECRETS_MANAGER)
@@ -160,7 +180,7 @@ final class CatalogConstruct extends Construct {
         } else {
             Annotations.of(Stack.of(this)).addWarningV2("lakelog:noIotEndpoint",
                     "context iotEndpoint is not set: the IoT rollup function gets no LAKELOG_IOT_ENDPOINT and "
-                            + "publishes no status messages. Set it to the output of "
+                            + "publishes no status messages (it still rolls up; its answer says status_publishing off). Set it to the output of "
                             + "`aws iot describe-endpoint --endpoint-type iot:Data-ATS`.");
         }
 
@@ -179,6 +199,7 @@ final class CatalogConstruct extends Construct {
                 .maxAllocatedStorage(cfg.dbMaxAllocatedStorageGb())
                 .storageType(StorageType.GP3)
                 .storageEncrypted(true)
+                .storageEncryptionKey(dataKey)
                 .multiAz(cfg.dbMultiAz())
                 .publiclyAccessible(false)
                 .backupRetention(Duration.days(cfg.dbBackupRetentionDays()))
@@ -198,6 +219,57 @@ final class CatalogConstruct extends Construct {
                 .maxConnectionsPercent(90)
                 .build();
         proxy.getConnections().allowFrom(lambdaSg, Port.tcp(5432), "lake functions to RDS Proxy");
+        if (!cfg.dbMultiAz()) {
+            Nag.suppress(db, "RDS3", "Multi-AZ is the context option dbMultiAz, off by default for cost; turn it on for production");
+        }
+        if (!cfg.dbDeletionProtection()) {
+            Nag.suppress(db, "RDS10", "deletion protection off was asked for with dbDeletionProtection=false (a throwaway environment)");
+        }
+        Nag.suppress(db, "RDS11", "a non-default port hides nothing here: the database is reachable only from the proxy's security group in isolated subnets");
+
+        // Password rotation: Secrets Manager's hosted single-user PostgreSQL rotation function, in the VPC.
+        // RDS Proxy reads the secret on each new database connection; the functions re-read it on a cold start.
+        SecurityGroup rotationSg = SecurityGroup.Builder.create(this, "RotationSg").vpc(vpc)
+                .description("lakelog catalog password rotation").allowAllOutbound(false).build();
+        rotationSg.addEgressRule(endpointSg, Port.tcp(443), "HTTPS to the Secrets Manager endpoint");
+        endpointSg.addIngressRule(rotationSg, Port.tcp(443), "password rotation to Secrets Manager");
+        db.getConnections().allowFrom(rotationSg, Port.tcp(5432), "password rotation to the catalog database");
+        db.getSecret().addRotationSchedule("CatalogDbRotation", RotationScheduleOptions.builder()
+                .hostedRotation(HostedRotation.postgreSqlSingleUser(SingleUserHostedRotationOptions.builder()
+                        .vpc(vpc).vpcSubnets(isolated).securityGroups(List.of(rotationSg)).build()))
+                .automaticallyAfter(Duration.days(cfg.dbPasswordRotationDays()))
+                .build());
+
+        if (cfg.xray()) {
+            // X-Ray: the functions' trace segments leave the VPC through an interface endpoint.
+            vpc.addInterfaceEndpoint("XRayEndpoint", InterfaceVpcEndpointOptions.builder()
+                    .service(InterfaceVpcEndpointAwsService.XRAY)
+                    .subnets(isolated).securityGroups(List.of(endpointSg)).open(false)
+                    .privateDnsEnabled(true).build());
+        }
+    }
+
+    /**
+     * The id of the AWS-managed prefix list of a gateway endpoint's service in this region
+     * (com.amazonaws.&lt;region&gt;.&lt;service&gt;), looked up by a custom resource at deploy time:
+     * CloudFormation has no attribute for it and a synth-time lookup would need credentials.
+     */
+    private String prefixList(String id, String service) {
+        AwsCustomResource lookup = AwsCustomResource.Builder.create(this, id)
+                .resourceType("Custom::LakelogPrefixList")
+                .onUpdate(AwsSdkCall.builder()
+                        .service("EC2").action("describeManagedPrefixLists")
+                        .parameters(Map.of("Filters", List.of(Map.of("Name", "prefix-list-name",
+                                "Values", List.of("com.amazonaws." + Aws.REGION + "." + service)))))
+                        .physicalResourceId(PhysicalResourceId.of("lakelog-prefix-list-" + service))
+                        .outputPaths(List.of("PrefixLists.0.PrefixListId"))
+                        .build())
+                .policy(AwsCustomResourcePolicy.fromStatements(List.of(PolicyStatement.Builder.create()
+                        .actions(List.of("ec2:DescribeManagedPrefixLists")).resources(List.of("*")).build())))
+                .installLatestAwsSdk(false)
+                .build();
+        Nag.suppress(lookup, "IAM5", "ec2:DescribeManagedPrefixLists supports no resource-level permissions", "Resource::*");
+        return lookup.getResponseField("PrefixLists.0.PrefixListId");
     }
 
 }

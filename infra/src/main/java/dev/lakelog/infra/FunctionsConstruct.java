@@ -72,6 +72,7 @@ import software.amazon.awscdk.services.lambda.Code;
 import software.amazon.awscdk.services.lambda.Function;
 import software.amazon.awscdk.services.lambda.Permission;
 import software.amazon.awscdk.services.lambda.Runtime;
+import software.amazon.awscdk.services.lambda.Tracing;
 import software.amazon.awscdk.services.logs.FilterPattern;
 import software.amazon.awscdk.services.logs.LogGroup;
 import software.amazon.awscdk.services.logs.MetricFilter;
@@ -108,7 +109,9 @@ import software.constructs.Construct;
 final class FunctionsConstruct extends Construct {
     static final String ID = "Functions";
     private final StackConfig cfg;
-    private final Code code;
+    private final Code lakeCode;
+    private final Code ingestCode;
+    private final Table rateLimits;
     private final Key dataKey;
     private final Bucket bucket;
     private final Table tenants;
@@ -128,10 +131,13 @@ final class FunctionsConstruct extends Construct {
     final Function rollupFn;
     final CfnTopicRule commandsRule;
 
-    FunctionsConstruct(Construct scope, StackConfig cfg, Code code, StorageConstruct storage, CatalogConstruct catalog) {
+    FunctionsConstruct(Construct scope, StackConfig cfg, Code lakeCode, Code ingestCode, StorageConstruct storage,
+                       CatalogConstruct catalog) {
         super(scope, ID);
         this.cfg = cfg;
-        this.code = code;
+        this.lakeCode = lakeCode;
+        this.ingestCode = ingestCode;
+        this.rateLimits = storage.rateLimits;
         this.dataKey = storage.dataKey;
         this.bucket = storage.bucket;
         this.tenants = storage.tenants;
@@ -146,22 +152,28 @@ final class FunctionsConstruct extends Construct {
         Queue maintenanceScheduleDlq = dlq("MaintenanceScheduleDlq");
 
         Duration fifteenMinutes = Duration.minutes(15);
-        ingestFn = function("IngestFunction", "IngestHandler", cfg.ingestMemoryMb(), Duration.seconds(29),
-                512, false, null, "lakelog ingest: POST /v1/log, /v1/log/batch, /v1/logs (OTLP)");
+        // API-fronted functions end before API Gateway's 29 s integration timeout, so the client gets the
+        // function's own answer (a 408 query_timeout, a partial rollup report) instead of a gateway 504.
+        ingestFn = function("IngestFunction", "IngestHandler", cfg.ingestMemoryMb(), INGEST_TIMEOUT,
+                512, false, null, cfg.ingestReservedConcurrency(), "lakelog ingest: POST /v1/log, /v1/log/batch, /v1/logs (OTLP)");
         authorizerFn = function("AuthorizerFunction", "AuthorizerHandler", cfg.authorizerMemoryMb(),
-                Duration.seconds(10), 512, false, null, "lakelog REST API Bearer-token authorizer");
-        queryFn = function("QueryFunction", "QueryHandler", cfg.queryMemoryMb(), Duration.seconds(30),
-                cfg.duckdbEphemeralStorageMb(), true, null, "lakelog query: GET/POST /v1/analytics/*");
+                AUTHORIZER_TIMEOUT, 512, false, null, cfg.authorizerReservedConcurrency(), "lakelog REST API Bearer-token authorizer");
+        queryFn = function("QueryFunction", "QueryHandler", cfg.queryMemoryMb(), API_LAKE_TIMEOUT,
+                cfg.duckdbEphemeralStorageMb(), true, null, cfg.queryReservedConcurrency(), "lakelog query: GET/POST /v1/analytics/*");
+        // REST maintenance keeps 15 minutes: its rollup route answers before 29 s (a partial report), but a
+        // compaction or cleanup runs to its end; past 29 s the client gets API Gateway's 504 (docs/infra.md).
         maintenanceFn = function("MaintenanceFunction", "MaintenanceHandler", cfg.maintenanceMemoryMb(),
-                fifteenMinutes, cfg.duckdbEphemeralStorageMb(), true, null,
+                fifteenMinutes, cfg.duckdbEphemeralStorageMb(), true, null, cfg.maintenanceReservedConcurrency(),
                 "lakelog maintenance: POST /v1/analytics/rollup and /v1/analytics/maintenance/*");
         rollupFn = function("RollupFunction", "RollupScheduleHandler", cfg.rollupMemoryMb(), fifteenMinutes,
-                cfg.duckdbEphemeralStorageMb(), true, rollupDlq, "lakelog scheduled rollup (EventBridge)");
+                cfg.duckdbEphemeralStorageMb(), true, rollupDlq, cfg.rollupReservedConcurrency(), "lakelog scheduled rollup (EventBridge)");
         Function iotRollupFn = function("IotRollupFunction", "IotRollupHandler", cfg.rollupMemoryMb(), fifteenMinutes,
-                cfg.duckdbEphemeralStorageMb(), true, iotRollupDlq, "lakelog rollup on IoT command (lakelog/+/commands)");
+                cfg.duckdbEphemeralStorageMb(), true, iotRollupDlq, cfg.rollupReservedConcurrency(),
+                "lakelog rollup on IoT command (lakelog/+/commands)");
         Function maintenanceScheduleFn = function("MaintenanceScheduleFunction", "MaintenanceScheduleHandler",
                 cfg.maintenanceMemoryMb(), fifteenMinutes, cfg.duckdbEphemeralStorageMb(), true,
-                maintenanceScheduleDlq, "lakelog scheduled maintenance (compact, expire-snapshots, retention, cleanup)");
+                maintenanceScheduleDlq, cfg.rollupReservedConcurrency(),
+                "lakelog scheduled maintenance (compact, expire-snapshots, retention, cleanup)");
         if (!cfg.iotEndpoint().isEmpty()) {
             iotRollupFn.addEnvironment("LAKELOG_IOT_ENDPOINT", cfg.iotEndpoint());
         }
@@ -169,7 +181,12 @@ final class FunctionsConstruct extends Construct {
         // ---- IAM (explicit statements: no wildcard actions) -----------------------------------
         grantIngest(ingestFn);
         grantTenantsRead(authorizerFn, false);
+        grantKms(authorizerFn); // the tenants table is under the data key
         grantQuery(queryFn);
+        for (Function f : List.of(ingestFn, queryFn)) {
+            f.addToRolePolicy(statement("RateLimitsReadWrite", List.of("dynamodb:GetItem", "dynamodb:PutItem"),
+                    List.of(rateLimits.getTableArn())));
+        }
         for (Function f : List.of(maintenanceFn, rollupFn, iotRollupFn, maintenanceScheduleFn)) {
             grantLakeWriter(f);
         }
@@ -179,6 +196,8 @@ final class FunctionsConstruct extends Construct {
                 .resources(List.of("arn:" + Aws.PARTITION + ":iot:" + Aws.REGION + ":" + Aws.ACCOUNT_ID
                         + ":topic/lakelog/*/status"))
                 .build());
+        Nag.suppress(iotRollupFn, "IAM5", "the device id is the topic's middle level: status goes to lakelog/<device>/status for any device",
+                "Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/lakelog/*/status");
 
         // ---- Schedules -----------------------------------------------------------------------
         Rule.Builder.create(this, "RollupSchedule")
@@ -220,6 +239,17 @@ final class FunctionsConstruct extends Construct {
                                 .build())
                         .build())
                 .build();
+        // Suppressions on the role policies, now that every statement is in them.
+        for (Function fn : functions) {
+            Nag.suppress(fn, "IAM5", "object keys under the fixed prefixes segments/, lake/, results/, quarantine/ are generated; "
+                                    + "the prefix is the narrowest scope S3 offers",
+                        "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/segments/*", "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/lake/*",
+                        "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/results/*", "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/quarantine/*");
+            if (cfg.xray()) {
+                Nag.suppress(fn, "IAM5", "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions", "Resource::*");
+            }
+        }
+
         iotRollupFn.addPermission("AllowIotCommandsRule", Permission.builder()
                 .principal(new ServicePrincipal("iot.amazonaws.com"))
                 .action("lambda:InvokeFunction")
@@ -228,6 +258,10 @@ final class FunctionsConstruct extends Construct {
                 .build());
     }
 
+
+    Key dataKey() {
+        return dataKey;
+    }
 
     private Queue dlq(String id) {
         Queue q = Queue.Builder.create(this, id)
@@ -239,36 +273,77 @@ final class FunctionsConstruct extends Construct {
         return q;
     }
 
+    /** API Gateway's integration timeout is 29 s; each API-fronted function ends before it. */
+    static final Duration INGEST_TIMEOUT = Duration.seconds(20);
+    static final Duration AUTHORIZER_TIMEOUT = Duration.seconds(10);
+    static final Duration API_LAKE_TIMEOUT = Duration.seconds(27);
+
     /**
-     * One Lambda function from the shared deployment zip: java21, x86_64 (duckdb-java 1.5.x is
-     * reported failing on Lambda arm64, duckdb-java issue 679).
+     * Share of a lake function's memory that DuckDB's memory_limit takes (functions:
+     * {@code lake.LakeEngine.Settings.LAMBDA_DUCKDB_SHARE}, 60%); the two must agree.
+     */
+    static final double DUCKDB_SHARE = 0.6;
+
+    /**
+     * The Java heap cap (-Xmx, MB) for a function of {@code memoryMb}: what is left after DuckDB's
+     * memory_limit (lake functions) and a native reserve for metaspace, code cache, thread stacks,
+     * direct buffers and DuckDB's own allocations outside its buffer manager.
+     */
+    static int heapMb(int memoryMb, boolean lake) {
+        int duckdb = lake ? Math.max(256, (int) (memoryMb * DUCKDB_SHARE)) : 0;
+        return memoryMb - duckdb - nativeReserveMb(memoryMb);
+    }
+
+    /** Native reserve: 15% of the function's memory, at least 96 MB. */
+    static int nativeReserveMb(int memoryMb) {
+        return Math.max(96, (int) (memoryMb * 0.15));
+    }
+
+    /**
+     * One Lambda function. Lake functions (DuckDB) use the x86_64 zip: duckdb-java 1.5.x is reported
+     * failing on Lambda arm64 (duckdb-java issue 679). Ingest and the authorizer use the slim zip
+     * (no DuckDB, no native code) on arm64, which costs 20% less per GB-second.
      */
     private Function function(String id, String handlerClass, int memoryMb, Duration timeout, int ephemeralMb,
-                              boolean lake, Queue dlq, String description) {
-        LogGroup logs = LogGroup.Builder.create(this, id + "Logs").retention(cfg.logRetention()).build();
+                              boolean lake, Queue dlq, int reservedConcurrency, String description) {
+        LogGroup logs = LogGroup.Builder.create(this, id + "Logs").retention(cfg.logRetention()).encryptionKey(dataKey).build();
         logGroups.put(id, logs);
         Map<String, String> env = new LinkedHashMap<>();
         env.put("LAKELOG_BUCKET", bucket.getBucketName());
         env.put("LAKELOG_TENANTS_TABLE", tenants.getTableName());
         env.put("LAKELOG_IDEMPOTENCY_TABLE", idempotency.getTableName());
         env.put("LAKELOG_LEASES_TABLE", leases.getTableName());
+        env.put("LAKELOG_RATE_LIMITS_TABLE", rateLimits.getTableName());
         env.put("LAKELOG_DUCKDB_TEMP_DIR", LakelogStack.DUCKDB_TEMP_DIR);
+        env.put("LAKELOG_TENANT_INGEST_RATE", Integer.toString(cfg.tenantIngestRatePerSecond()));
+        env.put("LAKELOG_TENANT_INGEST_BURST", Integer.toString(cfg.tenantIngestBurst()));
+        env.put("LAKELOG_TENANT_QUERY_RATE", Integer.toString(cfg.tenantQueryRatePerSecond()));
+        env.put("LAKELOG_TENANT_QUERY_BURST", Integer.toString(cfg.tenantQueryBurst()));
+        env.put("JAVA_TOOL_OPTIONS", "-Xmx" + heapMb(memoryMb, lake) + "m");
         Function.Builder b = Function.Builder.create(this, id)
                 .description(description)
                 .runtime(Runtime.JAVA_21)
-                .architecture(Architecture.X86_64)
+                .architecture(lake ? Architecture.X86_64 : Architecture.ARM_64)
                 .handler(LakelogStack.HANDLER_PACKAGE + handlerClass + "::handleRequest")
-                .code(code)
+                .code(lake ? lakeCode : ingestCode)
                 .memorySize(memoryMb)
                 .timeout(timeout)
                 .ephemeralStorageSize(Size.mebibytes(ephemeralMb))
+                .tracing(cfg.xray() ? Tracing.ACTIVE : Tracing.DISABLED)
                 .logGroup(logs);
+        if (reservedConcurrency > 0) {
+            b.reservedConcurrentExecutions(reservedConcurrency);
+        }
         if (lake) {
             env.put("LAKELOG_PG_HOST", proxy.getEndpoint());
             env.put("LAKELOG_PG_PORT", LakelogStack.PG_PORT);
             env.put("LAKELOG_PG_DATABASE", LakelogStack.PG_DATABASE);
             env.put("LAKELOG_PG_SECRET_ARN", db.getSecret().getSecretArn());
-            env.put("LAKELOG_PG_SSLMODE", "require"); // RDS Proxy requires TLS
+            // RDS Proxy presents an ACM certificate: verified against the Amazon root CAs packaged in the zip
+            env.put("LAKELOG_PG_SSLMODE", cfg.catalogSslMode());
+            if (cfg.catalogSslMode().startsWith("verify-")) {
+                env.put("LAKELOG_PG_SSLROOTCERT", "/var/task/certs/amazon-root-cas.pem");
+            }
             b.vpc(vpc)
                     .vpcSubnets(SubnetSelection.builder().subnetType(SubnetType.PRIVATE_ISOLATED).build())
                     .securityGroups(List.of(lambdaSg));
@@ -278,8 +353,15 @@ final class FunctionsConstruct extends Construct {
         }
         Function f = b.environment(env).build();
         functions.add(f);
+        Nag.suppress(f, "L1", "java21 is the runtime the functions are built and tested on; moving to a newer Java is a tested change, not a default");
+        Nag.suppress(f, "IAM4", "AWS's managed Lambda execution policies: CloudWatch Logs, and ENI management for VPC functions",
+                "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+                "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole");
         return f;
     }
+
+    /** The data bucket's logical id (kept from the single-construct stack, see LogicalIds). */
+    static final String LEGACY_BUCKET_ID = "DataBucketE3889A50";
 
     // ---- IAM helpers ------------------------------------------------------------------------
 
@@ -301,7 +383,7 @@ final class FunctionsConstruct extends Construct {
     }
 
     private void grantKms(Function f) {
-        f.addToRolePolicy(statement("DataKeyUse", List.of("kms:Decrypt", "kms:GenerateDataKey"),
+        f.addToRolePolicy(statement("DataKeyUse", List.of("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"),
                 List.of(dataKey.getKeyArn())));
     }
 

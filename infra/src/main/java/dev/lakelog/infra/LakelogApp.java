@@ -1,6 +1,9 @@
 package dev.lakelog.infra;
 
+import io.github.cdklabs.cdknag.AwsSolutionsChecks;
+import io.github.cdklabs.cdknag.NagPackProps;
 import software.amazon.awscdk.App;
+import software.amazon.awscdk.Aspects;
 import software.amazon.awscdk.Environment;
 import software.amazon.awscdk.StackProps;
 
@@ -35,7 +38,19 @@ public final class LakelogApp {
         if (account != null && region != null) {
             props.env(Environment.builder().account(account.toString()).region(region.toString()).build());
         }
-        new LakelogStack(app, "LakelogStack", props.build(), StackConfig.fromContext(app.getNode()));
+        StackConfig cfg = StackConfig.fromContext(app.getNode());
+        // The construct id stays LakelogStack (logical ids); the stack name carries the environment.
+        new LakelogStack(app, "LakelogStack", props.stackName(cfg.stackName()).build(), cfg);
+        addNagChecks(app);
         app.synth();
+    }
+
+    /**
+     * cdk-nag's AwsSolutions pack on every synth: an unsuppressed finding is an error annotation, which
+     * fails {@code cdk synth}/{@code deploy}. Suppressions (each with its reason) sit beside the
+     * resources they concern; docs/infra.md lists them.
+     */
+    static void addNagChecks(App app) {
+        Aspects.of(app).add(new AwsSolutionsChecks(NagPackProps.builder().verbose(true).build()));
     }
 }

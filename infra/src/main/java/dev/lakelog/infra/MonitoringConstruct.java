@@ -99,6 +99,9 @@ import software.amazon.awscdk.services.sns.Topic;
 import software.amazon.awscdk.services.sns.subscriptions.EmailSubscription;
 import software.amazon.awscdk.services.sqs.Queue;
 import software.amazon.awscdk.services.sqs.QueueEncryption;
+import software.amazon.awscdk.services.cloudwatch.Dashboard;
+import software.amazon.awscdk.services.cloudwatch.GraphWidget;
+import software.amazon.awscdk.services.cloudwatch.MathExpression;
 import software.constructs.Construct;
 
 /**
@@ -109,28 +112,44 @@ final class MonitoringConstruct extends Construct {
     static final String ID = "Monitoring";
     final Topic alarmTopic;
 
-    MonitoringConstruct(Construct scope, StackConfig cfg, FunctionsConstruct fns, ApiConstruct httpApi) {
+    MonitoringConstruct(Construct scope, StackConfig cfg, FunctionsConstruct fns, ApiConstruct httpApi, StorageConstruct storageC,
+                        CatalogConstruct catalog) {
         super(scope, ID);
         List<Function> functions = fns.functions;
         Map<String, LogGroup> logGroups = fns.logGroups;
         RestApi api = httpApi.api;
-        alarmTopic = Topic.Builder.create(this, "AlarmTopic").displayName("lakelog alarms").enforceSsl(true).build();
+        alarmTopic = Topic.Builder.create(this, "AlarmTopic").displayName(cfg.namePrefix() + " alarms").enforceSsl(true)
+                .masterKey(fns.dataKey()).build();
         if (!cfg.alarmEmail().isEmpty()) {
             alarmTopic.addSubscription(new EmailSubscription(cfg.alarmEmail()));
         }
 
-        // ---- Alarms --------------------------------------------------------------------------
+        // ---- Alarms: real failures only, each with an OK action -------------------------------
         MetricOptions fiveMinSum = MetricOptions.builder().period(Duration.minutes(5)).statistic("Sum").build();
         for (Function f : functions) {
             String name = f.getNode().getId().replace("Function", "");
-            alarm(name + "ErrorsAlarm", "lakelog " + name + " function errors", f.metricErrors(fiveMinSum), 1);
-            alarm(name + "ThrottlesAlarm", "lakelog " + name + " function throttles", f.metricThrottles(fiveMinSum), 1);
+            // The authorizer answers a refused token by throwing "Unauthorized", which Lambda counts as an
+            // error: an errors alarm there would fire on every bad token. Its real failures surface as
+            // API Gateway 500s (AuthorizerConfigurationException), which the API defects alarm counts.
+            if (!f.equals(fns.authorizerFn)) {
+                alarm(name + "ErrorsAlarm", "lakelog " + name + " function errors (uncaught failures, timeouts)",
+                        f.metricErrors(fiveMinSum), 1, 2, 3);
+            }
+            alarm(name + "ThrottlesAlarm", "lakelog " + name + " function throttled (reserved concurrency or account quota reached)",
+                    f.metricThrottles(fiveMinSum), 5, 2, 3);
+        }
+        // Duration near the timeout: an API function whose p99 passes 80% of its timeout is about to time out.
+        for (Function f : List.of(fns.ingestFn, fns.queryFn, fns.maintenanceFn)) {
+            String name = f.getNode().getId().replace("Function", "");
+            double limitMs = f.getTimeout().toMilliseconds().doubleValue() * 0.8;
+            alarm(name + "DurationNearTimeoutAlarm", "lakelog " + name + " p99 duration above 80% of its timeout",
+                    f.metricDuration(MetricOptions.builder().period(Duration.minutes(5)).statistic("p99").build()), limitMs, 3, 3);
         }
         MetricOptions fiveMinMax = MetricOptions.builder().period(Duration.minutes(5)).statistic("Maximum").build();
         for (Queue q : fns.deadLetterQueues) {
             String name = q.getNode().getId();
             alarm(name + "DepthAlarm", "lakelog " + name + " has messages (failed async invocations)",
-                    q.metricApproximateNumberOfMessagesVisible(fiveMinMax), 1);
+                    q.metricApproximateNumberOfMessagesVisible(fiveMinMax), 1, 1, 1);
         }
         // Our functions log one JSON object per line with an `event` field; rollup failures count here.
         for (String fnId : List.of("RollupFunction", "IotRollupFunction", "MaintenanceFunction", "MaintenanceScheduleFunction")) {
@@ -144,8 +163,44 @@ final class MonitoringConstruct extends Construct {
         }
         alarm("RollupFailuresAlarm", "lakelog rollup_failed events in the rollup logs",
                 Metric.Builder.create().namespace(LakelogStack.METRIC_NAMESPACE).metricName(LakelogStack.ROLLUP_FAILURES_METRIC)
-                        .period(Duration.minutes(5)).statistic("Sum").build(), 1);
-        alarm("Api5xxAlarm", "lakelog REST API answered 5xx (a defect)", api.metricServerError(fiveMinSum), 1);
+                        .period(Duration.minutes(5)).statistic("Sum").build(), 1, 1, 1);
+        // API defects: 500 (internal) and 502 (a broken function answer), read from the access log. The designed
+        // 503 (dependency unavailable, with Retry-After) and 504 are not defects and do not alarm here.
+        MetricFilter.Builder.create(this, "ApiDefectsFilter")
+                .logGroup(httpApi.accessLogs)
+                .filterPattern(FilterPattern.any(FilterPattern.stringValue("$.status", "=", "500"),
+                        FilterPattern.stringValue("$.status", "=", "502")))
+                .metricNamespace(LakelogStack.METRIC_NAMESPACE).metricName(API_DEFECTS_METRIC).metricValue("1").build();
+        alarm("Api5xxAlarm", "lakelog REST API answered 500 or 502 (a defect; designed 503/504 excluded)",
+                Metric.Builder.create().namespace(LakelogStack.METRIC_NAMESPACE).metricName(API_DEFECTS_METRIC)
+                        .period(Duration.minutes(5)).statistic("Sum").build(), 1, 1, 1);
+        alarm("ApiLatencyAlarm", "lakelog REST API p99 latency above 10 s",
+                api.metricLatency(MetricOptions.builder().period(Duration.minutes(5)).statistic("p99").build()), 10_000, 3, 3);
+        // The catalog database.
+        DatabaseInstance db = catalog.db;
+        alarm("CatalogDbCpuAlarm", "lakelog catalog database CPU above 80%",
+                db.metricCPUUtilization(MetricOptions.builder().period(Duration.minutes(5)).statistic("Average").build()), 80, 3, 3);
+        alarm("CatalogDbConnectionsAlarm", "lakelog catalog database connections above dbConnectionsAlarm",
+                db.metricDatabaseConnections(fiveMinMax), cfg.dbConnectionsAlarm(), 2, 3);
+        Alarm storage = Alarm.Builder.create(this, "CatalogDbStorageAlarm")
+                .alarmDescription("lakelog catalog database free storage below 10% of dbMaxAllocatedStorageGb")
+                .metric(db.metricFreeStorageSpace(MetricOptions.builder().period(Duration.minutes(15)).statistic("Minimum").build()))
+                .threshold(cfg.dbMaxAllocatedStorageGb() * 0.1 * 1024 * 1024 * 1024)
+                .evaluationPeriods(1)
+                .comparisonOperator(ComparisonOperator.LESS_THAN_THRESHOLD)
+                .treatMissingData(TreatMissingData.NOT_BREACHING)
+                .build();
+        storage.addAlarmAction(new SnsAction(alarmTopic));
+        storage.addOkAction(new SnsAction(alarmTopic));
+        // DynamoDB throttles (on-demand tables throttle past their partition limits or the account's table quota).
+        for (Table table : List.of(storageC.tenants, storageC.idempotency, storageC.leases, storageC.rateLimits)) {
+            String name = table.getNode().getId().replace("Table", "");
+            alarm(name + "TableThrottlesAlarm", "lakelog " + name + " table throttled reads or writes",
+                    MathExpression.Builder.create().expression("r + w")
+                            .usingMetrics(Map.of("r", table.metric("ReadThrottleEvents", fiveMinSum),
+                                    "w", table.metric("WriteThrottleEvents", fiveMinSum)))
+                            .period(Duration.minutes(5)).label(name + " throttle events").build(), 5, 2, 3);
+        }
 
         // Rollup lag: the scheduled rollup reports (EMF) the age of the oldest waiting segment when
         // it starts. Above three schedule intervals the lake is falling behind; no report at all
@@ -162,7 +217,31 @@ final class MonitoringConstruct extends Construct {
                 .treatMissingData(TreatMissingData.BREACHING)
                 .build();
         lagAlarm.addAlarmAction(new SnsAction(alarmTopic));
+        lagAlarm.addOkAction(new SnsAction(alarmTopic));
+
+        // ---- One dashboard ---------------------------------------------------------------------
+        Dashboard dash = Dashboard.Builder.create(this, "Dashboard")
+                .dashboardName(cfg.namePrefix() + "-" + Aws.REGION).build();
+        dash.addWidgets(
+                graph("API requests and errors", api.metricCount(fiveMinSum), api.metricClientError(fiveMinSum), api.metricServerError(fiveMinSum)),
+                graph("API latency p99 (ms)", api.metricLatency(MetricOptions.builder().period(Duration.minutes(5)).statistic("p99").build())),
+                graph("Rollup lag (s)", lag));
+        dash.addWidgets(
+                graph("Function errors", functions.stream().map(f -> (IMetric) f.metricErrors(fiveMinSum)).toArray(IMetric[]::new)),
+                graph("Function throttles", functions.stream().map(f -> (IMetric) f.metricThrottles(fiveMinSum)).toArray(IMetric[]::new)),
+                graph("Function duration p99 (ms)", functions.stream().map(f -> (IMetric) f.metricDuration(
+                        MetricOptions.builder().period(Duration.minutes(5)).statistic("p99").build())).toArray(IMetric[]::new)));
+        dash.addWidgets(
+                graph("Catalog DB CPU (%)", db.metricCPUUtilization()),
+                graph("Catalog DB connections", db.metricDatabaseConnections()),
+                graph("Catalog DB free storage (bytes)", db.metricFreeStorageSpace()));
     }
+
+    private static GraphWidget graph(String title, IMetric... metrics) {
+        return GraphWidget.Builder.create().title(title).left(List.of(metrics)).width(8).height(6).build();
+    }
+
+    static final String API_DEFECTS_METRIC = "ApiDefects";
 
     /** The EMF metric the rollup functions write (functions: dev.lakelog.metrics.EmfMetrics). */
     static final String ROLLUP_LAG_METRIC = "RollupLagSeconds";
@@ -170,15 +249,18 @@ final class MonitoringConstruct extends Construct {
     static final int ROLLUP_LAG_ALARM_SECONDS = 3 * 15 * 60;
 
 
-    private void alarm(String id, String description, IMetric metric, int threshold) {
+    /** An alarm at {@code threshold} or more in {@code datapoints} of {@code periods} periods, notifying on ALARM and OK. */
+    private void alarm(String id, String description, IMetric metric, double threshold, int datapoints, int periods) {
         Alarm a = Alarm.Builder.create(this, id)
                 .alarmDescription(description)
                 .metric(metric)
                 .threshold(threshold)
-                .evaluationPeriods(1)
+                .evaluationPeriods(periods)
+                .datapointsToAlarm(datapoints)
                 .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
                 .treatMissingData(TreatMissingData.NOT_BREACHING)
                 .build();
         a.addAlarmAction(new SnsAction(alarmTopic));
+        a.addOkAction(new SnsAction(alarmTopic));
     }
 }

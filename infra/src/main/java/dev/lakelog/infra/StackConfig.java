@@ -17,6 +17,7 @@ import software.constructs.Node;
  */
 public record StackConfig(
         String lambdaZip,
+        String ingestZip,
         String stageName,
         String iotEndpoint,
         int apiThrottleRateLimit,
@@ -45,7 +46,23 @@ public record StackConfig(
         boolean dbDeletionProtection,
         int dbBackupRetentionDays,
         int maxAzs,
-        String alarmEmail) {
+        String alarmEmail,
+        String environment,
+        String tracing,
+        int wafRateLimitPer5Min,
+        boolean apiGatewayCloudWatchRole,
+        int dbPasswordRotationDays,
+        int tenantIngestRatePerSecond,
+        int tenantIngestBurst,
+        int tenantQueryRatePerSecond,
+        int tenantQueryBurst,
+        int ingestReservedConcurrency,
+        int authorizerReservedConcurrency,
+        int queryReservedConcurrency,
+        int maintenanceReservedConcurrency,
+        int rollupReservedConcurrency,
+        int dbConnectionsAlarm,
+        String catalogSslMode) {
 
     /** Context keys and their defaults, in the order docs/infra.md lists them. */
     public static final Map<String, Object> DEFAULTS = defaults();
@@ -53,6 +70,7 @@ public record StackConfig(
     private static Map<String, Object> defaults() {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("lambdaZip", "../lambda-package/target/lakelog-lambda-x86_64.zip");
+        d.put("ingestZip", "../lambda-package/target/lakelog-lambda-ingest.zip");
         d.put("stageName", "prod");
         d.put("iotEndpoint", "");
         d.put("apiThrottleRateLimit", 100);
@@ -82,6 +100,22 @@ public record StackConfig(
         d.put("dbBackupRetentionDays", 7);
         d.put("maxAzs", 2);
         d.put("alarmEmail", "");
+        d.put("environment", "");
+        d.put("tracing", "none");
+        d.put("wafRateLimitPer5Min", 0);
+        d.put("apiGatewayCloudWatchRole", false);
+        d.put("dbPasswordRotationDays", 30);
+        d.put("tenantIngestRatePerSecond", 50);
+        d.put("tenantIngestBurst", 100);
+        d.put("tenantQueryRatePerSecond", 5);
+        d.put("tenantQueryBurst", 20);
+        d.put("ingestReservedConcurrency", 100);
+        d.put("authorizerReservedConcurrency", 50);
+        d.put("queryReservedConcurrency", 20);
+        d.put("maintenanceReservedConcurrency", 5);
+        d.put("rollupReservedConcurrency", 5);
+        d.put("dbConnectionsAlarm", 150);
+        d.put("catalogSslMode", "verify-full");
         return java.util.Collections.unmodifiableMap(d);
     }
 
@@ -95,6 +129,7 @@ public record StackConfig(
         Reader r = new Reader(lookup);
         StackConfig c = new StackConfig(
                 r.str("lambdaZip"),
+                r.str("ingestZip"),
                 r.str("stageName"),
                 r.str("iotEndpoint").trim(),
                 r.intRange("apiThrottleRateLimit", 1, 10_000),
@@ -123,7 +158,23 @@ public record StackConfig(
                 r.bool("dbDeletionProtection"),
                 r.intRange("dbBackupRetentionDays", 1, 35),
                 r.intRange("maxAzs", 2, 6),
-                r.str("alarmEmail").trim());
+                r.str("alarmEmail").trim(),
+                r.str("environment").trim(),
+                r.str("tracing").trim().toLowerCase(java.util.Locale.ROOT),
+                r.intRange("wafRateLimitPer5Min", 0, 2_000_000_000),
+                r.bool("apiGatewayCloudWatchRole"),
+                r.intRange("dbPasswordRotationDays", 1, 365),
+                r.intRange("tenantIngestRatePerSecond", 1, 100_000),
+                r.intRange("tenantIngestBurst", 1, 100_000),
+                r.intRange("tenantQueryRatePerSecond", 1, 100_000),
+                r.intRange("tenantQueryBurst", 1, 100_000),
+                r.intRange("ingestReservedConcurrency", 0, 10_000),
+                r.intRange("authorizerReservedConcurrency", 0, 10_000),
+                r.intRange("queryReservedConcurrency", 0, 10_000),
+                r.intRange("maintenanceReservedConcurrency", 0, 10_000),
+                r.intRange("rollupReservedConcurrency", 0, 10_000),
+                r.intRange("dbConnectionsAlarm", 1, 100_000),
+                r.str("catalogSslMode").trim());
         if (!c.stageName.matches("[A-Za-z0-9_]+")) {
             throw new IllegalArgumentException("context stageName must be letters, digits or _, got '" + c.stageName + "'");
         }
@@ -136,8 +187,36 @@ public record StackConfig(
                     + "'abcdefgh123456-ats.iot.eu-west-1.amazonaws.com' (aws iot describe-endpoint --endpoint-type iot:Data-ATS), got '"
                     + c.iotEndpoint + "'");
         }
+        if (!c.environment.isEmpty() && !c.environment.matches("[a-z][a-z0-9-]{0,19}")) {
+            throw new IllegalArgumentException("context environment must be lower-case letters, digits or -, starting with a letter, "
+                    + "at most 20 characters (e.g. 'staging'), got '" + c.environment + "'");
+        }
+        if (!c.catalogSslMode.equals("verify-full") && !c.catalogSslMode.equals("require")) {
+            throw new IllegalArgumentException("context catalogSslMode must be verify-full or require, got '" + c.catalogSslMode + "'");
+        }
+        if (!c.tracing.equals("none") && !c.tracing.equals("xray")) {
+            throw new IllegalArgumentException("context tracing must be none or xray, got '" + c.tracing + "'");
+        }
+        if (c.wafRateLimitPer5Min != 0 && c.wafRateLimitPer5Min < 10) {
+            throw new IllegalArgumentException("context wafRateLimitPer5Min must be 0 (no WAF) or at least 10 (AWS WAF's minimum), got "
+                    + c.wafRateLimitPer5Min);
+        }
         c.logRetention(); // validates
         return c;
+    }
+
+    /** CloudFormation stack name: {@code LakelogStack}, or {@code LakelogStack-<environment>}. */
+    public String stackName() {
+        return environment.isEmpty() ? "LakelogStack" : "LakelogStack-" + environment;
+    }
+
+    /** Prefix for names that must be unique in the account and region: {@code lakelog} or {@code lakelog-<environment>}. */
+    public String namePrefix() {
+        return environment.isEmpty() ? "lakelog" : "lakelog-" + environment;
+    }
+
+    public boolean xray() {
+        return tracing.equals("xray");
     }
 
     /** CloudWatch Logs accepts only some retention periods; map the configured days onto one. */

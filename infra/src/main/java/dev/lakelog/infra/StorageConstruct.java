@@ -112,14 +112,48 @@ final class StorageConstruct extends Construct {
     final Table tenants;
     final Table idempotency;
     final Table leases;
+    final Table rateLimits;
+
+    final Bucket accessLogs;
 
     StorageConstruct(Construct scope, StackConfig cfg) {
         super(scope, ID);
         dataKey = Key.Builder.create(this, "DataKey")
-                .description("lakelog: encrypts the segments/lake bucket")
+                .description("lakelog: encrypts the bucket, the tables, the catalog database, the log groups and the alarm topic")
                 .enableKeyRotation(true)
                 .removalPolicy(RemovalPolicy.RETAIN) // the retained bucket's objects need it
                 .build();
+        // CloudWatch Logs encrypts this stack's log groups with the key (only log groups of this account and region).
+        dataKey.addToResourcePolicy(PolicyStatement.Builder.create()
+                .sid("CloudWatchLogsUse")
+                .principals(List.of(new ServicePrincipal("logs." + Aws.REGION + ".amazonaws.com")))
+                .actions(List.of("kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo",
+                        "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"))
+                .resources(List.of("*")) // a key policy's resource is the key itself
+                .conditions(Map.of("ArnLike", Map.of("kms:EncryptionContext:aws:logs:arn",
+                        "arn:" + Aws.PARTITION + ":logs:" + Aws.REGION + ":" + Aws.ACCOUNT_ID + ":log-group:*")))
+                .build());
+        // CloudWatch alarms publish to the encrypted alarm topic.
+        dataKey.addToResourcePolicy(PolicyStatement.Builder.create()
+                .sid("CloudWatchAlarmsPublish")
+                .principals(List.of(new ServicePrincipal("cloudwatch.amazonaws.com")))
+                .actions(List.of("kms:Decrypt", "kms:GenerateDataKey"))
+                .resources(List.of("*"))
+                .conditions(Map.of("StringEquals", Map.of("aws:SourceAccount", Aws.ACCOUNT_ID)))
+                .build());
+
+        // S3 server access logs of the data bucket. SSE-S3: S3 log delivery cannot write to an SSE-KMS default bucket.
+        accessLogs = Bucket.Builder.create(this, "AccessLogsBucket")
+                .encryption(BucketEncryption.S3_MANAGED)
+                .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
+                .objectOwnership(ObjectOwnership.BUCKET_OWNER_ENFORCED)
+                .enforceSsl(true)
+                .minimumTlsVersion(1.2)
+                .removalPolicy(RemovalPolicy.RETAIN)
+                .lifecycleRules(List.of(LifecycleRule.builder().id("expire-access-logs")
+                        .expiration(Duration.days(cfg.logRetentionDays())).build()))
+                .build();
+        Nag.suppress(accessLogs, "S1", "this is the access-log bucket itself; logging it into itself would loop");
 
         bucket = Bucket.Builder.create(this, "DataBucket")
                 .encryption(BucketEncryption.KMS)
@@ -128,6 +162,9 @@ final class StorageConstruct extends Construct {
                 .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
                 .objectOwnership(ObjectOwnership.BUCKET_OWNER_ENFORCED)
                 .enforceSsl(true)
+                .minimumTlsVersion(1.2)
+                .serverAccessLogsBucket(accessLogs)
+                .serverAccessLogsPrefix("data-bucket/")
                 .versioned(true)
                 .removalPolicy(RemovalPolicy.RETAIN)
                 .lifecycleRules(List.of(
@@ -145,6 +182,7 @@ final class StorageConstruct extends Construct {
         tenants = table("TenantsTable", "pk", "sk", null);
         idempotency = table("IdempotencyTable", "pk", null, "expires_at");
         leases = table("LeasesTable", "lease_key", null, "expires_at"); // aws.DynamoTenantLock.KEY
+        rateLimits = table("RateLimitsTable", "bucket_key", null, "expires_at"); // aws.DynamoRateLimiter.KEY
     }
 
 
@@ -154,7 +192,9 @@ final class StorageConstruct extends Construct {
                 .billingMode(BillingMode.PAY_PER_REQUEST)
                 .pointInTimeRecoverySpecification(PointInTimeRecoverySpecification.builder()
                         .pointInTimeRecoveryEnabled(true).build())
-                .encryption(TableEncryption.AWS_MANAGED)
+                .encryption(TableEncryption.CUSTOMER_MANAGED)
+                .encryptionKey(dataKey)
+                .deletionProtection(true)
                 .removalPolicy(RemovalPolicy.RETAIN);
         if (sk != null) {
             b.sortKey(Attribute.builder().name(sk).type(AttributeType.STRING).build());

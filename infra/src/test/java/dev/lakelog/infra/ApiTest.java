@@ -141,9 +141,10 @@ class ApiTest {
     }
 
     @Test
-    void regionalEndpointWithCloudWatchRoleForAccessLogs() {
+    void regionalEndpointAndTheRegionsApiGatewayAccountRoleOnlyWhenAsked() {
         assertThat(props(byIdPrefix(t, "AWS::ApiGateway::RestApi", "Api").getValue()))
                 .containsEntry("EndpointConfiguration", Map.of("Types", List.of("REGIONAL")));
-        t.resourceCountIs("AWS::ApiGateway::Account", 1);
+        t.resourceCountIs("AWS::ApiGateway::Account", 0);
+        Synth.template(Map.of("apiGatewayCloudWatchRole", true)).resourceCountIs("AWS::ApiGateway::Account", 1);
     }
 }

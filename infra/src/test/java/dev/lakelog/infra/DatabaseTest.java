@@ -88,8 +88,10 @@ class DatabaseTest {
                 .containsEntry("GroupId", getAtt(dbSg, "GroupId"))
                 .containsEntry("SourceSecurityGroupId", getAtt(proxySg, "GroupId"))
                 .containsEntry("FromPort", getAtt(logicalId(t, "AWS::RDS::DBInstance", "CatalogDb"), "Endpoint.Port")));
-        assertThat(ingress.stream().filter(i -> getAtt(dbSg, "GroupId").equals(i.get("GroupId"))))
-                .as("nothing but the proxy may reach the database").hasSize(1);
+        String rotationSg = logicalId(t, "AWS::EC2::SecurityGroup", "RotationSg");
+        assertThat(ingress.stream().filter(i -> getAtt(dbSg, "GroupId").equals(i.get("GroupId"))).map(i -> i.get("SourceSecurityGroupId")))
+                .as("nothing but the proxy and the password rotation may reach the database")
+                .containsExactlyInAnyOrder(getAtt(proxySg, "GroupId"), getAtt(rotationSg, "GroupId"));
         // No security group takes traffic from the internet.
         resources(t, "AWS::EC2::SecurityGroup").values().forEach(sg ->
                 assertThat(Synth.toJson(props(sg).getOrDefault("SecurityGroupIngress", List.of()))).doesNotContain("0.0.0.0/0"));

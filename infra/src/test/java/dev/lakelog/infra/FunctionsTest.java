@@ -27,16 +27,18 @@ class FunctionsTest {
     private final Template t = Synth.template();
 
     static final Set<String> BASE_ENV = Set.of("LAKELOG_BUCKET", "LAKELOG_TENANTS_TABLE", "LAKELOG_IDEMPOTENCY_TABLE",
-            "LAKELOG_LEASES_TABLE", "LAKELOG_DUCKDB_TEMP_DIR");
+            "LAKELOG_LEASES_TABLE", "LAKELOG_DUCKDB_TEMP_DIR", "LAKELOG_RATE_LIMITS_TABLE", "LAKELOG_TENANT_INGEST_RATE",
+            "LAKELOG_TENANT_INGEST_BURST", "LAKELOG_TENANT_QUERY_RATE", "LAKELOG_TENANT_QUERY_BURST", "JAVA_TOOL_OPTIONS");
     static final Set<String> LAKE_ENV = Set.of("LAKELOG_PG_HOST", "LAKELOG_PG_PORT", "LAKELOG_PG_DATABASE",
-            "LAKELOG_PG_SECRET_ARN", "LAKELOG_PG_SSLMODE");
+            "LAKELOG_PG_SECRET_ARN", "LAKELOG_PG_SSLMODE", "LAKELOG_PG_SSLROOTCERT");
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({
             // handler class,           memory, timeout, ephemeral, in VPC, DLQ id prefix
-            "IngestHandler,               1024,   29,      512,       false,  ''",
+            // (API-fronted functions end before API Gateway's 29 s integration timeout)
+            "IngestHandler,               1024,   20,      512,       false,  ''",
             "AuthorizerHandler,            512,   10,      512,       false,  ''",
-            "QueryHandler,                3008,   30,      4096,      true,   ''",
+            "QueryHandler,                3008,   27,      4096,      true,   ''",
             "MaintenanceHandler,          3008,   900,     4096,      true,   ''",
             "RollupScheduleHandler,       3008,   900,     4096,      true,   RollupDlq",
             "IotRollupHandler,            3008,   900,     4096,      true,   IotRollupDlq",
@@ -45,7 +47,7 @@ class FunctionsTest {
     void functionShape(String handler, int memory, int timeout, int ephemeral, boolean inVpc, String dlq) {
         Map<String, Object> p = props(function(t, handler).getValue());
         assertThat(p).containsEntry("Runtime", "java21")
-                .containsEntry("Architectures", List.of("x86_64"))
+                .containsEntry("Architectures", List.of(inVpc ? "x86_64" : "arm64"))
                 .containsEntry("MemorySize", memory)
                 .containsEntry("Timeout", timeout)
                 .containsEntry("EphemeralStorage", Map.of("Size", ephemeral));
@@ -64,7 +66,7 @@ class FunctionsTest {
         if (inVpc) {
             assertThat(env).containsEntry("LAKELOG_PG_HOST", getAtt(logicalId(t, "AWS::RDS::DBProxy", "CatalogProxy"), "Endpoint"))
                     .containsEntry("LAKELOG_PG_PORT", "5432")
-                    .containsEntry("LAKELOG_PG_SSLMODE", "require")
+                    .containsEntry("LAKELOG_PG_SSLMODE", "verify-full").containsEntry("LAKELOG_PG_SSLROOTCERT", "/var/task/certs/amazon-root-cas.pem")
                     .containsEntry("LAKELOG_PG_DATABASE", "lakelog")
                     .containsEntry("LAKELOG_PG_SECRET_ARN",
                             Synth.ref(logicalId(t, "AWS::SecretsManager::SecretTargetAttachment", "CatalogDbSecretAttachment")));
@@ -84,13 +86,55 @@ class FunctionsTest {
     }
 
     @Test
-    void allFunctionsShareOneDeploymentZip() {
+    void lakeFunctionsShareTheDuckdbZipAndIngestAndTheAuthorizerShareTheSlimZip() {
         List<Map<String, Object>> ours = resources(t, "AWS::Lambda::Function").values().stream().map(Synth::props)
                 .filter(p -> String.valueOf(p.get("Handler")).startsWith(LakelogStack.HANDLER_PACKAGE)).toList();
         assertThat(ours).hasSize(7);
         Set<Object> keys = ours.stream().map(p -> map(p.get("Code")).get("S3Key")).collect(Collectors.toSet());
-        assertThat(keys).hasSize(1);
-        assertThat(String.valueOf(keys.iterator().next())).endsWith(".zip");
+        assertThat(keys).hasSize(2);
+        Object slim = map(props(function(t, "IngestHandler").getValue()).get("Code")).get("S3Key");
+        assertThat(map(props(function(t, "AuthorizerHandler").getValue()).get("Code")).get("S3Key")).isEqualTo(slim);
+        assertThat(map(props(function(t, "QueryHandler").getValue()).get("Code")).get("S3Key")).isNotEqualTo(slim);
+        keys.forEach(k -> assertThat(String.valueOf(k)).endsWith(".zip"));
+    }
+
+    @Test
+    void heapIsCappedSoHeapPlusDuckdbPlusNativeFitTheFunctionsMemory() {
+        for (String h : AlarmsTest.HANDLERS) {
+            Map<String, Object> p = props(function(t, h).getValue());
+            int memory = ((Number) p.get("MemorySize")).intValue();
+            boolean lake = p.containsKey("VpcConfig");
+            String opts = String.valueOf(map(map(p.get("Environment")).get("Variables")).get("JAVA_TOOL_OPTIONS"));
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("-Xmx(\\d+)m").matcher(opts);
+            assertThat(m.find()).as(h + " JAVA_TOOL_OPTIONS " + opts).isTrue();
+            int heap = Integer.parseInt(m.group(1));
+            int duckdb = lake ? (int) (memory * 0.6) : 0; // functions: LakeEngine.Settings.LAMBDA_DUCKDB_SHARE
+            int nativeReserve = Math.max(96, (int) (memory * 0.15));
+            assertThat(heap + duckdb + nativeReserve).as(h + ": heap + DuckDB + native").isLessThanOrEqualTo(memory);
+            assertThat(heap).as(h + " heap").isGreaterThanOrEqualTo(lake ? 700 : 256); // a 96 MB rollup batch, decoded
+        }
+        // the smallest lake function the context accepts still fits
+        assertThat(FunctionsConstruct.heapMb(1024, true) + (int) (1024 * 0.6) + FunctionsConstruct.nativeReserveMb(1024)).isLessThanOrEqualTo(1024);
+    }
+
+    @Test
+    void apiFunctionsEndBeforeApiGatewaysTwentyNineSeconds() {
+        for (String h : List.of("IngestHandler", "AuthorizerHandler", "QueryHandler")) {
+            assertThat(((Number) props(function(t, h).getValue()).get("Timeout")).intValue()).as(h).isLessThan(29);
+        }
+    }
+
+    @Test
+    void everyFunctionHasReservedConcurrencyFromTheContext() {
+        assertThat(props(function(t, "IngestHandler").getValue())).containsEntry("ReservedConcurrentExecutions", 100);
+        assertThat(props(function(t, "AuthorizerHandler").getValue())).containsEntry("ReservedConcurrentExecutions", 50);
+        assertThat(props(function(t, "QueryHandler").getValue())).containsEntry("ReservedConcurrentExecutions", 20);
+        assertThat(props(function(t, "MaintenanceHandler").getValue())).containsEntry("ReservedConcurrentExecutions", 5);
+        for (String h : List.of("RollupScheduleHandler", "IotRollupHandler", "MaintenanceScheduleHandler")) {
+            assertThat(props(function(t, h).getValue())).containsEntry("ReservedConcurrentExecutions", 5);
+        }
+        Template unreserved = Synth.template(Map.of("ingestReservedConcurrency", 0));
+        assertThat(props(function(unreserved, "IngestHandler").getValue())).doesNotContainKey("ReservedConcurrentExecutions");
     }
 
     @Test

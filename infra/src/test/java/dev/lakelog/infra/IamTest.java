@@ -39,7 +39,8 @@ class IamTest {
     static final Set<String> STAR_RESOURCE_ALLOWED = Set.of(
             "xray:PutTraceSegments", "xray:PutTelemetryRecords",
             "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
-            "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses");
+            "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
+            "ec2:DescribeManagedPrefixLists"); // the prefix-list lookup (custom resource) for the functions' egress
 
     /** AWS managed policies a role may carry. */
     static final Set<String> MANAGED_POLICIES = Set.of(
@@ -151,15 +152,17 @@ class IamTest {
 
     @Test
     void eachFunctionGetsOnlyWhatItsJobNeeds() {
-        assertThat(actionsOf("AuthorizerHandler")).containsExactly("dynamodb:GetItem", "dynamodb:Query");
+        assertThat(actionsOf("AuthorizerHandler")).containsExactlyInAnyOrder("dynamodb:GetItem", "dynamodb:Query",
+                "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey");
         assertThat(actionsOf("IngestHandler")).containsExactlyInAnyOrder(
-                "s3:PutObject", "s3:GetObject", "s3:ListBucket", "kms:Decrypt", "kms:GenerateDataKey",
+                "s3:PutObject", "s3:GetObject", "s3:ListBucket", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey",
                 "dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem");
         assertThat(actionsOf("QueryHandler")).containsExactlyInAnyOrder(
                 "s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListBucket", "kms:Decrypt",
-                "kms:GenerateDataKey", "dynamodb:GetItem", "dynamodb:Query", "secretsmanager:GetSecretValue");
+                "kms:GenerateDataKey", "kms:DescribeKey", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem",
+                "secretsmanager:GetSecretValue");
         Set<String> lakeWriter = Set.of("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload",
-                "s3:ListBucket", "kms:Decrypt", "kms:GenerateDataKey", "dynamodb:GetItem", "dynamodb:Query",
+                "s3:ListBucket", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "dynamodb:GetItem", "dynamodb:Query",
                 "dynamodb:Scan", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
                 "secretsmanager:GetSecretValue");
         assertThat(actionsOf("MaintenanceHandler")).containsExactlyInAnyOrderElementsOf(lakeWriter);

@@ -83,7 +83,7 @@ class NetworkTest {
         List<Map<String, Object>> ingress = resources(t, "AWS::EC2::SecurityGroupIngress").values().stream()
                 .map(Synth::props)
                 .filter(i -> Synth.toJson(i.get("GroupId")).contains(endpointSg)).toList();
-        assertThat(ingress).hasSize(2).allSatisfy(i -> assertThat(i)
+        assertThat(ingress).hasSize(3).allSatisfy(i -> assertThat(i) // functions, proxy, password rotation
                 .containsEntry("FromPort", 443).containsEntry("ToPort", 443).containsKey("SourceSecurityGroupId"));
     }
 }

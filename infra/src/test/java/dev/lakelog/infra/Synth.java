@@ -30,6 +30,13 @@ final class Synth {
     static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<Map<String, Object>, Template> CACHE = new ConcurrentHashMap<>();
     private static Path zip;
+    private static Path ingestZip;
+    private static final Map<Template, software.amazon.awscdk.assertions.Annotations> ANNOTATIONS = new ConcurrentHashMap<>();
+
+    /** The annotations (cdk-nag findings among them) of the synth that made {@code t}. */
+    static software.amazon.awscdk.assertions.Annotations annotations(Template t) {
+        return ANNOTATIONS.get(t);
+    }
 
     private Synth() {
     }
@@ -49,6 +56,7 @@ final class Synth {
         Map<String, Object> context = new LinkedHashMap<>(cdkJsonContext());
         context.put("lambdaZip", testZip().toString());
         context.put(ConsoleConstruct.CONTEXT_DIR, testConsole().toString());
+        context.put("ingestZip", testIngestZip().toString());
         context.putAll(overrides);
         Path out;
         try {
@@ -59,7 +67,10 @@ final class Synth {
         App app = new App(AppProps.builder().context(context).outdir(out.toString()).analyticsReporting(false).build());
         LakelogStack stack = new LakelogStack(app, "LakelogStack", StackProps.builder().build(),
                 StackConfig.fromContext(app.getNode()));
-        return Template.fromStack(stack);
+        LakelogApp.addNagChecks(app);
+        Template t = Template.fromStack(stack);
+        ANNOTATIONS.put(t, software.amazon.awscdk.assertions.Annotations.fromStack(stack));
+        return t;
     }
 
     /** cdk.json's "context" object. */
@@ -93,20 +104,29 @@ final class Synth {
 
     /** A tiny zip: asset staging only needs a file that exists. */
     static synchronized Path testZip() {
-        if (zip == null) {
-            try {
-                zip = Files.createTempFile("lakelog-lambda-test", ".zip");
-                try (OutputStream os = Files.newOutputStream(zip); ZipOutputStream z = new ZipOutputStream(os)) {
-                    z.putNextEntry(new ZipEntry("README.txt"));
-                    z.write("stand-in for lambda-package/target/lakelog-lambda-x86_64.zip\n".getBytes(StandardCharsets.UTF_8));
-                    z.closeEntry();
-                }
-                zip.toFile().deleteOnExit();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
+        if (zip == null) zip = tinyZip("lakelog-lambda-x86_64.zip");
         return zip;
+    }
+
+    /** The stand-in for the slim ingest/authorizer zip (different content: a different asset). */
+    static synchronized Path testIngestZip() {
+        if (ingestZip == null) ingestZip = tinyZip("lakelog-lambda-ingest.zip");
+        return ingestZip;
+    }
+
+    private static Path tinyZip(String standsFor) {
+        try {
+            Path p = Files.createTempFile("lakelog-lambda-test", ".zip");
+            try (OutputStream os = Files.newOutputStream(p); ZipOutputStream z = new ZipOutputStream(os)) {
+                z.putNextEntry(new ZipEntry("README.txt"));
+                z.write(("stand-in for lambda-package/target/" + standsFor + "\n").getBytes(StandardCharsets.UTF_8));
+                z.closeEntry();
+            }
+            p.toFile().deleteOnExit();
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     // ---- navigation over the template's JSON ---------------------------------------------------

@@ -23,7 +23,9 @@ class TablesTest {
         Map<String, Object> p = props(table);
         assertThat(p).containsEntry("BillingMode", "PAY_PER_REQUEST");
         assertThat(p).containsEntry("PointInTimeRecoverySpecification", Map.of("PointInTimeRecoveryEnabled", true));
-        assertThat(p).containsEntry("SSESpecification", Map.of("SSEEnabled", true));
+        assertThat(p).containsEntry("SSESpecification", Map.of("SSEEnabled", true, "SSEType", "KMS",
+                "KMSMasterKeyId", Synth.getAtt(Synth.logicalId(t, "AWS::KMS::Key", "DataKey"), "Arn")));
+        assertThat(p).containsEntry("DeletionProtectionEnabled", true);
         assertThat(table).containsEntry("DeletionPolicy", "Retain").containsEntry("UpdateReplacePolicy", "Retain");
     }
 
@@ -57,7 +59,7 @@ class TablesTest {
     }
 
     @Test
-    void exactlyThreeTables() {
-        t.resourceCountIs("AWS::DynamoDB::Table", 3);
+    void exactlyFourTables() {
+        t.resourceCountIs("AWS::DynamoDB::Table", 4); // tenants, idempotency, leases, per-tenant rate limits
     }
 }
