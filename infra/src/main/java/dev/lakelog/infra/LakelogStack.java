@@ -134,7 +134,8 @@ public class LakelogStack extends Stack {
         ApiConstruct httpApi = new ApiConstruct(this, cfg, fns);
         MonitoringConstruct monitoring = new MonitoringConstruct(this, cfg, fns, httpApi, storage, catalog);
         Object consoleDir = getNode().tryGetContext(ConsoleConstruct.CONTEXT_DIR);
-        ConsoleConstruct console = new ConsoleConstruct(this, httpApi.api, ConsoleConstruct.assets(consoleDir == null ? null : consoleDir.toString()));
+        ConsoleConstruct console = new ConsoleConstruct(this, httpApi.api, ConsoleConstruct.assets(consoleDir == null ? null : consoleDir.toString()),
+                storage.accessLogs);
 
         RestApi api = httpApi.api;
         Bucket bucket = storage.bucket;
