@@ -57,7 +57,8 @@ public final class MaintenanceService {
             try (Connection c = lake.get().connect()) {
                 long before = LakeMaintenance.fileCount(c);
                 long merged = LakeMaintenance.withCommitMessage(c, "compaction trigger=" + trigger,
-                        () -> LakeMaintenance.mergeAdjacentFiles(c));
+                        "compaction", () -> LakeMaintenance.mergeAdjacentFiles(c));
+                lake.get().anchorHead(c);
                 long after = LakeMaintenance.fileCount(c);
                 LOG.info("maintenance_compact", "trigger", trigger, "files_before", before, "files_after", after, "files_merged", merged);
                 return new CompactResult(before, after, merged);
@@ -81,6 +82,7 @@ public final class MaintenanceService {
         return underLease("expire-snapshots", () -> {
             try (Connection c = lake.get().connect()) {
                 long n = LakeMaintenance.expireSnapshots(c, clock.instant().minus(Duration.ofDays(olderThanDays)));
+                lake.get().anchorHead(c);
                 LOG.info("maintenance_expire_snapshots", "trigger", trigger, "expired_count", n);
                 return new ExpireResult(n, olderThanDays);
             }
@@ -105,8 +107,10 @@ public final class MaintenanceService {
                 // The rewrite acts on every tenant's files: only lake-wide retention (operator,
                 // schedule) does it; a tenant's own retention deletes rows and leaves files alone.
                 long rewritten = removed > 0 && tenantId.isEmpty()
-                        ? LakeMaintenance.withCommitMessage(c, "retention rewrite trigger=" + trigger, () -> LakeMaintenance.rewriteFilesWithDeletes(c))
+                        ? LakeMaintenance.withCommitMessage(c, "retention rewrite trigger=" + trigger, "rewrite",
+                                () -> LakeMaintenance.rewriteFilesWithDeletes(c))
                         : 0;
+                lake.get().anchorHead(c);
                 LOG.info("maintenance_retention", "trigger", trigger, "tenant", tenantId.orElse("*"),
                         "rows_removed", removed, "files_rewritten", rewritten);
                 return new RetentionResult(removed, rewritten, tenantId.orElse(null));
@@ -126,6 +130,9 @@ public final class MaintenanceService {
             throw new LeaseHeldException(LEASE_KEY, "another maintenance job is running; try '" + job + "' again when it has finished");
         }
         try (TenantLock.Held h = held.get()) {
+            try (Connection c = lake.get().connect()) {
+                LakeMaintenance.recordPendingIntegrity(c); // a compaction whose entry a crash left unwritten
+            }
             return body.run();
         } catch (SQLException e) {
             String msg = lake.get().redactor().redact(e.getMessage());
