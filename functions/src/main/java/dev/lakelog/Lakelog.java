@@ -24,6 +24,8 @@ import dev.lakelog.local.OperationsRoutes;
 import dev.lakelog.local.PrometheusMetrics;
 import dev.lakelog.metrics.EmfMetrics;
 import dev.lakelog.metrics.Metrics;
+import dev.lakelog.integrity.VerifyRoutes;
+import dev.lakelog.integrity.VerifyService;
 import dev.lakelog.maintenance.MaintenanceRoutes;
 import dev.lakelog.maintenance.MaintenanceService;
 import dev.lakelog.query.BigResults;
@@ -169,6 +171,7 @@ public final class Lakelog implements AutoCloseable {
         if (surfaces.contains(Surface.MAINTENANCE)) {
             new RollupRoutes(auth.get(), rollup.get()).register(router);
             new MaintenanceRoutes(auth.get(), maintenance.get()).register(router);
+            new VerifyRoutes(auth.get(), verify()).register(router);
         }
         return router;
     }
@@ -188,6 +191,11 @@ public final class Lakelog implements AutoCloseable {
     /** Publisher of rollup status messages to AWS IoT, when LAKELOG_IOT_ENDPOINT is set. */
     public Optional<StatusPublisher> statusPublisher() {
         return backend.statusPublisher();
+    }
+
+    /** Verification against the integrity chain (docs/integrity.md). */
+    public VerifyService verify() {
+        return new VerifyService(lake);
     }
 
     public MaintenanceService maintenance() {

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "lakelog", mixinStandardHelpOptions = true, version = "lakelog 0.1.0",
         description = "Serverless compliance and telemetry log lake; local mode and administration.",
         subcommands = {ServeCommand.class, DemoCommand.class, TenantCommand.class, OperatorTokenCommand.class, RollupCommand.class,
-                InvokeCommand.class})
+                InvokeCommand.class, VerifyCommand.class})
 public final class LakelogCli implements Runnable {
 
     @Override

@@ -171,6 +171,7 @@ final class ApiConstruct extends Construct {
         queries.addResource("{name}").addMethod("POST", query, bearer);
 
         analytics.addResource("rollup").addMethod("POST", maint, bearer);
+        analytics.addResource("verify").addMethod("GET", maint, bearer);
         Resource maintenance = analytics.addResource("maintenance");
         for (String job : List.of("compact", "cleanup", "expire-snapshots", "retention")) {
             maintenance.addResource(job).addMethod("POST", maint, bearer);
