@@ -57,6 +57,40 @@ public final class CanonicalRow {
         return sb.toString();
     }
 
+    /**
+     * The same canonical hash computed by DuckDB ({@code sha256} over the canonical bytes built in
+     * SQL, vectorised): one hex VARCHAR per row. {@code CanonicalRowTest} checks it gives the bytes
+     * of {@link #bytes} for every kind of value.
+     */
+    public static final String SQL_HASH = sqlHash(List.copyOf(COLUMNS));
+
+    /** As {@link #SQL_HASH}, with NULL for columns a Parquet file does not have. */
+    static String sqlHash(List<String> present) {
+        StringBuilder sb = new StringBuilder("sha256('" + PREFIX + "'::BLOB");
+        for (int i = 0; i < COLUMNS.size(); i++) {
+            String c = COLUMNS.get(i);
+            sb.append(" || ");
+            if (!present.contains(c)) {
+                sb.append("'\\x00'::BLOB");
+                continue;
+            }
+            switch (KINDS[i]) {
+                case S -> sb.append(sqlString(c));
+                case T -> sb.append("CASE WHEN ").append(c).append(" IS NULL THEN '\\x00'::BLOB ELSE '\\x02'::BLOB || from_hex(lpad(to_hex(epoch_us(")
+                        .append(c).append(")), 16, '0')) END");
+                case L -> sb.append("CASE WHEN ").append(c).append(" IS NULL THEN '\\x00'::BLOB ELSE '\\x03'::BLOB || from_hex(lpad(to_hex(len(")
+                        .append(c).append(")), 8, '0')) || CASE WHEN len(").append(c).append(") = 0 THEN ''::BLOB ELSE list_reduce(list_transform(")
+                        .append(c).append(", lambda x: ").append(sqlString("x")).append("), lambda p, q: p || q) END END");
+            }
+        }
+        return sb.append(")").toString();
+    }
+
+    private static String sqlString(String c) {
+        return "CASE WHEN " + c + " IS NULL THEN '\\x00'::BLOB ELSE '\\x01'::BLOB || from_hex(lpad(to_hex(octet_length(encode(" + c
+                + "))), 8, '0')) || encode(" + c + ") END";
+    }
+
     /** The canonical hash of the row at columns {@code first .. first+22} of {@code rs} (read with {@link #SELECT_LIST}). */
     public static byte[] hash(ResultSet rs, int first) throws SQLException {
         Object[] values = new Object[COLUMNS.size()];

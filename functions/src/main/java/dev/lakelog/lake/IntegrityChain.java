@@ -200,9 +200,9 @@ public final class IntegrityChain {
         /** Before a DELETE: reads and hashes the rows {@code where} matches, as rows removed. */
         public void removeRows(Connection c, String where) throws SQLException {
             try (Statement st = c.createStatement();
-                    ResultSet rs = st.executeQuery("SELECT " + CanonicalRow.SELECT_LIST + " FROM " + LakeSchema.LOGS + " WHERE " + where)) {
+                    ResultSet rs = st.executeQuery("SELECT tenant_id, " + CanonicalRow.SQL_HASH + " FROM " + LakeSchema.LOGS + " WHERE " + where)) {
                 while (rs.next()) {
-                    byte[] h = CanonicalRow.hash(rs, 1);
+                    byte[] h = CanonicalRow.unhex(rs.getString(2));
                     TenantDelta d = tenants.computeIfAbsent(rs.getString(1), t -> new TenantDelta());
                     d.removed++;
                     d.removedLeaves.add(h);
@@ -307,9 +307,9 @@ public final class IntegrityChain {
         /** Genesis of a lake that already has rows: every tenant's live rows as they are now. */
         private void adoptLiveRows(Connection c) throws SQLException {
             try (Statement st = c.createStatement();
-                    ResultSet rs = st.executeQuery("SELECT " + CanonicalRow.SELECT_LIST + " FROM " + LakeSchema.LOGS)) {
+                    ResultSet rs = st.executeQuery("SELECT tenant_id, " + CanonicalRow.SQL_HASH + " FROM " + LakeSchema.LOGS)) {
                 while (rs.next()) {
-                    byte[] h = CanonicalRow.hash(rs, 1);
+                    byte[] h = CanonicalRow.unhex(rs.getString(2));
                     TenantDelta d = tenants.computeIfAbsent(rs.getString(1), t -> new TenantDelta());
                     d.added++;
                     d.addedLeaves.add(h);
@@ -458,10 +458,10 @@ public final class IntegrityChain {
         }
         List<byte[]> hashes = new ArrayList<>();
         String tenant = tenantOfPath(file);
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT " + CanonicalRow.selectList(present)
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT tenant_id, " + CanonicalRow.sqlHash(present)
                 + " FROM read_parquet(" + LakeEngine.literal(file) + ")")) {
             while (rs.next()) {
-                hashes.add(CanonicalRow.hash(rs, 1));
+                hashes.add(CanonicalRow.unhex(rs.getString(2)));
                 if (tenant == null) tenant = rs.getString(1);
             }
         }

@@ -227,10 +227,10 @@ public final class IntegrityVerifier {
                 progress.accept("re-hashing the live rows" + tenant.map(t -> " of tenant " + t).orElse(""));
                 Map<String, MuHash> digests = new TreeMap<>();
                 Map<String, long[]> counts = new TreeMap<>();
-                try (ResultSet rs = st.executeQuery("SELECT " + CanonicalRow.SELECT_LIST + " FROM " + LakeSchema.LOGS
+                try (ResultSet rs = st.executeQuery("SELECT tenant_id, " + CanonicalRow.SQL_HASH + " FROM " + LakeSchema.LOGS
                         + tenant.map(t -> " WHERE tenant_id = " + LakeEngine.literal(t)).orElse(""))) {
                     while (rs.next()) {
-                        byte[] h = CanonicalRow.hash(rs, 1);
+                        byte[] h = CanonicalRow.unhex(rs.getString(2));
                         String t = rs.getString(1);
                         digests.computeIfAbsent(t, x -> new MuHash()).add(h);
                         counts.computeIfAbsent(t, x -> new long[1])[0]++;

@@ -18,6 +18,15 @@ public final class MuHash {
     static final BigInteger P = BigInteger.ONE.shiftLeft(3072).subtract(BigInteger.valueOf(1103717));
     private static final byte[] DOMAIN = "lakelog.muhash.v1".getBytes(StandardCharsets.US_ASCII);
 
+    private static final BigInteger C = BigInteger.valueOf(1103717);
+    private static final BigInteger MASK = BigInteger.ONE.shiftLeft(3072).subtract(BigInteger.ONE);
+
+    /** {@code x mod p} for {@code 0 <= x < p^2}, using {@code 2^3072 = c (mod p)}: fold the high part, twice at most. */
+    static BigInteger reduce(BigInteger x) {
+        while (x.bitLength() > 3072) x = x.and(MASK).add(x.shiftRight(3072).multiply(C));
+        return x.compareTo(P) >= 0 ? x.subtract(P) : x;
+    }
+
     private BigInteger numerator = BigInteger.ONE;
     private BigInteger denominator = BigInteger.ONE;
 
@@ -49,11 +58,11 @@ public final class MuHash {
     }
 
     public void add(byte[] rowHash) {
-        numerator = numerator.multiply(element(rowHash)).mod(P);
+        numerator = reduce(numerator.multiply(element(rowHash)));
     }
 
     public void remove(byte[] rowHash) {
-        denominator = denominator.multiply(element(rowHash)).mod(P);
+        denominator = reduce(denominator.multiply(element(rowHash)));
     }
 
     /** Adds everything {@code other} added and removes what it removed. */
