@@ -24,6 +24,7 @@ import dev.lakelog.local.OperationsRoutes;
 import dev.lakelog.local.PrometheusMetrics;
 import dev.lakelog.metrics.EmfMetrics;
 import dev.lakelog.metrics.Metrics;
+import dev.lakelog.integrity.ProofRoutes;
 import dev.lakelog.integrity.VerifyRoutes;
 import dev.lakelog.integrity.VerifyService;
 import dev.lakelog.maintenance.MaintenanceRoutes;
@@ -63,9 +64,9 @@ public final class Lakelog implements AutoCloseable {
     public enum Surface {
         /** {@code POST /v1/log}, {@code /v1/log/batch}, {@code /v1/logs}: the ingest function. */
         INGEST,
-        /** The analytics reads and {@code GET /v1/logs/recent}: the query function. */
+        /** The analytics reads (with one event's proof) and {@code GET /v1/logs/recent}: the query function. */
         QUERY,
-        /** {@code POST /v1/analytics/rollup} and {@code /v1/analytics/maintenance/*}: the maintenance function. */
+        /** {@code POST /v1/analytics/rollup}, {@code /v1/analytics/maintenance/*} and {@code GET /v1/analytics/verify}: the maintenance function. */
         MAINTENANCE
     }
 
@@ -167,6 +168,7 @@ public final class Lakelog implements AutoCloseable {
             new QueryRoutes(auth.get(), query.get(),
                     new CustomQueryService(lake, json, CustomQueryService.DEFAULT_MAX_ROWS, CustomQueryService.DEFAULT_TIME_LIMIT, big, metrics),
                     new NamedQueries(query.get().view(), lake, json), big, queryLimiter).register(router);
+            new ProofRoutes(auth.get(), lake).register(router);
         }
         if (surfaces.contains(Surface.MAINTENANCE)) {
             new RollupRoutes(auth.get(), rollup.get()).register(router);

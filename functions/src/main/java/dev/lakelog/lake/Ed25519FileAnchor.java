@@ -88,6 +88,21 @@ public final class Ed25519FileAnchor implements ChainAnchor {
         return CanonicalRow.hex(CanonicalRow.sha256().digest(publicKey.getEncoded()));
     }
 
+    /** The public key as stored in {@code anchor-ed25519.pub}: base64 of its X.509 encoding. */
+    public String publicKeyBase64() {
+        return Base64.getEncoder().encodeToString(publicKey.getEncoded());
+    }
+
+    /** The signature (base64) on line {@code line} (1-based) of the anchor file, or null. */
+    public String signatureOf(int line) {
+        try {
+            List<String> lines = Files.readAllLines(file(), StandardCharsets.UTF_8);
+            return JSON.readTree(lines.get(line - 1)).path("signature").asText(null);
+        } catch (IOException | IndexOutOfBoundsException e) {
+            return null;
+        }
+    }
+
     public Path file() {
         return dir.resolve(FILE);
     }

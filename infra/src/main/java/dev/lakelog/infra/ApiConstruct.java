@@ -162,6 +162,7 @@ final class ApiConstruct extends Construct {
         Resource aLogs = analytics.addResource("logs");
         aLogs.addMethod("GET", query, bearer);
         aLogs.addResource("snapshot").addResource("{id}").addMethod("GET", query, bearer);
+        aLogs.addResource("{log_id}").addResource("proof").addMethod("GET", query, bearer);
         analytics.addResource("snapshots").addMethod("GET", query, bearer);
         analytics.addResource("info").addMethod("GET", query, bearer);
         analytics.addResource("changes").addMethod("GET", query, bearer);

@@ -32,6 +32,8 @@ class ApiTest {
             Map.entry("GET /v1/logs/recent", List.of("QueryHandler", "CUSTOM")),
             Map.entry("GET /v1/analytics/logs", List.of("QueryHandler", "CUSTOM")),
             Map.entry("GET /v1/analytics/logs/snapshot/{id}", List.of("QueryHandler", "CUSTOM")),
+            Map.entry("GET /v1/analytics/logs/{log_id}/proof", List.of("QueryHandler", "CUSTOM")),
+            Map.entry("GET /v1/analytics/verify", List.of("MaintenanceHandler", "CUSTOM")),
             Map.entry("GET /v1/analytics/snapshots", List.of("QueryHandler", "CUSTOM")),
             Map.entry("GET /v1/analytics/info", List.of("QueryHandler", "CUSTOM")),
             Map.entry("GET /v1/analytics/changes", List.of("QueryHandler", "CUSTOM")),
