@@ -46,6 +46,12 @@ public final class IntegrityChain {
     public static final String CHAIN = "lake.main.integrity_chain";
     public static final String HEAD = "lake.main.integrity_head";
     public static final String TENANT_STATE = "lake.main.integrity_tenant_state";
+    /**
+     * The end of the commit message of the commit that records a compaction's entry: the
+     * compaction's own message, then this (the snapshot list shows both, newest first).
+     */
+    public static final String INTEGRITY_ENTRY_LABEL = "(integrity entry)";
+
     /** The hash before the first entry. */
     public static final String ZERO = "0".repeat(64);
     static final ObjectMapper JSON = new ObjectMapper();
@@ -332,6 +338,7 @@ public final class IntegrityChain {
         java.util.Set<Long> recorded = new java.util.HashSet<>();
         List<Long> pending = new ArrayList<>();
         String kind = "compaction";
+        String label = "compaction";
         try (Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("SELECT entry FROM " + CHAIN + " WHERE kind IN ('compaction', 'rewrite')")) {
                 while (rs.next()) {
@@ -344,18 +351,20 @@ public final class IntegrityChain {
                     }
                 }
             }
-            try (ResultSet rs = st.executeQuery("SELECT snapshot_id, json_extract_string(commit_extra_info, '$.integrity_pending') "
-                    + "FROM lake.snapshots() WHERE commit_extra_info LIKE '%integrity_pending%' ORDER BY snapshot_id")) {
+            try (ResultSet rs = st.executeQuery("SELECT snapshot_id, json_extract_string(commit_extra_info, '$.integrity_pending'), "
+                    + "commit_message FROM lake.snapshots() WHERE commit_extra_info LIKE '%integrity_pending%' ORDER BY snapshot_id")) {
                 while (rs.next()) {
                     if (!recorded.contains(rs.getLong(1))) {
                         pending.add(rs.getLong(1));
                         kind = rs.getString(2);
+                        label = rs.getString(3) == null ? kind : rs.getString(3);
                     }
                 }
             }
         }
         if (pending.isEmpty()) return;
         String k = kind;
+        String message = label + " " + INTEGRITY_ENTRY_LABEL;
         LakeMaintenance.inTransaction(c, () -> {
             Change ch = Change.begin(c, k, null, false);
             Map<String, com.fasterxml.jackson.databind.node.ObjectNode> live = liveFiles(c);
@@ -381,7 +390,7 @@ public final class IntegrityChain {
             for (Long p : pending) snaps.add(p);
             Head h = ch.record(c);
             try (Statement st = c.createStatement()) {
-                st.execute("CALL lake.set_commit_message('lakelog', " + LakeEngine.literal("integrity entry of " + k + " snapshots " + pending)
+                st.execute("CALL lake.set_commit_message('lakelog', " + LakeEngine.literal(message)
                         + ", extra_info => " + LakeEngine.literal("{\"kind\":\"maintenance\",\"integrity_seq\":" + h.seq() + "}") + ")");
             }
             return h;

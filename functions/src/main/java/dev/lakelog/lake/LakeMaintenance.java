@@ -34,10 +34,19 @@ public final class LakeMaintenance {
         return merged;
     }
 
-    /** {@code ducklake_cleanup_old_files}: files scheduled for deletion before {@code olderThan}; returns how many (would be) deleted. */
+    /**
+     * {@code ducklake_cleanup_old_files}: files scheduled for deletion before {@code olderThan}, and
+     * {@code ducklake_delete_orphaned_files}: files older than that which no snapshot ever referenced
+     * (written by a transaction that never committed); returns how many (would be) deleted.
+     */
     public static long cleanupOldFiles(Connection c, Instant olderThan, boolean dryRun) throws SQLException {
         long n = 0;
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("CALL ducklake_cleanup_old_files('lake', dry_run => "
+                + dryRun + ", older_than => " + timestamp(olderThan) + ")")) {
+            while (rs.next()) n++;
+        }
+        // and files no commit ever referenced (a process killed between writing and COMMIT), as old
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("CALL ducklake_delete_orphaned_files('lake', dry_run => "
                 + dryRun + ", older_than => " + timestamp(olderThan) + ")")) {
             while (rs.next()) n++;
         }
