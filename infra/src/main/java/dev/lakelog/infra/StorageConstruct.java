@@ -121,7 +121,10 @@ final class StorageConstruct extends Construct {
                 .removalPolicy(RemovalPolicy.RETAIN) // the retained bucket's objects need it
                 .build();
 
+        ObjectLockOptions lock = ObjectLockOptions.fromContext(scope.getNode(), cfg);
         bucket = Bucket.Builder.create(this, "DataBucket")
+                .objectLockEnabled(lock.enabled() ? Boolean.TRUE : null)
+                .objectLockDefaultRetention(lock.retention())
                 .encryption(BucketEncryption.KMS)
                 .encryptionKey(dataKey)
                 .bucketKeyEnabled(true)
