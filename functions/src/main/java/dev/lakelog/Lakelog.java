@@ -24,6 +24,7 @@ import dev.lakelog.local.OperationsRoutes;
 import dev.lakelog.local.PrometheusMetrics;
 import dev.lakelog.metrics.EmfMetrics;
 import dev.lakelog.metrics.Metrics;
+import dev.lakelog.integrity.HoldRoutes;
 import dev.lakelog.integrity.ProofRoutes;
 import dev.lakelog.integrity.VerifyRoutes;
 import dev.lakelog.integrity.VerifyService;
@@ -66,7 +67,7 @@ public final class Lakelog implements AutoCloseable {
         INGEST,
         /** The analytics reads (with one event's proof) and {@code GET /v1/logs/recent}: the query function. */
         QUERY,
-        /** {@code POST /v1/analytics/rollup}, {@code /v1/analytics/maintenance/*} and {@code GET /v1/analytics/verify}: the maintenance function. */
+        /** {@code POST /v1/analytics/rollup}, {@code /v1/analytics/maintenance/*}, {@code GET /v1/analytics/verify} and the legal holds: the maintenance function. */
         MAINTENANCE
     }
 
@@ -174,6 +175,7 @@ public final class Lakelog implements AutoCloseable {
             new RollupRoutes(auth.get(), rollup.get()).register(router);
             new MaintenanceRoutes(auth.get(), maintenance.get()).register(router);
             new VerifyRoutes(auth.get(), verify()).register(router);
+            new HoldRoutes(auth.get(), lake, tenants()).register(router);
         }
         return router;
     }

@@ -190,6 +190,8 @@ public final class LakeEngine implements AutoCloseable {
         createIfMissing(st, "rollup_fence", List.of(LakeSchema.CREATE_FENCE, LakeSchema.SEED_FENCE,
                 "CALL lake.set_commit_message('lakelog', 'create the rollup commit fence', extra_info => '{\"kind\":\"maintenance\"}')"));
         addMissingColumns(st);
+        createIfMissing(st, "legal_holds", List.of(LegalHolds.CREATE,
+                "CALL lake.set_commit_message('lakelog', 'create the legal holds table', extra_info => '{\"kind\":\"maintenance\"}')"));
         IntegrityChain.ensure(st.getConnection());
     }
 
@@ -269,7 +271,10 @@ public final class LakeEngine implements AutoCloseable {
             } catch (SQLException ignored) {
                 // the failed statement may already have ended the transaction
             }
-            if (!tableExists(st, table)) throw e;
+            // a fresh statement: DuckDB's JDBC driver closes a statement whose execution failed
+            try (Statement check = st.getConnection().createStatement()) {
+                if (!tableExists(check, table)) throw e;
+            }
         }
     }
 

@@ -81,7 +81,9 @@ public final class LakeMaintenance {
      * tenant or of all; the commit message is {@code messagePrefix + " rows=<n>"}. Returns the rows deleted.
      */
     public static long deleteExpiredRows(Connection c, Instant now, Optional<String> tenantId, String messagePrefix) throws SQLException {
-        String where = "retention_until < " + timestamp(now) + tenantId.map(t -> " AND tenant_id = " + LakeEngine.literal(t)).orElse("");
+        // rows under an active legal hold are never deleted (docs/integrity.md#legal-hold)
+        String where = "retention_until < " + timestamp(now) + tenantId.map(t -> " AND tenant_id = " + LakeEngine.literal(t)).orElse("")
+                + " AND " + LegalHolds.notHeld();
         return inTransaction(c, () -> {
             try (Statement st = c.createStatement()) {
                 IntegrityChain.Change change = IntegrityChain.Change.begin(c, "retention", where, true);

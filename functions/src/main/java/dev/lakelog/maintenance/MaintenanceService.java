@@ -3,6 +3,7 @@ package dev.lakelog.maintenance;
 import dev.lakelog.lake.LakeEngine;
 import dev.lakelog.lake.LakeException;
 import dev.lakelog.lake.LakeMaintenance;
+import dev.lakelog.lake.LegalHolds;
 import dev.lakelog.log.JsonLog;
 import dev.lakelog.lake.LeaseHeldException;
 import dev.lakelog.lake.TenantLock;
@@ -45,9 +46,11 @@ public final class MaintenanceService {
 
     public record CompactResult(long filesBefore, long filesAfter, long filesMerged) {}
 
-    public record CleanupResult(long filesCleaned, boolean dryRun, long olderThanHours) {}
+    /** {@code legalHold}: nothing was done because a legal hold is active (docs/integrity.md#legal-hold). */
+    public record CleanupResult(long filesCleaned, boolean dryRun, long olderThanHours, boolean legalHold) {}
 
-    public record ExpireResult(long expiredCount, long olderThanDays) {}
+    /** {@code legalHold}: nothing was expired because a legal hold is active. */
+    public record ExpireResult(long expiredCount, long olderThanDays, boolean legalHold) {}
 
     public record RetentionResult(long rowsRemoved, long filesRewritten, String tenantId) {}
 
@@ -70,9 +73,13 @@ public final class MaintenanceService {
     public CleanupResult cleanup(String trigger, long olderThanHours, boolean dryRun) {
         return underLease("cleanup", () -> {
             try (Connection c = lake.get().connect()) {
+                if (LegalHolds.anyActive(c)) {
+                    LOG.info("maintenance_cleanup_held", "trigger", trigger);
+                    return new CleanupResult(0, dryRun, olderThanHours, true);
+                }
                 long n = LakeMaintenance.cleanupOldFiles(c, clock.instant().minus(Duration.ofHours(olderThanHours)), dryRun);
                 LOG.info("maintenance_cleanup", "trigger", trigger, "files_cleaned", n, "dry_run", dryRun);
-                return new CleanupResult(n, dryRun, olderThanHours);
+                return new CleanupResult(n, dryRun, olderThanHours, false);
             }
         });
     }
@@ -81,10 +88,14 @@ public final class MaintenanceService {
     public ExpireResult expireSnapshots(String trigger, long olderThanDays) {
         return underLease("expire-snapshots", () -> {
             try (Connection c = lake.get().connect()) {
+                if (LegalHolds.anyActive(c)) {
+                    LOG.info("maintenance_expire_held", "trigger", trigger);
+                    return new ExpireResult(0, olderThanDays, true);
+                }
                 long n = LakeMaintenance.expireSnapshots(c, clock.instant().minus(Duration.ofDays(olderThanDays)));
                 lake.get().anchorHead(c);
                 LOG.info("maintenance_expire_snapshots", "trigger", trigger, "expired_count", n);
-                return new ExpireResult(n, olderThanDays);
+                return new ExpireResult(n, olderThanDays, false);
             }
         });
     }
@@ -155,9 +166,11 @@ public final class MaintenanceService {
             m.put("files_cleaned", r.filesCleaned());
             m.put("dry_run", r.dryRun());
             m.put("older_than_hours", r.olderThanHours());
+            m.put("legal_hold", r.legalHold());
         } else if (result instanceof ExpireResult r) {
             m.put("expired_count", r.expiredCount());
             m.put("older_than_days", r.olderThanDays());
+            m.put("legal_hold", r.legalHold());
         } else if (result instanceof RetentionResult r) {
             m.put("rows_removed", r.rowsRemoved());
             m.put("files_rewritten", r.filesRewritten());

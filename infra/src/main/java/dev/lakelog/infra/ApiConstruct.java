@@ -173,6 +173,10 @@ final class ApiConstruct extends Construct {
 
         analytics.addResource("rollup").addMethod("POST", maint, bearer);
         analytics.addResource("verify").addMethod("GET", maint, bearer);
+        Resource holds = analytics.addResource("holds");
+        holds.addMethod("GET", maint, bearer);
+        holds.addMethod("POST", maint, bearer);
+        holds.addResource("{hold_id}").addResource("release").addMethod("POST", maint, bearer);
         Resource maintenance = analytics.addResource("maintenance");
         for (String job : List.of("compact", "cleanup", "expire-snapshots", "retention")) {
             maintenance.addResource(job).addMethod("POST", maint, bearer);
