@@ -26,6 +26,10 @@ import dev.lakelog.local.OperationsRoutes;
 import dev.lakelog.local.PrometheusMetrics;
 import dev.lakelog.metrics.EmfMetrics;
 import dev.lakelog.metrics.Metrics;
+import dev.lakelog.integrity.HoldRoutes;
+import dev.lakelog.integrity.ProofRoutes;
+import dev.lakelog.integrity.VerifyRoutes;
+import dev.lakelog.integrity.VerifyService;
 import dev.lakelog.maintenance.MaintenanceRoutes;
 import dev.lakelog.maintenance.MaintenanceService;
 import dev.lakelog.query.BigResults;
@@ -63,9 +67,9 @@ public final class Lakelog implements AutoCloseable {
     public enum Surface {
         /** {@code POST /v1/log}, {@code /v1/log/batch}, {@code /v1/logs}: the ingest function. */
         INGEST,
-        /** The analytics reads and {@code GET /v1/logs/recent}: the query function. */
+        /** The analytics reads (with one event's proof) and {@code GET /v1/logs/recent}: the query function. */
         QUERY,
-        /** {@code POST /v1/analytics/rollup} and {@code /v1/analytics/maintenance/*}: the maintenance function. */
+        /** {@code POST /v1/analytics/rollup}, {@code /v1/analytics/maintenance/*}, {@code GET /v1/analytics/verify} and the legal holds: the maintenance function. */
         MAINTENANCE
     }
 
@@ -167,10 +171,13 @@ public final class Lakelog implements AutoCloseable {
             new QueryRoutes(auth.get(), query.get(),
                     new CustomQueryService(lake, json, CustomQueryService.DEFAULT_MAX_ROWS, CustomQueryService.DEFAULT_TIME_LIMIT, big, metrics),
                     new NamedQueries(query.get().view(), lake, json), big, queryLimiter, rateLimiter()).register(router);
+            new ProofRoutes(auth.get(), lake).register(router);
         }
         if (surfaces.contains(Surface.MAINTENANCE)) {
             new RollupRoutes(auth.get(), rollup.get()).register(router);
             new MaintenanceRoutes(auth.get(), maintenance.get()).register(router);
+            new VerifyRoutes(auth.get(), verify()).register(router);
+            new HoldRoutes(auth.get(), lake, tenants()).register(router);
         }
         return router;
     }
@@ -204,6 +211,11 @@ public final class Lakelog implements AutoCloseable {
     /** Publisher of rollup status messages to AWS IoT, when LAKELOG_IOT_ENDPOINT is set. */
     public Optional<StatusPublisher> statusPublisher() {
         return backend.statusPublisher();
+    }
+
+    /** Verification against the integrity chain (docs/integrity.md). */
+    public VerifyService verify() {
+        return new VerifyService(lake);
     }
 
     public MaintenanceService maintenance() {

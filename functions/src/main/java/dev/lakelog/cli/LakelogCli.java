@@ -6,8 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code lakelog}: run lakelog locally and administer tenants. */
 @Command(name = "lakelog", mixinStandardHelpOptions = true, version = "lakelog 0.1.0",
         description = "Serverless compliance and telemetry log lake; local mode and administration.",
-        subcommands = {ServeCommand.class, DemoCommand.class, GenerateCommand.class, TenantCommand.class, OperatorTokenCommand.class, RollupCommand.class,
-                InvokeCommand.class})
+        subcommands = {ServeCommand.class, DemoCommand.class, GenerateCommand.class, TenantCommand.class, OperatorTokenCommand.class,
+                RollupCommand.class, InvokeCommand.class, VerifyCommand.class})
 public final class LakelogCli implements Runnable {
 
     @Override

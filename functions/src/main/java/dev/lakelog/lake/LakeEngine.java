@@ -37,6 +37,7 @@ public final class LakeEngine implements AutoCloseable {
     private Path lakeSpillDir;
     private volatile S3Credentials currentCredentials;
     private volatile Timings timings;
+    private volatile ChainAnchor anchor = ChainAnchor.NONE;
 
     /** How long each step of {@link #open} took, in milliseconds (cold-start analysis). */
     public record Timings(long duckdbLoadMs, long extensionLoadMs, long attachMs, long totalMs) {}
@@ -109,6 +110,14 @@ public final class LakeEngine implements AutoCloseable {
         } catch (RuntimeException e) {
             engine.close();
             throw e;
+        }
+        if (storage instanceof LakeStorage.Local local) {
+            engine.anchor = Ed25519FileAnchor.open(local.dataDir().toAbsolutePath().resolve("integrity"));
+        }
+        try (Connection c = engine.connect()) {
+            engine.anchorHead(c); // a head committed but not yet published (a crash in between) is published now
+        } catch (SQLException e) {
+            LOG.warn("anchor_catch_up_failed", "error", redactor.redact(e.getMessage()));
         }
         long total = (System.nanoTime() - t0) / 1_000_000;
         engine.timings = new Timings(duckdbLoadMs, phases[0], phases[1], total);
@@ -188,6 +197,28 @@ public final class LakeEngine implements AutoCloseable {
         createIfMissing(st, "rollup_fence", List.of(LakeSchema.CREATE_FENCE, LakeSchema.SEED_FENCE,
                 "CALL lake.set_commit_message('lakelog', 'create the rollup commit fence', extra_info => '{\"kind\":\"maintenance\"}')"));
         addMissingColumns(st);
+        createIfMissing(st, "legal_holds", List.of(LegalHolds.CREATE,
+                "CALL lake.set_commit_message('lakelog', 'create the legal holds table', extra_info => '{\"kind\":\"maintenance\"}')"));
+        IntegrityChain.ensure(st.getConnection());
+    }
+
+    /** Where the chain head is published (docs/integrity.md). */
+    public ChainAnchor anchor() {
+        return anchor;
+    }
+
+    /** Replaces the anchor (the AWS backend's, once there is one). */
+    public void anchor(ChainAnchor a) {
+        this.anchor = a;
+    }
+
+    /** After a commit: publishes the chain head {@code c} sees; a failure is logged, the next publish catches up. */
+    public void anchorHead(Connection c) {
+        try {
+            anchor.publish(IntegrityChain.head(c));
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("anchor_publish_failed", "error", redactor.redact(e.getMessage()));
+        }
     }
 
     /**
@@ -247,7 +278,10 @@ public final class LakeEngine implements AutoCloseable {
             } catch (SQLException ignored) {
                 // the failed statement may already have ended the transaction
             }
-            if (!tableExists(st, table)) throw e;
+            // a fresh statement: DuckDB's JDBC driver closes a statement whose execution failed
+            try (Statement check = st.getConnection().createStatement()) {
+                if (!tableExists(check, table)) throw e;
+            }
         }
     }
 

@@ -50,7 +50,7 @@ public final class RollupCommit implements AutoCloseable {
      * What one commit wrote: rows and segments inserted (after the re-check), rows dropped as
      * duplicates of a {@code log_id} ({@link #dropDuplicates}), and its snapshot.
      */
-    public record Committed(long rows, long segments, long duplicates, Long snapshotId, int conflicts) {}
+    public record Committed(long rows, long segments, long duplicates, Long snapshotId, int conflicts, IntegrityChain.Head head) {}
 
     /**
      * A client's {@code log_id} is its identity for the event: a producer that retries without an
@@ -142,7 +142,7 @@ public final class RollupCommit implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             try {
                 Committed c = commitOnce();
-                return new Committed(c.rows(), c.segments(), c.duplicates(), c.snapshotId(), attempt - 1);
+                return new Committed(c.rows(), c.segments(), c.duplicates(), c.snapshotId(), attempt - 1, c.head());
             } catch (SQLException e) {
                 String m = String.valueOf(e.getMessage());
                 if (attempt >= COMMIT_ATTEMPTS || !m.toLowerCase(Locale.ROOT).contains("conflict")) throw e;
@@ -162,6 +162,7 @@ public final class RollupCommit implements AutoCloseable {
         long rowCount;
         long segs;
         long duplicates;
+        IntegrityChain.Head head;
         try (Statement st = conn.createStatement()) {
             st.execute("BEGIN TRANSACTION");
             try {
@@ -181,15 +182,22 @@ public final class RollupCommit implements AutoCloseable {
                     segs = rs.getLong(2);
                 }
                 duplicates = stagedRows - rowCount;
+                IntegrityChain.Change change = IntegrityChain.Change.begin(conn, "rollup", rowCount == 0 ? null : stageScope(st), false)
+                        .filesAddRows();
+                change.detail().put("rollup_id", rollupId).put("trigger", trigger).put("tenant_id", tenant);
+                try (ResultSet rs = st.executeQuery("SELECT segment_key, tenant_id, digest, row_count FROM rollup_stage_ledger ORDER BY segment_key")) {
+                    while (rs.next()) change.segment(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4));
+                }
                 st.execute("INSERT INTO " + LakeSchema.LOGS + " SELECT * FROM rollup_stage ORDER BY \"timestamp\", log_id");
                 st.execute("INSERT INTO " + LakeSchema.LEDGER + " SELECT * FROM rollup_stage_ledger");
                 st.execute("DELETE FROM " + LakeSchema.FENCE);
                 st.execute("INSERT INTO " + LakeSchema.FENCE + " VALUES (" + LakeEngine.literal(tenant) + ", "
                         + LakeEngine.literal(rollupId) + ", now())");
+                head = change.record(conn);
                 beforeCommit.run();
                 String message = "rollup trigger=" + trigger + " tenant=" + tenant + " segments=" + segs + " rows=" + rowCount;
                 String extra = JSON.createObjectNode().put("rollup_id", rollupId).put("trigger", trigger)
-                        .put("tenant_id", tenant).put("segments", segs).put("rows", rowCount).toString();
+                        .put("tenant_id", tenant).put("segments", segs).put("rows", rowCount).put("integrity_seq", head.seq()).toString();
                 st.execute("CALL lake.set_commit_message('lakelog', " + LakeEngine.literal(message)
                         + ", extra_info => " + LakeEngine.literal(extra) + ")");
                 st.execute("COMMIT");
@@ -206,7 +214,17 @@ public final class RollupCommit implements AutoCloseable {
         LOG.info("rollup_batch_committed", "tenant", tenant, "segments", segs, "rows", rowCount, "duplicates_dropped", duplicates,
                 "staged_segments", staged,
                 "rollup_id", rollupId, "snapshot_id", snapshot, "commit_ms", (System.nanoTime() - t1) / 1_000_000);
-        return new Committed(rowCount, segs, duplicates, snapshot, 0);
+        return new Committed(rowCount, segs, duplicates, snapshot, 0, head);
+    }
+
+    /** The tenant's day partitions the stage falls in: where this commit's new files are looked for. */
+    private String stageScope(Statement st) throws SQLException {
+        try (ResultSet rs = st.executeQuery("SELECT epoch_us(date_trunc('day', min(\"timestamp\"))), "
+                + "epoch_us(date_trunc('day', max(\"timestamp\")) + INTERVAL 1 DAY) FROM rollup_stage")) {
+            rs.next();
+            return "tenant_id = " + LakeEngine.literal(tenant) + " AND \"timestamp\" >= make_timestamptz(" + rs.getLong(1)
+                    + ") AND \"timestamp\" < make_timestamptz(" + rs.getLong(2) + ")";
+        }
     }
 
     private Long lastSnapshot() throws SQLException {

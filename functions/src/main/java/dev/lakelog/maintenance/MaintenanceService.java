@@ -3,6 +3,7 @@ package dev.lakelog.maintenance;
 import dev.lakelog.lake.LakeEngine;
 import dev.lakelog.lake.LakeException;
 import dev.lakelog.lake.LakeMaintenance;
+import dev.lakelog.lake.LegalHolds;
 import dev.lakelog.log.JsonLog;
 import dev.lakelog.lake.LeaseHeldException;
 import dev.lakelog.lake.TenantLock;
@@ -45,9 +46,11 @@ public final class MaintenanceService {
 
     public record CompactResult(long filesBefore, long filesAfter, long filesMerged) {}
 
-    public record CleanupResult(long filesCleaned, boolean dryRun, long olderThanHours) {}
+    /** {@code legalHold}: nothing was done because a legal hold is active (docs/integrity.md#legal-hold). */
+    public record CleanupResult(long filesCleaned, boolean dryRun, long olderThanHours, boolean legalHold) {}
 
-    public record ExpireResult(long expiredCount, long olderThanDays) {}
+    /** {@code legalHold}: nothing was expired because a legal hold is active. */
+    public record ExpireResult(long expiredCount, long olderThanDays, boolean legalHold) {}
 
     public record RetentionResult(long rowsRemoved, long filesRewritten, String tenantId) {}
 
@@ -57,7 +60,8 @@ public final class MaintenanceService {
             try (Connection c = lake.get().connect()) {
                 long before = LakeMaintenance.fileCount(c);
                 long merged = LakeMaintenance.withCommitMessage(c, "compaction trigger=" + trigger,
-                        () -> LakeMaintenance.mergeAdjacentFiles(c));
+                        "compaction", () -> LakeMaintenance.mergeAdjacentFiles(c));
+                lake.get().anchorHead(c);
                 long after = LakeMaintenance.fileCount(c);
                 LOG.info("maintenance_compact", "trigger", trigger, "files_before", before, "files_after", after, "files_merged", merged);
                 return new CompactResult(before, after, merged);
@@ -69,9 +73,13 @@ public final class MaintenanceService {
     public CleanupResult cleanup(String trigger, long olderThanHours, boolean dryRun) {
         return underLease("cleanup", () -> {
             try (Connection c = lake.get().connect()) {
+                if (LegalHolds.anyActive(c)) {
+                    LOG.info("maintenance_cleanup_held", "trigger", trigger);
+                    return new CleanupResult(0, dryRun, olderThanHours, true);
+                }
                 long n = LakeMaintenance.cleanupOldFiles(c, clock.instant().minus(Duration.ofHours(olderThanHours)), dryRun);
                 LOG.info("maintenance_cleanup", "trigger", trigger, "files_cleaned", n, "dry_run", dryRun);
-                return new CleanupResult(n, dryRun, olderThanHours);
+                return new CleanupResult(n, dryRun, olderThanHours, false);
             }
         });
     }
@@ -80,9 +88,14 @@ public final class MaintenanceService {
     public ExpireResult expireSnapshots(String trigger, long olderThanDays) {
         return underLease("expire-snapshots", () -> {
             try (Connection c = lake.get().connect()) {
+                if (LegalHolds.anyActive(c)) {
+                    LOG.info("maintenance_expire_held", "trigger", trigger);
+                    return new ExpireResult(0, olderThanDays, true);
+                }
                 long n = LakeMaintenance.expireSnapshots(c, clock.instant().minus(Duration.ofDays(olderThanDays)));
+                lake.get().anchorHead(c);
                 LOG.info("maintenance_expire_snapshots", "trigger", trigger, "expired_count", n);
-                return new ExpireResult(n, olderThanDays);
+                return new ExpireResult(n, olderThanDays, false);
             }
         });
     }
@@ -105,8 +118,10 @@ public final class MaintenanceService {
                 // The rewrite acts on every tenant's files: only lake-wide retention (operator,
                 // schedule) does it; a tenant's own retention deletes rows and leaves files alone.
                 long rewritten = removed > 0 && tenantId.isEmpty()
-                        ? LakeMaintenance.withCommitMessage(c, "retention rewrite trigger=" + trigger, () -> LakeMaintenance.rewriteFilesWithDeletes(c))
+                        ? LakeMaintenance.withCommitMessage(c, "retention rewrite trigger=" + trigger, "rewrite",
+                                () -> LakeMaintenance.rewriteFilesWithDeletes(c))
                         : 0;
+                lake.get().anchorHead(c);
                 LOG.info("maintenance_retention", "trigger", trigger, "tenant", tenantId.orElse("*"),
                         "rows_removed", removed, "files_rewritten", rewritten);
                 return new RetentionResult(removed, rewritten, tenantId.orElse(null));
@@ -126,6 +141,9 @@ public final class MaintenanceService {
             throw new LeaseHeldException(LEASE_KEY, "another maintenance job is running; try '" + job + "' again when it has finished");
         }
         try (TenantLock.Held h = held.get()) {
+            try (Connection c = lake.get().connect()) {
+                LakeMaintenance.recordPendingIntegrity(c); // a compaction whose entry a crash left unwritten
+            }
             return body.run();
         } catch (SQLException e) {
             String msg = lake.get().redactor().redact(e.getMessage());
@@ -148,9 +166,11 @@ public final class MaintenanceService {
             m.put("files_cleaned", r.filesCleaned());
             m.put("dry_run", r.dryRun());
             m.put("older_than_hours", r.olderThanHours());
+            m.put("legal_hold", r.legalHold());
         } else if (result instanceof ExpireResult r) {
             m.put("expired_count", r.expiredCount());
             m.put("older_than_days", r.olderThanDays());
+            m.put("legal_hold", r.legalHold());
         } else if (result instanceof RetentionResult r) {
             m.put("rows_removed", r.rowsRemoved());
             m.put("files_rewritten", r.filesRewritten());

@@ -283,6 +283,7 @@ public final class RollupService {
                         return;
                     }
                     RollupCommit.Committed c = stage.commit();
+                    lake.get().anchor().publish(c.head());
                     totals.logsInserted += c.rows();
                     totals.segmentsProcessed += (int) c.segments();
                     totals.snapshotId = c.snapshotId();

@@ -143,7 +143,7 @@ public final class RollupBenchmark {
         }
     }
 
-    private static LogEvent event(String tenant, long n, Instant base) {
+    static LogEvent event(String tenant, long n, Instant base) {
         long ts = ChronoUnit.MICROS.between(Instant.EPOCH, base) + n * 250_000L; // 4 events/s: ~3 days
         String[] sev = {"DEBUG", "INFO", "NOTICE", "WARNING", "ERROR", "CRITICAL"};
         return new LogEvent(tenant, "evt-" + n, ts, "RECORD_VIEW", n % 17 == 0 ? "FAILURE" : "SUCCESS", sev[(int) (n % 6)],

@@ -173,6 +173,7 @@ final class ApiConstruct extends Construct {
         Resource aLogs = analytics.addResource("logs");
         aLogs.addMethod("GET", query, bearer);
         aLogs.addResource("snapshot").addResource("{id}").addMethod("GET", query, bearer);
+        aLogs.addResource("{log_id}").addResource("proof").addMethod("GET", query, bearer);
         analytics.addResource("snapshots").addMethod("GET", query, bearer);
         analytics.addResource("info").addMethod("GET", query, bearer);
         analytics.addResource("changes").addMethod("GET", query, bearer);
@@ -182,6 +183,11 @@ final class ApiConstruct extends Construct {
         queries.addResource("{name}").addMethod("POST", query, bearer);
 
         analytics.addResource("rollup").addMethod("POST", maint, bearer);
+        analytics.addResource("verify").addMethod("GET", maint, bearer);
+        Resource holds = analytics.addResource("holds");
+        holds.addMethod("GET", maint, bearer);
+        holds.addMethod("POST", maint, bearer);
+        holds.addResource("{hold_id}").addResource("release").addMethod("POST", maint, bearer);
         Resource maintenance = analytics.addResource("maintenance");
         for (String job : List.of("compact", "cleanup", "expire-snapshots", "retention")) {
             maintenance.addResource(job).addMethod("POST", maint, bearer);

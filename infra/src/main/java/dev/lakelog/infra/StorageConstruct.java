@@ -155,7 +155,10 @@ final class StorageConstruct extends Construct {
                 .build();
         Nag.suppress(accessLogs, "S1", "this is the access-log bucket itself; logging it into itself would loop");
 
+        ObjectLockOptions lock = ObjectLockOptions.fromContext(scope.getNode(), cfg);
         bucket = Bucket.Builder.create(this, "DataBucket")
+                .objectLockEnabled(lock.enabled() ? Boolean.TRUE : null)
+                .objectLockDefaultRetention(lock.retention())
                 .encryption(BucketEncryption.KMS)
                 .encryptionKey(dataKey)
                 .bucketKeyEnabled(true)

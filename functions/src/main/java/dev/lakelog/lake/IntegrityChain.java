@@ -1,0 +1,494 @@
+package dev.lakelog.lake;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The integrity chain (docs/integrity.md): every commit that changes {@code lake.main.logs}
+ * (rollup, retention, compaction, the rewrite after retention, snapshot expiry) appends, in the
+ * SAME DuckLake transaction, one entry to {@link #CHAIN}: its kind, the snapshot it started from,
+ * the segments it consumed (key, digest, rows), the data files of {@code logs} it added and removed
+ * (path, size, SHA-256; for added files also their rows and the Merkle root of their rows), and for
+ * each tenant whose rows changed the rows added and removed (count and Merkle root) and the tenant's
+ * live rows afterwards (count and {@link MuHash} digest). {@code chain_hash = SHA-256(prev_hash ||
+ * entry)}, {@code entry} being the exact UTF-8 text stored.
+ *
+ * <p><b>Which files a transaction added.</b> DuckLake writes a transaction's Parquet files while the
+ * transaction runs, and {@code ducklake_list_files} shows only committed files. So the files are
+ * found through the table itself: {@code SELECT DISTINCT filename FROM lake.main.logs WHERE <scope>}
+ * inside the transaction sees its own new files; the difference from the same query run before the
+ * change is what it added and removed. The new files exist in storage before COMMIT and are hashed
+ * there ({@code read_blob}, DuckDB's own reader for local paths and S3) and their rows read back
+ * ({@code read_parquet}): the entry describes exactly the bytes that the COMMIT makes visible.
+ *
+ * <p>Writers are serialised by {@link #HEAD}, a one-row table every entry deletes and re-inserts:
+ * DuckLake aborts one of two overlapping transactions that both delete from it, so two entries can
+ * never claim the same predecessor (the loser retries or reports a conflict).
+ */
+public final class IntegrityChain {
+    private IntegrityChain() {}
+
+    public static final String CHAIN = "lake.main.integrity_chain";
+    public static final String HEAD = "lake.main.integrity_head";
+    public static final String TENANT_STATE = "lake.main.integrity_tenant_state";
+    /**
+     * The end of the commit message of the commit that records a compaction's entry: the
+     * compaction's own message, then this (the snapshot list shows both, newest first).
+     */
+    public static final String INTEGRITY_ENTRY_LABEL = "(integrity entry)";
+
+    /** The hash before the first entry. */
+    public static final String ZERO = "0".repeat(64);
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static final String CREATE_CHAIN = "CREATE TABLE IF NOT EXISTS " + CHAIN + " (seq BIGINT NOT NULL, kind VARCHAR NOT NULL, "
+            + "base_snapshot BIGINT, committed_at TIMESTAMPTZ NOT NULL, entry VARCHAR NOT NULL, prev_hash VARCHAR NOT NULL, "
+            + "chain_hash VARCHAR NOT NULL)";
+    static final String CREATE_HEAD = "CREATE TABLE IF NOT EXISTS " + HEAD + " (seq BIGINT NOT NULL, chain_hash VARCHAR NOT NULL)";
+    static final String CREATE_TENANT_STATE = "CREATE TABLE IF NOT EXISTS " + TENANT_STATE + " (tenant_id VARCHAR NOT NULL, "
+            + "seq BIGINT NOT NULL, live_rows BIGINT NOT NULL, live_digest VARCHAR NOT NULL)";
+
+    /** The newest entry: its sequence number and chain hash. */
+    public record Head(long seq, String chainHash) {}
+
+    /** {@code SHA-256(prev || entry)} as hex. */
+    public static String link(String prevHashHex, String entryText) {
+        MessageDigest d = CanonicalRow.sha256();
+        d.update(CanonicalRow.unhex(prevHashHex));
+        return CanonicalRow.hex(d.digest(entryText.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** A file's path as the chain names it: relative to the lake's data path ({@code main/logs/...}). */
+    public static String relative(String path) {
+        int i = path.lastIndexOf("/main/logs/");
+        return i >= 0 ? path.substring(i + 1) : path;
+    }
+
+    /** The tenant a data file belongs to, from its partition directory ({@code tenant_id=...}), or null. */
+    static String tenantOfPath(String path) {
+        int i = path.indexOf("tenant_id=");
+        if (i < 0) return null;
+        int j = path.indexOf('/', i);
+        return java.net.URLDecoder.decode(path.substring(i + "tenant_id=".length(), j < 0 ? path.length() : j), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Creates the chain's tables with its first entry ({@code genesis}) when they do not exist. A
+     * lake that already holds rows is adopted: the genesis entry records its files and each
+     * tenant's live rows as found (what came before cannot be proven; docs/integrity.md).
+     */
+    static void ensure(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            if (exists(st)) return;
+            try {
+                st.execute("BEGIN TRANSACTION");
+                st.execute(CREATE_CHAIN);
+                st.execute(CREATE_HEAD);
+                st.execute(CREATE_TENANT_STATE);
+                Change g = Change.begin(c, "genesis", "true", false);
+                g.before.clear();
+                g.genesis = true;
+                Head h = g.record(c);
+                st.execute("CALL lake.set_commit_message('lakelog', 'create the integrity chain', extra_info => "
+                        + LakeEngine.literal("{\"kind\":\"maintenance\",\"integrity_seq\":" + h.seq() + "}") + ")");
+                st.execute("COMMIT");
+            } catch (SQLException e) {
+                try {
+                    st.execute("ROLLBACK");
+                } catch (SQLException ignored) {
+                    // already ended
+                }
+                if (!exists(st)) throw e;
+            }
+        }
+    }
+
+    private static boolean exists(Statement st) throws SQLException {
+        try (ResultSet rs = st.executeQuery("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND table_name = 'integrity_head'")) {
+            rs.next();
+            return rs.getLong(1) > 0;
+        }
+    }
+
+    /** The head as {@code c}'s transaction sees it (null before the chain exists). */
+    public static Head head(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT seq, chain_hash FROM " + HEAD)) {
+            return rs.next() ? new Head(rs.getLong(1), rs.getString(2)) : null;
+        }
+    }
+
+    /** What one tenant's rows did in one commit. */
+    static final class TenantDelta {
+        long added;
+        long removed;
+        final List<byte[]> addedLeaves = new ArrayList<>();
+        final List<byte[]> removedLeaves = new ArrayList<>();
+        final MuHash change = new MuHash();
+    }
+
+    /** One entry being recorded, inside the caller's open transaction. */
+    public static final class Change {
+        final String kind;
+        final long baseSnapshot;
+        final String scope;
+        final boolean afterWithinBefore;
+        final Set<String> before;
+        final ObjectNode detail = JSON.createObjectNode();
+        final ArrayNode segments = JSON.createArrayNode();
+        final ArrayNode expired = JSON.createArrayNode();
+        final Map<String, TenantDelta> tenants = new TreeMap<>();
+        /** Rows of added files are rows added (rollup); otherwise files only move rows (compaction). */
+        boolean filesAddRows;
+        boolean genesis;
+        /** Files given by the caller instead of found through the scope (a compaction recorded after it committed). */
+        List<String> explicitAdded;
+        List<String> explicitRemoved;
+        final List<ObjectNode> explicitRemovedNodes = new ArrayList<>();
+
+        private Change(String kind, long baseSnapshot, String scope, boolean afterWithinBefore, Set<String> before) {
+            this.kind = kind;
+            this.baseSnapshot = baseSnapshot;
+            this.scope = scope;
+            this.afterWithinBefore = afterWithinBefore;
+            this.before = before;
+        }
+
+        /**
+         * Starts an entry before the transaction changes anything: notes the snapshot and the data
+         * files of {@code logs} that hold rows matching {@code scope} (a SQL predicate over logs, or
+         * null for a commit that changes no files). With {@code afterWithinBefore}, the files
+         * afterwards are looked for only among those (a DELETE never adds data files).
+         */
+        public static Change begin(Connection c, String kind, String scope, boolean afterWithinBefore) throws SQLException {
+            long snap;
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("FROM lake.current_snapshot()")) {
+                rs.next();
+                snap = rs.getLong(1);
+            }
+            Set<String> files = scope == null ? new LinkedHashSet<>() : files(c, scope);
+            return new Change(kind, snap, scope, afterWithinBefore, files);
+        }
+
+        /** Free-form facts of the commit (rollup id, trigger, tenant...), part of the entry. */
+        public ObjectNode detail() {
+            return detail;
+        }
+
+        /** Counts the rows of added files as rows added (a rollup's INSERT). */
+        public Change filesAddRows() {
+            this.filesAddRows = true;
+            return this;
+        }
+
+        public void segment(String key, String tenant, String digest, long rows) {
+            segments.addObject().put("segment_key", key).put("tenant_id", tenant).put("digest", digest).put("rows", rows);
+        }
+
+        public void expiredSnapshot(long id) {
+            expired.add(id);
+        }
+
+        /** Before a DELETE: reads and hashes the rows {@code where} matches, as rows removed. */
+        public void removeRows(Connection c, String where) throws SQLException {
+            try (Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT tenant_id, " + CanonicalRow.SQL_HASH + " FROM " + LakeSchema.LOGS + " WHERE " + where)) {
+                while (rs.next()) {
+                    byte[] h = CanonicalRow.unhex(rs.getString(2));
+                    TenantDelta d = tenants.computeIfAbsent(rs.getString(1), t -> new TenantDelta());
+                    d.removed++;
+                    d.removedLeaves.add(h);
+                    d.change.remove(h);
+                }
+            }
+        }
+
+        /**
+         * After the change, before COMMIT: finds the files added and removed, hashes them, reads the
+         * added files' rows, and appends the entry, the tenants' new live state and the new head.
+         */
+        public Head record(Connection c) throws SQLException {
+            Set<String> after;
+            if (scope == null) after = new LinkedHashSet<>();
+            else if (afterWithinBefore) after = before.isEmpty() ? new LinkedHashSet<>() : files(c, "filename IN " + inList(before));
+            else after = files(c, scope);
+            List<String> added = new ArrayList<>();
+            for (String f : after) if (!before.contains(f)) added.add(f);
+            List<String> removed = new ArrayList<>();
+            for (String f : before) if (!after.contains(f)) removed.add(f);
+            if (explicitAdded != null) {
+                added = explicitAdded;
+                removed = explicitRemoved;
+            }
+            Map<String, long[]> sizes = new TreeMap<>();
+            Map<String, String> shas = new TreeMap<>();
+            hashFiles(c, added, sizes, shas);
+            hashFiles(c, removed, sizes, shas);
+
+            ObjectNode e = JSON.createObjectNode();
+            Head prev = head(c);
+            long seq = prev == null ? 0 : prev.seq() + 1;
+            String prevHash = prev == null ? ZERO : prev.chainHash();
+            e.put("v", 1);
+            e.put("seq", seq);
+            e.put("kind", kind);
+            e.put("base_snapshot", baseSnapshot);
+            String at = Instant.now().truncatedTo(ChronoUnit.MICROS).toString();
+            e.put("committed_at", at);
+            e.set("detail", detail);
+            e.set("segments", segments);
+            ArrayNode fa = e.putArray("files_added");
+            for (String f : added) {
+                FileRows rows = readRows(c, f);
+                if (filesAddRows) {
+                    for (byte[] h : rows.hashes) {
+                        TenantDelta d = tenants.computeIfAbsent(rows.tenant, t -> new TenantDelta());
+                        d.added++;
+                        d.addedLeaves.add(h);
+                        d.change.add(h);
+                    }
+                }
+                fa.addObject().put("path", relative(f)).put("tenant_id", rows.tenant).put("size", sizes.get(f)[0])
+                        .put("sha256", shas.get(f)).put("rows", rows.hashes.size())
+                        .put("rows_root", CanonicalRow.hex(Merkle.root(rows.hashes)));
+            }
+            ArrayNode fr = e.putArray("files_removed");
+            for (String f : removed) {
+                fr.addObject().put("path", relative(f)).put("tenant_id", tenantOfPath(f)).put("size", sizes.get(f)[0])
+                        .put("sha256", shas.get(f));
+            }
+            for (ObjectNode n : explicitRemovedNodes) fr.add(n);
+            if (genesis) adoptLiveRows(c);
+            ArrayNode tn = e.putArray("tenants");
+            List<String[]> states = new ArrayList<>();
+            for (Map.Entry<String, TenantDelta> t : tenants.entrySet()) {
+                TenantDelta d = t.getValue();
+                long[] prevRows = {0};
+                MuHash live = genesis ? new MuHash() : previousLive(c, t.getKey(), prevRows);
+                live.combine(d.change);
+                long liveRows = prevRows[0] + d.added - d.removed;
+                String digest = live.hex();
+                tn.addObject().put("tenant_id", t.getKey()).put("rows_added", d.added)
+                        .put("added_root", CanonicalRow.hex(Merkle.root(d.addedLeaves)))
+                        .put("rows_removed", d.removed).put("removed_root", CanonicalRow.hex(Merkle.root(d.removedLeaves)))
+                        .put("live_rows", liveRows).put("live_digest", digest);
+                states.add(new String[] {t.getKey(), Long.toString(liveRows), digest});
+            }
+            e.set("expired_snapshots", expired);
+            String text;
+            try {
+                text = JSON.writeValueAsString(e);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+                throw new IllegalStateException(ex);
+            }
+            String hash = link(prevHash, text);
+            try (Statement st = c.createStatement()) {
+                st.execute("INSERT INTO " + CHAIN + " VALUES (" + seq + ", " + LakeEngine.literal(kind) + ", " + baseSnapshot + ", "
+                        + "TIMESTAMPTZ " + LakeEngine.literal(at) + ", " + LakeEngine.literal(text) + ", " + LakeEngine.literal(prevHash)
+                        + ", " + LakeEngine.literal(hash) + ")");
+                for (String[] s : states) {
+                    st.execute("INSERT INTO " + TENANT_STATE + " VALUES (" + LakeEngine.literal(s[0]) + ", " + seq + ", " + s[1] + ", "
+                            + LakeEngine.literal(s[2]) + ")");
+                }
+                st.execute("DELETE FROM " + HEAD);
+                st.execute("INSERT INTO " + HEAD + " VALUES (" + seq + ", " + LakeEngine.literal(hash) + ")");
+            }
+            return new Head(seq, hash);
+        }
+
+        /** Genesis of a lake that already has rows: every tenant's live rows as they are now. */
+        private void adoptLiveRows(Connection c) throws SQLException {
+            try (Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT tenant_id, " + CanonicalRow.SQL_HASH + " FROM " + LakeSchema.LOGS)) {
+                while (rs.next()) {
+                    byte[] h = CanonicalRow.unhex(rs.getString(2));
+                    TenantDelta d = tenants.computeIfAbsent(rs.getString(1), t -> new TenantDelta());
+                    d.added++;
+                    d.addedLeaves.add(h);
+                    d.change.add(h);
+                }
+            }
+        }
+    }
+
+    /**
+     * Records the compactions (and rewrites) committed with {@code integrity_pending} that no entry
+     * records yet, as one entry naming their snapshots. DuckLake's compaction keeps time travel by
+     * rewriting file history (the merged file is listed at older snapshots too), so the files it
+     * removed and added are found differently: inside this entry's own transaction, the files the
+     * chain says are live are compared with the catalog's files of logs, both read at the same
+     * snapshot. Every other commit records its own files atomically, so the difference is exactly
+     * what the pending compactions did (removed files keep the size and SHA-256 recorded when added).
+     */
+    static void recordPending(Connection c) throws SQLException {
+        java.util.Set<Long> recorded = new java.util.HashSet<>();
+        List<Long> pending = new ArrayList<>();
+        String kind = "compaction";
+        String label = "compaction";
+        try (Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT entry FROM " + CHAIN + " WHERE kind IN ('compaction', 'rewrite')")) {
+                while (rs.next()) {
+                    try {
+                        for (com.fasterxml.jackson.databind.JsonNode n : JSON.readTree(rs.getString(1)).path("detail").path("snapshots")) {
+                            recorded.add(n.asLong());
+                        }
+                    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                        throw new SQLException("integrity: a chain entry is not JSON", e);
+                    }
+                }
+            }
+            try (ResultSet rs = st.executeQuery("SELECT snapshot_id, json_extract_string(commit_extra_info, '$.integrity_pending'), "
+                    + "commit_message FROM lake.snapshots() WHERE commit_extra_info LIKE '%integrity_pending%' ORDER BY snapshot_id")) {
+                while (rs.next()) {
+                    if (!recorded.contains(rs.getLong(1))) {
+                        pending.add(rs.getLong(1));
+                        kind = rs.getString(2);
+                        label = rs.getString(3) == null ? kind : rs.getString(3);
+                    }
+                }
+            }
+        }
+        if (pending.isEmpty()) return;
+        String k = kind;
+        String message = label + " " + INTEGRITY_ENTRY_LABEL;
+        LakeMaintenance.inTransaction(c, () -> {
+            Change ch = Change.begin(c, k, null, false);
+            Map<String, com.fasterxml.jackson.databind.node.ObjectNode> live = liveFiles(c);
+            List<String> added = new ArrayList<>();
+            java.util.Set<String> inCatalog = new java.util.HashSet<>();
+            try (Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT data_file FROM ducklake_list_files('lake', 'logs') ORDER BY 1")) {
+                while (rs.next()) {
+                    String rel = relative(rs.getString(1));
+                    inCatalog.add(rel);
+                    if (!live.containsKey(rel)) added.add(rs.getString(1));
+                }
+            }
+            ch.explicitAdded = added;
+            ch.explicitRemoved = new ArrayList<>();
+            for (Map.Entry<String, com.fasterxml.jackson.databind.node.ObjectNode> f : live.entrySet()) {
+                if (!inCatalog.contains(f.getKey())) {
+                    ch.explicitRemovedNodes.add(JSON.createObjectNode().put("path", f.getKey()).put("tenant_id", f.getValue().path("tenant_id").asText(null))
+                            .put("size", f.getValue().path("size").asLong()).put("sha256", f.getValue().path("sha256").asText()));
+                }
+            }
+            ArrayNode snaps = ch.detail().putArray("snapshots");
+            for (Long p : pending) snaps.add(p);
+            Head h = ch.record(c);
+            try (Statement st = c.createStatement()) {
+                st.execute("CALL lake.set_commit_message('lakelog', " + LakeEngine.literal(message)
+                        + ", extra_info => " + LakeEngine.literal("{\"kind\":\"maintenance\",\"integrity_seq\":" + h.seq() + "}") + ")");
+            }
+            return h;
+        });
+    }
+
+    /** The data files of logs the chain says are live now (added and not removed since), by relative path. */
+    static Map<String, com.fasterxml.jackson.databind.node.ObjectNode> liveFiles(Connection c) throws SQLException {
+        Map<String, com.fasterxml.jackson.databind.node.ObjectNode> live = new java.util.LinkedHashMap<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT entry FROM " + CHAIN + " ORDER BY seq")) {
+            while (rs.next()) {
+                com.fasterxml.jackson.databind.JsonNode e;
+                try {
+                    e = JSON.readTree(rs.getString(1));
+                } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+                    throw new SQLException("integrity: a chain entry is not JSON", ex);
+                }
+                for (com.fasterxml.jackson.databind.JsonNode f : e.path("files_removed")) live.remove(f.path("path").asText());
+                for (com.fasterxml.jackson.databind.JsonNode f : e.path("files_added")) {
+                    live.put(f.path("path").asText(), (com.fasterxml.jackson.databind.node.ObjectNode) f);
+                }
+            }
+        }
+        return live;
+    }
+
+    private static MuHash previousLive(Connection c, String tenant, long[] rows) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT live_rows, live_digest FROM " + TENANT_STATE
+                + " WHERE tenant_id = " + LakeEngine.literal(tenant) + " ORDER BY seq DESC LIMIT 1")) {
+            if (!rs.next()) return new MuHash();
+            rows[0] = rs.getLong(1);
+            return MuHash.ofHex(rs.getString(2));
+        }
+    }
+
+    /** The data files of logs holding rows that match {@code predicate}, as this transaction sees them. */
+    static Set<String> files(Connection c, String predicate) throws SQLException {
+        Set<String> out = new LinkedHashSet<>();
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT DISTINCT filename FROM " + LakeSchema.LOGS + " WHERE " + predicate + " ORDER BY 1")) {
+            while (rs.next()) out.add(rs.getString(1));
+        }
+        return out;
+    }
+
+    /** Size and SHA-256 of each file, read from storage by DuckDB. */
+    static void hashFiles(Connection c, List<String> files, Map<String, long[]> sizes, Map<String, String> shas) throws SQLException {
+        for (int i = 0; i < files.size(); i += 64) {
+            List<String> part = files.subList(i, Math.min(files.size(), i + 64));
+            try (Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT filename, size, sha256(content) FROM read_blob(" + list(part) + ")")) {
+                while (rs.next()) {
+                    sizes.put(rs.getString(1), new long[] {rs.getLong(2)});
+                    shas.put(rs.getString(1), rs.getString(3));
+                }
+            }
+            for (String f : part) {
+                if (!shas.containsKey(f)) throw new SQLException("integrity: data file " + f + " could not be read to hash it");
+            }
+        }
+    }
+
+    /** The rows of one Parquet file as written (deletes not applied), hashed, and its tenant. */
+    record FileRows(String tenant, List<byte[]> hashes) {}
+
+    static FileRows readRows(Connection c, String file) throws SQLException {
+        List<String> present = new ArrayList<>();
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT name FROM parquet_schema(" + LakeEngine.literal(file) + ")")) {
+            while (rs.next()) {
+                String n = rs.getString(1);
+                present.add(n.equals("timestamp") ? "\"timestamp\"" : n);
+            }
+        }
+        List<byte[]> hashes = new ArrayList<>();
+        String tenant = tenantOfPath(file);
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT tenant_id, " + CanonicalRow.sqlHash(present)
+                + " FROM read_parquet(" + LakeEngine.literal(file) + ")")) {
+            while (rs.next()) {
+                hashes.add(CanonicalRow.unhex(rs.getString(2)));
+                if (tenant == null) tenant = rs.getString(1);
+            }
+        }
+        return new FileRows(tenant, hashes);
+    }
+
+    /** {@code ('a', 'b')} for SQL IN. */
+    static String inList(java.util.Collection<String> items) {
+        String l = list(items);
+        return "(" + l.substring(1, l.length() - 1) + ")";
+    }
+
+    static String list(java.util.Collection<String> items) {
+        StringBuilder sb = new StringBuilder("[");
+        for (String s : items) {
+            if (sb.length() > 1) sb.append(", ");
+            sb.append(LakeEngine.literal(s));
+        }
+        return sb.append("]").toString();
+    }
+}

@@ -1,0 +1,294 @@
+package dev.lakelog.lake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lakelog.auth.Tier;
+import dev.lakelog.rollup.RollupReport;
+import dev.lakelog.rollup.RollupRequest;
+import dev.lakelog.testing.LakelogFixture;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The integrity chain on a real local lake: every commit that changes logs is an entry, verify
+ * answers ok on a clean lake after rollups, compaction, retention and expiry, and names the first
+ * broken link after each kind of tampering behind lakelog's back (docs/integrity.md).
+ */
+class IntegrityChainTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    LakelogFixture fx;
+    LakelogFixture.TenantCredentials acme;
+    LakelogFixture.TenantCredentials globex;
+
+    @BeforeEach
+    void start() {
+        fx = LakelogFixture.local();
+        acme = fx.createTenant("acme", Tier.PAID);
+        globex = fx.createTenant("globex", Tier.PAID);
+    }
+
+    @AfterEach
+    void stop() {
+        fx.close();
+    }
+
+    static String event(String id, String day, String retention) {
+        return "{\"log_id\":\"" + id + "\",\"timestamp\":\"" + day + "T08:15:30.123456Z\",\"event_type\":\"RECORD_VIEW\","
+                + "\"outcome\":\"SUCCESS\",\"severity\":\"NOTICE\",\"actor_id\":\"zoë@example.com\",\"message\":\"患者記録 🩺\","
+                + "\"payload\":{\"n\":1},\"policy_tags\":[\"hipaa\",\"gdpr\"]"
+                + (retention == null ? "" : ",\"retention_until\":\"" + retention + "\"") + "}";
+    }
+
+    void ingest(LakelogFixture.TenantCredentials t, String json) {
+        var r = fx.call(LakelogFixture.signedJson(t, "/v1/log", json));
+        assertThat(r.status()).as(r.bodyText()).isEqualTo(200);
+    }
+
+    RollupReport rollup() {
+        RollupReport r = fx.app().rollup().rollup(new RollupRequest("test", Optional.empty(), Duration.ZERO, true));
+        assertThat(r.errors()).isEmpty();
+        return r;
+    }
+
+    /** Two tenants, three rollups on two days, some rows past their retention. */
+    void fillLake() {
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < 4; i++) {
+                ingest(acme, event("a-" + round + "-" + i, round % 2 == 0 ? "2026-11-20" : "2026-11-21", i == 0 ? "2020-01-01T00:00:00Z" : null));
+                ingest(globex, event("g-" + round + "-" + i, "2026-11-20", null));
+            }
+            rollup();
+        }
+    }
+
+    IntegrityVerifier.Report verify() {
+        return IntegrityVerifier.verify(fx.app().lake(), new IntegrityVerifier.Options(Optional.empty(), Optional.empty()), p -> {});
+    }
+
+    List<JsonNode> entries() throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        try (Connection c = fx.app().lake().connect(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT entry FROM " + IntegrityChain.CHAIN + " ORDER BY seq")) {
+            while (rs.next()) out.add(JSON.readTree(rs.getString(1)));
+        }
+        return out;
+    }
+
+    void sql(String s) throws Exception {
+        try (Connection c = fx.app().lake().connect(); Statement st = c.createStatement()) {
+            st.execute(s);
+        }
+    }
+
+    List<String> dataFiles(String tenant) throws Exception {
+        List<String> out = new ArrayList<>();
+        try (Connection c = fx.app().lake().connect(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT data_file FROM ducklake_list_files('lake', 'logs') WHERE data_file LIKE '%tenant_id="
+                        + tenant + "/%' ORDER BY 1")) {
+            while (rs.next()) out.add(rs.getString(1));
+        }
+        return out;
+    }
+
+    Path dataDir() {
+        return Path.of(fx.env().get("LAKELOG_DATA_DIR"));
+    }
+
+    @Test
+    void every_rollup_is_one_entry_with_its_segments_files_and_rows_by_tenant() throws Exception {
+        ingest(acme, event("a1", "2026-11-20", null));
+        ingest(acme, event("a2", "2026-11-21", null));
+        rollup();
+        List<JsonNode> e = entries();
+        assertThat(e).extracting(n -> n.path("kind").asText()).containsExactly("genesis", "rollup");
+        JsonNode r = e.get(1);
+        assertThat(r.path("segments")).hasSize(2);
+        assertThat(r.path("segments").get(0).path("digest").asText()).startsWith("sha256:");
+        assertThat(r.path("files_added")).hasSize(2).allSatisfy(f -> {
+            assertThat(f.path("path").asText()).startsWith("main/logs/tenant_id=acme/");
+            assertThat(f.path("sha256").asText()).hasSize(64);
+            assertThat(f.path("rows").asLong()).isEqualTo(1);
+        });
+        JsonNode t = r.path("tenants").get(0);
+        assertThat(t.path("tenant_id").asText()).isEqualTo("acme");
+        assertThat(t.path("rows_added").asLong()).isEqualTo(2);
+        assertThat(t.path("live_rows").asLong()).isEqualTo(2);
+        for (JsonNode f : r.path("files_added")) {
+            Path p = dataDir().resolve("lake").resolve(f.path("path").asText());
+            assertThat(CanonicalRow.hex(CanonicalRow.sha256().digest(Files.readAllBytes(p)))).isEqualTo(f.path("sha256").asText());
+        }
+        assertThat(verify().ok()).isTrue();
+    }
+
+    @Test
+    void a_clean_lake_verifies_ok_after_rollups_compaction_retention_and_expiry() throws Exception {
+        fillLake();
+        assertThat(verify().firstBroken()).isNull();
+        var compacted = fx.app().maintenance().compact("test");
+        assertThat(compacted.filesMerged()).isPositive();
+        var retained = fx.app().maintenance().retention("test", Optional.empty());
+        assertThat(retained.rowsRemoved()).isEqualTo(3);
+        fx.app().maintenance().expireSnapshots("test", 0);
+        fx.app().maintenance().cleanup("test", 0, false);
+        ingest(acme, event("late", "2026-11-22", null));
+        rollup();
+        IntegrityVerifier.Report r = verify();
+        assertThat(r.problems()).isEmpty();
+        assertThat(r.ok()).isTrue();
+        assertThat(entries()).extracting(n -> n.path("kind").asText())
+                .containsSubsequence("genesis", "rollup", "rollup", "rollup", "compaction", "retention", "rewrite", "expiry", "rollup");
+        JsonNode retention = entries().stream().filter(n -> n.path("kind").asText().equals("retention")).findFirst().orElseThrow();
+        assertThat(retention.path("tenants").get(0).path("rows_removed").asLong()).isEqualTo(3);
+        assertThat(r.rowsHashed()).isPositive();
+        assertThat(r.bytesHashed()).isPositive();
+        assertThat(r.headSeq()).isEqualTo(entries().size() - 1);
+    }
+
+    @Test
+    void one_changed_byte_of_a_parquet_file_is_named_by_file_and_tenant() throws Exception {
+        fillLake();
+        String file = dataFiles("acme").get(0);
+        try (RandomAccessFile f = new RandomAccessFile(file, "rw")) {
+            f.seek(f.length() / 3);
+            int b = f.read();
+            f.seek(f.length() / 3);
+            f.write(b ^ 0x01);
+        }
+        IntegrityVerifier.Report r = verify();
+        assertThat(r.ok()).isFalse();
+        assertThat(r.firstBroken()).contains(IntegrityChain.relative(file)).contains("tenant acme").contains("was altered");
+    }
+
+    @Test
+    void a_deleted_data_file_is_named() throws Exception {
+        fillLake();
+        String file = dataFiles("globex").get(0);
+        Files.delete(Path.of(file));
+        IntegrityVerifier.Report r = verify();
+        assertThat(r.ok()).isFalse();
+        assertThat(r.firstBroken()).contains(IntegrityChain.relative(file)).contains("tenant globex").contains("cannot be read");
+    }
+
+    @Test
+    void a_row_deleted_and_a_row_inserted_through_ducklake_sql_are_found() throws Exception {
+        fillLake();
+        sql("DELETE FROM lake.main.logs WHERE log_id = 'a-1-2'");
+        IntegrityVerifier.Report deleted = verify();
+        assertThat(deleted.ok()).isFalse();
+        assertThat(deleted.firstBroken()).contains("tenant acme").contains("deleted behind lakelog's back");
+
+        sql("INSERT INTO lake.main.logs (tenant_id, log_id, \"timestamp\", ingested_at, archived_at, segment_key) "
+                + "VALUES ('globex', 'forged', TIMESTAMPTZ '2026-11-20 09:00:00Z', now(), now(), 'segments/forged')");
+        IntegrityVerifier.Report inserted = verify();
+        assertThat(inserted.problems()).anySatisfy(p -> assertThat(p).contains("tenant globex").contains("no chain entry added it"));
+        assertThat(inserted.problems()).anySatisfy(p -> assertThat(p).contains("tenant globex").contains("inserted behind lakelog's back"));
+    }
+
+    @Test
+    void an_altered_ledger_row_is_named_by_segment() throws Exception {
+        fillLake();
+        sql("UPDATE lake.main.rollup_ledger SET digest = 'sha256:" + "0".repeat(64) + "' WHERE segment_key = "
+                + "(SELECT min(segment_key) FROM lake.main.rollup_ledger WHERE tenant_id = 'globex')");
+        IntegrityVerifier.Report r = verify();
+        assertThat(r.ok()).isFalse();
+        assertThat(r.firstBroken()).startsWith("ledger row for segment segments/tenant=globex/").contains("was altered");
+    }
+
+    @Test
+    void an_altered_entry_breaks_the_chain_at_that_entry() throws Exception {
+        fillLake();
+        sql("UPDATE " + IntegrityChain.CHAIN + " SET entry = replace(entry, '\"trigger\":\"test\"', '\"trigger\":\"xxxx\"') WHERE seq = 2");
+        IntegrityVerifier.Report r = verify();
+        assertThat(r.firstBroken()).startsWith("entry 2 (rollup, snapshot ").contains("was altered");
+    }
+
+    /**
+     * The attacker deletes a row, then rewrites the integrity table so that it agrees with the
+     * tampered lake (recomputing the tenant digest and every chain hash): only the anchor tells.
+     */
+    @Test
+    void an_integrity_table_rewritten_consistently_is_caught_by_the_anchor() throws Exception {
+        fillLake();
+        sql("DELETE FROM lake.main.logs WHERE log_id = 'g-2-3'");
+        rewriteChainToMatchTheLake("globex");
+        IntegrityVerifier.Report r = verify();
+        assertThat(r.problems()).noneMatch(p -> p.contains("behind lakelog's back"));
+        assertThat(r.ok()).isFalse();
+        assertThat(r.firstBroken()).contains("differs from the head the anchor signed").contains("rewritten");
+    }
+
+    @Test
+    void a_forged_anchor_signature_is_caught() throws Exception {
+        fillLake();
+        Path anchor = dataDir().resolve("integrity").resolve(Ed25519FileAnchor.FILE);
+        List<String> lines = Files.readAllLines(anchor);
+        ObjectNode last = (ObjectNode) JSON.readTree(lines.get(lines.size() - 1));
+        last.put("signature", java.util.Base64.getEncoder().encodeToString(new byte[64]));
+        lines.set(lines.size() - 1, last.toString());
+        Files.write(anchor, lines);
+        IntegrityVerifier.Report r = verify();
+        assertThat(r.ok()).isFalse();
+        assertThat(r.firstBroken()).contains("signature of anchor line " + lines.size()).contains("does not verify");
+    }
+
+    @Test
+    void the_anchor_key_is_private_to_its_owner_and_every_head_is_signed() throws Exception {
+        fillLake();
+        Path dir = dataDir().resolve("integrity");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(Ed25519FileAnchor.PRIVATE_KEY))))
+                .isEqualTo("rw-------");
+        List<ChainAnchor.Anchored> heads = fx.app().lake().anchor().read();
+        assertThat(heads).extracting(ChainAnchor.Anchored::problem).containsOnlyNulls();
+        assertThat(heads.get(heads.size() - 1).seq()).isEqualTo(entries().size() - 1);
+    }
+
+    /** Recomputes the last entry's state for {@code tenant} from the lake as it is, then every chain hash. */
+    private void rewriteChainToMatchTheLake(String tenant) throws Exception {
+        MuHash live = new MuHash();
+        long rows = 0;
+        try (Connection c = fx.app().lake().connect(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT " + CanonicalRow.SELECT_LIST + " FROM lake.main.logs WHERE tenant_id = '" + tenant + "'")) {
+            while (rs.next()) {
+                live.add(CanonicalRow.hash(rs, 1));
+                rows++;
+            }
+        }
+        List<JsonNode> e = entries();
+        String prev = IntegrityChain.ZERO;
+        try (Connection c = fx.app().lake().connect(); Statement st = c.createStatement()) {
+            st.execute("BEGIN TRANSACTION");
+            st.execute("DELETE FROM " + IntegrityChain.CHAIN);
+            for (int i = 0; i < e.size(); i++) {
+                ObjectNode n = (ObjectNode) e.get(i);
+                for (JsonNode t : n.path("tenants")) {
+                    if (t.path("tenant_id").asText().equals(tenant)) {
+                        ((ObjectNode) t).put("live_rows", rows).put("live_digest", live.hex());
+                    }
+                }
+                String text = JSON.writeValueAsString(n);
+                String hash = IntegrityChain.link(prev, text);
+                st.execute("INSERT INTO " + IntegrityChain.CHAIN + " VALUES (" + i + ", '" + n.path("kind").asText() + "', "
+                        + n.path("base_snapshot").asLong() + ", now(), " + LakeEngine.literal(text) + ", '" + prev + "', '" + hash + "')");
+                prev = hash;
+            }
+            st.execute("DELETE FROM " + IntegrityChain.HEAD);
+            st.execute("INSERT INTO " + IntegrityChain.HEAD + " VALUES (" + (e.size() - 1) + ", '" + prev + "')");
+            st.execute("COMMIT");
+        }
+    }
+}
