@@ -69,10 +69,14 @@ class OpenApiWalkTest {
             assertThat(fx.call(LakelogFixture.signedJson(tenant, "/v1/log/batch", "[" + event("batch " + i) + "," + event("more " + i) + "]")).status()).isEqualTo(200);
             fx.app().rollup().rollup(new RollupRequest("test", Optional.of("walker"), Duration.ZERO, true));
         }
+        // one event with a known log_id, rolled up, for the proof route's {log_id}
+        assertThat(fx.call(LakelogFixture.signedJson(tenant, "/v1/log", event("proof").replaceFirst("\\{", "{\"log_id\":\"" + PROOF_LOG_ID + "\","))).status())
+                .isEqualTo(200);
+        fx.app().rollup().rollup(new RollupRequest("test", Optional.of("walker"), Duration.ZERO, true));
         assertThat(fx.call(LakelogFixture.signedJson(tenant, "/v1/log", event("still hot"))).status()).isEqualTo(200);
         JsonNode snaps = JSON.readTree(fx.call(LakelogFixture.bearer(tenant, "GET", "/v1/analytics/snapshots", Map.of(), null)).body());
         latestSnapshot = snaps.path("snapshots").get(0).path("snapshot_id").asLong();
-        firstDataSnapshot = latestSnapshot - 2;
+        firstDataSnapshot = latestSnapshot - 3;
     }
 
     @AfterAll
@@ -155,9 +159,21 @@ class OpenApiWalkTest {
                     + "000000\",\"severityText\":\"WARN\",\"body\":{\"stringValue\":\"otlp walk\"},\"traceId\":\"4bf92f3577b34da6a3ce929d0e0e4736\"}]}]}]}";
             case "analyticsCustomQuery" -> "{\"query\":\"SELECT severity, count(*) AS n FROM logs WHERE component = $c GROUP BY severity\",\"params\":{\"c\":\"checkout\"}}";
             case "analyticsRunNamedQuery" -> namedQueryBody();
+            case "placeHold" -> "{\"tenant_id\":\"walker\",\"event_type\":\"walk\",\"reason\":\"the OpenAPI walk\"}";
             default -> null;
         };
         return json == null ? null : json.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static final String PROOF_LOG_ID = "walk-proof-1";
+
+    /** A fresh legal hold on the walker's walk events (placed by the operator), for one release. */
+    private static String placedHold() throws Exception {
+        var r = fx.call(new dev.lakelog.api.ApiRequest("POST", "/v1/analytics/holds", Map.of(),
+                Map.of("Authorization", "Bearer " + operator, "Content-Type", "application/json"),
+                "{\"tenant_id\":\"walker\",\"event_type\":\"walk\",\"reason\":\"to release\"}".getBytes(StandardCharsets.UTF_8)));
+        assertThat(r.status()).as(r.bodyText()).isEqualTo(200);
+        return JSON.readTree(r.body()).path("hold").path("hold_id").asText();
     }
 
     /** The first named query with a value for each of its required parameters, by type. */
@@ -176,7 +192,9 @@ class OpenApiWalkTest {
     }
 
     private static Sent send(Operation o, Map<String, String> query, Map<String, String> headers, String description) throws Exception {
-        String path = o.path().replace("{id}", Long.toString(latestSnapshot)).replace("{name}", namedQuery());
+        String path = o.path().replace("{id}", Long.toString(latestSnapshot)).replace("{name}", namedQuery())
+                .replace("{log_id}", PROOF_LOG_ID);
+        if (path.contains("{hold_id}")) path = path.replace("{hold_id}", placedHold()); // each release needs an active hold
         byte[] body = body(o);
         Map<String, String> h = new LinkedHashMap<>(headers);
         if (body != null) {
