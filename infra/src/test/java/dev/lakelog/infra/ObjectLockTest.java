@@ -15,7 +15,7 @@ import software.amazon.awscdk.assertions.Template;
 class ObjectLockTest {
 
     private static Map<String, Object> bucket(Template t) {
-        return props(resources(t, "AWS::S3::Bucket").values().iterator().next());
+        return props(Synth.byIdPrefix(t, "AWS::S3::Bucket", "DataBucket").getValue()); // the segments/lake bucket, not the log or console buckets
     }
 
     @Test
