@@ -59,40 +59,27 @@ public final class QueryService {
                 sql.append(" AND \"timestamp\" <= ?");
                 args.add(t.atOffset(ZoneOffset.UTC));
             });
-            f.severity().ifPresent(v -> {
-                sql.append(" AND severity = ?");
-                args.add(v);
-            });
-            f.component().ifPresent(v -> {
-                sql.append(" AND component = ?");
-                args.add(v);
-            });
-            f.eventType().ifPresent(v -> {
-                sql.append(" AND event_type = ?");
-                args.add(v);
-            });
-            f.actorId().ifPresent(v -> {
-                sql.append(" AND actor_id = ?");
-                args.add(v);
-            });
-            f.outcome().ifPresent(v -> {
-                sql.append(" AND outcome = ?");
-                args.add(v);
-            });
-            f.traceId().ifPresent(v -> {
-                sql.append(" AND trace_id = ?");
-                args.add(v);
-            });
-            f.spanId().ifPresent(v -> {
-                sql.append(" AND span_id = ?");
-                args.add(v);
-            });
+            equal(sql, args, "severity", f.severity());
+            equal(sql, args, "component", f.component());
+            equal(sql, args, "event_type", f.eventType());
+            equal(sql, args, "actor_id", f.actorId());
+            equal(sql, args, "outcome", f.outcome());
+            equal(sql, args, "trace_id", f.traceId());
+            equal(sql, args, "span_id", f.spanId());
             f.text().ifPresent(v -> {
                 sql.append(" AND (contains(lower(message), ?) OR contains(lower(coalesce(payload, '')), ?))");
                 args.add(v);
                 args.add(v);
             });
             return new Where(sql.toString(), args);
+        }
+
+        /** {@code AND column = ?} with its value, when the filter is given. */
+        private static void equal(StringBuilder sql, List<Object> args, String column, java.util.Optional<String> value) {
+            value.ifPresent(v -> {
+                sql.append(" AND ").append(column).append(" = ?");
+                args.add(v);
+            });
         }
     }
 
