@@ -108,7 +108,7 @@ final class TenantCommand implements Runnable {
         public Integer call() {
             try (Lakelog app = open(storage)) {
                 TenantStore s = app.tenants();
-                if (s.tenant(id).isEmpty()) throw new ParameterException(spec.commandLine(), "no tenant '" + id + "'");
+                requireTenant(spec, s, id);
                 List<HmacKey> active = s.keysOf(id).stream().filter(HmacKey::active).toList();
                 if (retire != null && active.stream().noneMatch(k -> k.keyId().equals(retire))) {
                     throw new ParameterException(spec.commandLine(), "--retire: tenant '" + id + "' has no active key '" + retire + "'");
@@ -126,6 +126,11 @@ final class TenantCommand implements Runnable {
         }
     }
 
+    /** A usage error (exit 2) naming the tenant when it does not exist. */
+    static void requireTenant(CommandSpec spec, TenantStore s, String id) {
+        if (s.tenant(id).isEmpty()) throw new ParameterException(spec.commandLine(), "no tenant '" + id + "'");
+    }
+
     @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revoke a tenant: its tokens and keys stop working at once. Its data stays.")
     static final class Revoke implements Callable<Integer> {
         @Spec CommandSpec spec;
@@ -135,7 +140,7 @@ final class TenantCommand implements Runnable {
         @Override
         public Integer call() {
             try (Lakelog app = open(storage)) {
-                if (app.tenants().tenant(id).isEmpty()) throw new ParameterException(spec.commandLine(), "no tenant '" + id + "'");
+                requireTenant(spec, app.tenants(), id);
                 app.tenants().revokeTenant(id);
                 System.out.println(JSON.createObjectNode().put("tenant_id", id).put("revoked", true));
                 return 0;
@@ -152,10 +157,6 @@ final class TenantCommand implements Runnable {
         @Override
         public void run() {
             spec.commandLine().usage(System.out);
-        }
-
-        static void requireTenant(CommandSpec spec, TenantStore s, String id) {
-            if (s.tenant(id).isEmpty()) throw new ParameterException(spec.commandLine(), "no tenant '" + id + "'");
         }
 
         @Command(name = "create", mixinStandardHelpOptions = true,
@@ -240,7 +241,7 @@ final class TenantCommand implements Runnable {
                 throw new ParameterException(spec.commandLine(), "--require-signature must be true or false, got '" + requireSignature + "'");
             }
             try (Lakelog app = open(storage)) {
-                IngestTokens.requireTenant(spec, app.tenants(), id);
+                requireTenant(spec, app.tenants(), id);
                 app.tenants().setRequireSignature(id, Boolean.parseBoolean(requireSignature));
                 System.out.println(JSON.createObjectNode().put("tenant_id", id).put("require_signature", app.tenants().requiresSignature(id)));
                 return 0;
