@@ -193,8 +193,14 @@ public final class CanonicalRow {
 
     public static byte[] unhex(String s) {
         byte[] out = new byte[s.length() / 2];
-        for (int i = 0; i < out.length; i++) out[i] = (byte) Integer.parseInt(s.substring(2 * i, 2 * i + 2), 16);
+        for (int i = 0; i < out.length; i++) out[i] = (byte) (nibble(s, 2 * i) << 4 | nibble(s, 2 * i + 1));
         return out;
+    }
+
+    private static int nibble(String s, int i) {
+        int v = Character.digit(s.charAt(i), 16);
+        if (v < 0) throw new NumberFormatException("not a hex digit at " + i + ": " + s);
+        return v;
     }
 
     /** Unsigned lexicographic order of hashes: how the leaves of a row Merkle tree are sorted. */

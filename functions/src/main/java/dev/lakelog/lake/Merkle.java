@@ -18,14 +18,26 @@ public final class Merkle {
     public static byte[] root(List<byte[]> rowHashes) {
         rowHashes.sort(CanonicalRow::compare);
         if (rowHashes.isEmpty()) return CanonicalRow.sha256().digest();
-        return node(rowHashes, 0, rowHashes.size());
+        return node(CanonicalRow.sha256(), rowHashes, 0, rowHashes.size());
     }
 
     private static byte[] node(List<byte[]> leaves, int from, int to) {
+        return node(CanonicalRow.sha256(), leaves, from, to);
+    }
+
+    /** One digest for the whole tree (a {@code MessageDigest} per node cost more than the hashing). */
+    private static byte[] node(MessageDigest d, List<byte[]> leaves, int from, int to) {
         int n = to - from;
-        if (n == 1) return leaf(leaves.get(from));
+        if (n == 1) {
+            d.update((byte) 0);
+            return d.digest(leaves.get(from));
+        }
         int k = Integer.highestOneBit(n - 1);
-        return parent(node(leaves, from, from + k), node(leaves, from + k, to));
+        byte[] left = node(d, leaves, from, from + k);
+        byte[] right = node(d, leaves, from + k, to);
+        d.update((byte) 1);
+        d.update(left);
+        return d.digest(right);
     }
 
     static byte[] leaf(byte[] rowHash) {

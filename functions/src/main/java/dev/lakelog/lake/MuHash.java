@@ -4,6 +4,8 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A multiset digest that rows can be added to and removed from (MuHash, Clarke et al. 2003, the
@@ -29,6 +31,18 @@ public final class MuHash {
 
     private BigInteger numerator = BigInteger.ONE;
     private BigInteger denominator = BigInteger.ONE;
+    /**
+     * Row hashes added / removed and not multiplied in yet. The product is order-free, so rows are
+     * folded in {@link #FOLD_AT} at a time, on every core ({@link #product}): the same digest as
+     * multiplying one by one, in a fraction of the time, with memory bounded by one fold.
+     */
+    private final List<byte[]> pendingAdd = new ArrayList<>();
+    private final List<byte[]> pendingRemove = new ArrayList<>();
+
+    /** Rows buffered before a (parallel) fold: 16,384 row hashes are about 1 MB. */
+    static final int FOLD_AT = 16_384;
+    /** Rows per task of a fold: one task costs a few ms, far above the fork/join overhead. */
+    private static final int TASK_ROWS = 512;
 
     /** The digest of the empty multiset. */
     public MuHash() {}
@@ -41,12 +55,10 @@ public final class MuHash {
     }
 
     static BigInteger element(byte[] rowHash) {
-        MessageDigest d;
-        try {
-            d = MessageDigest.getInstance("SHA-512");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return element(sha512(), rowHash);
+    }
+
+    private static BigInteger element(MessageDigest d, byte[] rowHash) {
         byte[] out = new byte[385];
         for (int i = 0; i < 6; i++) {
             d.update(DOMAIN);
@@ -54,25 +66,64 @@ public final class MuHash {
             d.update((byte) i);
             System.arraycopy(d.digest(), 0, out, 1 + 64 * i, 64);
         }
-        return new BigInteger(out).mod(P);
+        // 0 <= x < 2^3072 < 2p: one subtraction is the same as mod p, without a division
+        BigInteger x = new BigInteger(out);
+        return x.compareTo(P) >= 0 ? x.subtract(P) : x;
+    }
+
+    private static MessageDigest sha512() {
+        try {
+            return MessageDigest.getInstance("SHA-512");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The product mod p of the elements of {@code rowHashes}, computed on every core. */
+    static BigInteger product(List<byte[]> rowHashes) {
+        int n = rowHashes.size();
+        if (n == 0) return BigInteger.ONE;
+        int tasks = (n + TASK_ROWS - 1) / TASK_ROWS;
+        return java.util.stream.IntStream.range(0, tasks).parallel().mapToObj(t -> {
+            MessageDigest d = sha512();
+            BigInteger acc = BigInteger.ONE;
+            for (int i = t * TASK_ROWS, end = Math.min(n, i + TASK_ROWS); i < end; i++) acc = reduce(acc.multiply(element(d, rowHashes.get(i))));
+            return acc;
+        }).reduce(BigInteger.ONE, (a, b) -> reduce(a.multiply(b)));
     }
 
     public void add(byte[] rowHash) {
-        numerator = reduce(numerator.multiply(element(rowHash)));
+        pendingAdd.add(rowHash.clone());
+        if (pendingAdd.size() >= FOLD_AT) fold();
     }
 
     public void remove(byte[] rowHash) {
-        denominator = reduce(denominator.multiply(element(rowHash)));
+        pendingRemove.add(rowHash.clone());
+        if (pendingRemove.size() >= FOLD_AT) fold();
+    }
+
+    private void fold() {
+        if (!pendingAdd.isEmpty()) {
+            numerator = reduce(numerator.multiply(product(pendingAdd)));
+            pendingAdd.clear();
+        }
+        if (!pendingRemove.isEmpty()) {
+            denominator = reduce(denominator.multiply(product(pendingRemove)));
+            pendingRemove.clear();
+        }
     }
 
     /** Adds everything {@code other} added and removes what it removed. */
     public void combine(MuHash other) {
+        fold();
+        other.fold();
         numerator = numerator.multiply(other.numerator).mod(P);
         denominator = denominator.multiply(other.denominator).mod(P);
     }
 
     /** The digest: 768 lower-case hex digits. */
     public String hex() {
+        fold();
         BigInteger v = denominator.equals(BigInteger.ONE) ? numerator : numerator.multiply(denominator.modInverse(P)).mod(P);
         String h = v.toString(16);
         return "0".repeat(768 - h.length()) + h;
