@@ -197,9 +197,34 @@ public final class LakeEngine implements AutoCloseable {
         createIfMissing(st, "rollup_fence", List.of(LakeSchema.CREATE_FENCE, LakeSchema.SEED_FENCE,
                 "CALL lake.set_commit_message('lakelog', 'create the rollup commit fence', extra_info => '{\"kind\":\"maintenance\"}')"));
         addMissingColumns(st);
+        setParquetOptions(st);
         createIfMissing(st, "legal_holds", List.of(LegalHolds.CREATE,
                 "CALL lake.set_commit_message('lakelog', 'create the legal holds table', extra_info => '{\"kind\":\"maintenance\"}')"));
         IntegrityChain.ensure(st.getConnection());
+    }
+
+    /**
+     * Sets {@link LakeSchema#PARQUET_OPTIONS} where the catalog holds another value (a new lake, or
+     * one written before they existed). Options are catalog metadata, not a snapshot: setting them
+     * changes no table and no file; the next data files are written with them.
+     */
+    private static void setParquetOptions(Statement st) throws SQLException {
+        java.util.Map<String, String> current = new java.util.HashMap<>();
+        try (ResultSet rs = st.executeQuery("SELECT option_name, value FROM lake.options() WHERE scope = 'GLOBAL'")) {
+            while (rs.next()) current.put(rs.getString(1), rs.getString(2));
+        }
+        for (java.util.Map.Entry<String, String> o : new java.util.TreeMap<>(LakeSchema.PARQUET_OPTIONS).entrySet()) {
+            String have = current.get(o.getKey());
+            String want = o.getValue();
+            if (have != null && (have.equalsIgnoreCase(want) || have.equalsIgnoreCase("V" + want))) continue;
+            try {
+                st.execute("CALL lake.set_option(" + literal(o.getKey()) + ", " + literal(want) + ")");
+                LOG.info("lake_option_set", "option", o.getKey(), "value", want, "was", have);
+            } catch (SQLException e) {
+                // a concurrent starter setting the same option; the files stay readable either way
+                LOG.warn("lake_option_set_failed", "option", o.getKey(), "error", e.getMessage());
+            }
+        }
     }
 
     /** Where the chain head is published (docs/integrity.md). */

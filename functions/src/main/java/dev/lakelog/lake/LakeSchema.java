@@ -58,6 +58,19 @@ public final class LakeSchema {
         return b.toString();
     }
 
+    /**
+     * The Parquet settings of the lake's data files (DuckLake options, persisted in its catalog;
+     * docs/storage.md explains the choice and its measurements): ZSTD at its default level 3 and
+     * Parquet format version 2 (its DELTA encodings for timestamps and strings). A lake written
+     * before (SNAPPY, version 1) is set to these on its next start; files already written keep
+     * their encoding and stay readable, and compaction rewrites them in the new one.
+     * Row groups stay at DuckLake's 122,880 rows: a larger group measured under 0.2 % smaller and
+     * gives a scan fewer units to split across threads.
+     */
+    public static final java.util.Map<String, String> PARQUET_OPTIONS = java.util.Map.of(
+            "parquet_compression", "zstd",
+            "parquet_version", "2");
+
     /** Tenant first, then event day: a tenant's narrow time window reads few files. */
     public static final String PARTITION_LOGS =
             "ALTER TABLE " + LOGS + " SET PARTITIONED BY (tenant_id, year(\"timestamp\"), month(\"timestamp\"), day(\"timestamp\"))";
