@@ -35,15 +35,24 @@ import java.util.concurrent.Future;
  * Rollup throughput: 1,000,000 events in 1,000 segments written with {@link SegmentCodec} to the
  * test S3 server (s3proxy), rolled up into DuckLake (PostgreSQL catalog, Parquet in the bucket)
  * with the production defaults; then, in the same run, bare DuckDB COPYing the same rows from
- * NDJSON into one Parquet file on local disk. Prints rows/s, the ratio, peak memory and bytes per
- * event. Sizes: {@code -Dbench.segments=1000 -Dbench.perSegment=1000}.
+ * NDJSON into one Parquet file on local disk; then three scans through DuckLake. Prints rows/s, the
+ * ratio, peak memory, bytes per event and scan medians; {@link #run()} returns them as {@link Figures}
+ * (for a caller that tabulates several benchmarks; it starts and stops its own test servers).
+ * Sizes: {@code -Dbench.segments=1000 -Dbench.perSegment=1000}; corpus and Parquet settings: see {@link #run()}.
  *
  * <pre>
- * cd functions && LAKELOG_DUCKDB_EXTENSION_DIR=$PWD/target/duckdb-extensions MAVEN_OPTS=-Xmx2g \
+ * cd functions && LAKELOG_DUCKDB_EXTENSION_DIR=$PWD/target/duckdb-extensions MAVEN_OPTS=-Xmx512m \
  *   mvn -q -o test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.lakelog.bench.RollupBenchmark
+ * # the generator's corpus, and the files as they were written before issue 13:
+ *   ... -Dbench.corpus=generator -Dbench.segments=200      ... -Dbench.parquet=snappy-v1
  * </pre>
  */
 public final class RollupBenchmark {
+    /** The figures of one run (what {@link #run()} prints), for a caller that tabulates several benchmarks. */
+    public record Figures(long events, String corpus, String parquet, double rollupSeconds, double copySeconds, double ratio,
+            double heapPeakMb, double heapAfterGcPeakMb, double jsonBytesPerEvent, double lakeBytesPerEvent, double copyBytesPerEvent,
+            Map<String, Double> scanMs) {}
+
     public static void main(String[] args) {
         try {
             run();
@@ -54,9 +63,18 @@ public final class RollupBenchmark {
         System.exit(0);
     }
 
-    private static void run() throws Exception {
+    /**
+     * One run, configured by system properties: {@code bench.segments} x {@code bench.perSegment}
+     * events; {@code bench.corpus} {@code synthetic} (default: the fields below) or {@code generator}
+     * (the event generator's corpus, {@code lakelog generate --seed 42 --days 7}); {@code bench.parquet}
+     * {@code lake} (default: the lake's own settings) or {@code snappy-v1} (the settings before issue 13,
+     * for a before/after in one build).
+     */
+    public static Figures run() throws Exception {
         int segments = Integer.getInteger("bench.segments", 1000);
         int perSegment = Integer.getInteger("bench.perSegment", 1000);
+        String corpus = System.getProperty("bench.corpus", "synthetic");
+        String parquet = System.getProperty("bench.parquet", "lake");
         long events = (long) segments * perSegment;
         Path work = Files.createTempDirectory("lakelog-rollup-bench-");
         Path ndjson = work.resolve("events.ndjson");
@@ -70,25 +88,59 @@ public final class RollupBenchmark {
             Instant base = Instant.parse("2026-11-20T00:00:00Z");
             ExecutorService pool = Executors.newFixedThreadPool(4);
             List<Future<?>> puts = new ArrayList<>();
+            long[] cbor = {0};
             try (BufferedWriter w = Files.newBufferedWriter(ndjson, StandardCharsets.UTF_8)) {
-                for (int s = 0; s < segments; s++) {
-                    List<LogEvent> batch = new ArrayList<>(perSegment);
-                    for (int i = 0; i < perSegment; i++) {
-                        long n = (long) s * perSegment + i;
-                        batch.add(event(tenant, n, base));
-                    }
-                    for (LogEvent e : batch) w.write(json(e));
-                    Instant created = base.plus(s, ChronoUnit.SECONDS);
+                List<LogEvent> batch = new ArrayList<>(perSegment);
+                int[] s = {0};
+                java.util.function.Consumer<LogEvent> add = e -> {
+                    batch.add(e);
+                    if (batch.size() < perSegment) return;
+                    Instant created = base.plus(s[0]++, ChronoUnit.SECONDS);
                     byte[] bytes = codec.encode(tenant, ChronoUnit.MICROS.between(Instant.EPOCH, created), batch);
-                    cborBytes += bytes.length;
+                    batch.clear();
+                    cbor[0] += bytes.length;
                     String key = SegmentKeys.newKey(tenant, created);
                     puts.add(pool.submit(() -> fx.app().blobs().put(key, bytes)));
                     if (puts.size() >= 16) {
-                        for (Future<?> f : puts) f.get();
+                        try {
+                            for (Future<?> f : puts) f.get();
+                        } catch (Exception ex) {
+                            throw new IllegalStateException(ex);
+                        }
                         puts.clear();
                     }
+                };
+                if (corpus.equals("generator")) {
+                    // the generator's corpus as a producer sends it (NDJSON), validated as ingest does
+                    var validator = new dev.lakelog.ingest.EventValidator(new com.fasterxml.jackson.databind.ObjectMapper());
+                    Instant now = Instant.now();
+                    long[] i = {0};
+                    new dev.lakelog.generate.EventGenerator(new dev.lakelog.generate.EventGenerator.Spec(42, events, 7, 1,
+                            Instant.parse("2026-11-30T00:00:00Z"))).generate((t, node) -> {
+                        List<dev.lakelog.ingest.FieldError> errors = new ArrayList<>();
+                        LogEvent e = validator.validate(node, (int) i[0]++, tenant, now, errors);
+                        if (e == null) throw new IllegalStateException("generator event refused: " + errors);
+                        try {
+                            w.write(node.toString());
+                            w.write('\n');
+                        } catch (java.io.IOException ex) {
+                            throw new java.io.UncheckedIOException(ex);
+                        }
+                        add.accept(new LogEvent(e.tenantId(), e.logId(), e.timestampMicros(), e.eventType(), e.outcome(), e.severity(),
+                                e.sensitivity(), e.actorId(), e.component(), e.environment(), e.resource(), e.message(), e.payload(),
+                                e.policyTags(), e.sessionId(), e.requestId(), e.sourceIp(), e.retentionUntilMicros(),
+                                e.timestampMicros() + 1_000_000L, e.traceId(), e.spanId()));
+                    });
+                } else {
+                    for (long n = 0; n < events; n++) {
+                        LogEvent e = event(tenant, n, base);
+                        w.write(json(e));
+                        add.accept(e);
+                    }
                 }
+                if (!batch.isEmpty()) throw new IllegalStateException("events not a multiple of bench.perSegment");
             }
+            cborBytes = cbor[0];
             for (Future<?> f : puts) f.get();
             pool.shutdown();
             long jsonBytes = Files.size(ndjson);
@@ -97,11 +149,20 @@ public final class RollupBenchmark {
 
             // --- rollup, production defaults (96 MB / 1000-segment batches)
             fx.app().lake(); // attach first: a warm container
+            if (parquet.equals("snappy-v1")) {
+                try (Connection c = fx.app().lake().connect(); Statement st = c.createStatement()) {
+                    st.execute("CALL lake.set_option('parquet_compression', 'snappy')");
+                    st.execute("CALL lake.set_option('parquet_version', '1')");
+                }
+            } else if (!parquet.equals("lake")) {
+                throw new IllegalArgumentException("bench.parquet must be lake or snappy-v1, got " + parquet);
+            }
             resetPeaks();
             long r0 = System.nanoTime();
             RollupReport report = fx.app().rollup().rollup(new RollupRequest("bench", Optional.empty(), Duration.ZERO, false));
             double rollupSec = (System.nanoTime() - r0) / 1e9;
             long heapPeak = heapPeak();
+            long heapAfterGc = heapAfterGcPeak();
             if (report.logsInserted() != events || !report.errors().isEmpty()) {
                 throw new IllegalStateException("rollup did not insert every event: " + report);
             }
@@ -123,6 +184,8 @@ public final class RollupBenchmark {
                     report.logsInserted(), rollupSec, report.logsInserted() / rollupSec, batches, parquetFiles, report.budgetExhausted());
             System.out.printf("rollup peak Java heap: %.0f MB; process peak RSS (VmHWM, whole JVM incl. Maven, s3proxy, DynamoDB Local, DuckDB): %s%n",
                     heapPeak / 1e6, vmHwm());
+            System.out.printf("rollup peak Java heap after GC (live data, all heap pools): %.0f MB; max heap (-Xmx) %.0f MB%n",
+                    heapAfterGc / 1e6, Runtime.getRuntime().maxMemory() / 1e6);
 
             // --- baseline: bare DuckDB, NDJSON -> Parquet on local disk
             Path out = work.resolve("baseline.parquet");
@@ -136,6 +199,38 @@ public final class RollupBenchmark {
             System.out.printf("bytes per event: raw JSON %.1f, CBOR segment %.1f, lake Parquet %.1f (bare COPY Parquet %.1f)%n",
                     jsonBytes / (double) events, cborBytes / (double) events, parquetBytes / (double) events,
                     Files.size(out) / (double) events);
+
+            // --- scans through DuckLake (catalog + Parquet in the bucket): median of 5 after a warm-up
+            Map<String, String> scans = new java.util.LinkedHashMap<>();
+            scans.put("aggregate (severity x count, distinct actors; whole table)",
+                    "SELECT severity, count(*), count(DISTINCT actor_id) FROM lake.main.logs WHERE tenant_id = 'bench' GROUP BY 1");
+            scans.put("narrow window (1 h, 1000 rows, all columns)",
+                    "SELECT * FROM lake.main.logs WHERE tenant_id = 'bench' AND \"timestamp\" >= (SELECT min(\"timestamp\") FROM lake.main.logs) "
+                    + "+ INTERVAL 30 HOUR AND \"timestamp\" < (SELECT min(\"timestamp\") FROM lake.main.logs) + INTERVAL 31 HOUR "
+                    + "ORDER BY \"timestamp\" LIMIT 1000");
+            scans.put("text search (message ILIKE, whole table)",
+                    "SELECT count(*) FROM lake.main.logs WHERE tenant_id = 'bench' AND message ILIKE '%export%'");
+            Map<String, Double> scanMs = new java.util.LinkedHashMap<>();
+            try (Connection c = fx.app().lake().connect(); Statement st = c.createStatement()) {
+                for (Map.Entry<String, String> q : scans.entrySet()) {
+                    double[] ms = new double[5];
+                    for (int i = -1; i < ms.length; i++) {
+                        long q0 = System.nanoTime();
+                        try (var rs = st.executeQuery(q.getValue())) {
+                            while (rs.next()) {
+                                // read every row
+                            }
+                        }
+                        if (i >= 0) ms[i] = (System.nanoTime() - q0) / 1e6;
+                    }
+                    java.util.Arrays.sort(ms);
+                    scanMs.put(q.getKey(), ms[ms.length / 2]);
+                    System.out.printf("scan %s: median %.1f ms%n", q.getKey(), ms[ms.length / 2]);
+                }
+            }
+            System.out.printf("load average at the end: %s%n", Files.readString(Path.of("/proc/loadavg")).trim());
+            return new Figures(events, corpus, parquet, rollupSec, copySec, rollupSec / copySec, heapPeak / 1e6, heapAfterGc / 1e6,
+                    jsonBytes / (double) events, parquetBytes / (double) events, Files.size(out) / (double) events, scanMs);
         } finally {
             try (var files = Files.walk(work)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -192,6 +287,7 @@ public final class RollupBenchmark {
     private static void resetPeaks() {
         System.gc();
         for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) p.resetPeakUsage();
+        AFTER_GC_PEAK.set(0);
     }
 
     private static long heapPeak() {
@@ -200,6 +296,28 @@ public final class RollupBenchmark {
             if (p.getType() == MemoryType.HEAP && p.getPeakUsage() != null) sum += p.getPeakUsage().getUsed();
         }
         return sum;
+    }
+
+    /** The largest heap occupancy right after a collection since {@link #resetPeaks}: the live data, not garbage not yet collected. */
+    private static final java.util.concurrent.atomic.AtomicLong AFTER_GC_PEAK = new java.util.concurrent.atomic.AtomicLong();
+
+    static {
+        for (java.lang.management.GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            ((javax.management.NotificationEmitter) gc).addNotificationListener((n, h) -> {
+                if (!n.getType().equals(com.sun.management.GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION)) return;
+                var info = com.sun.management.GarbageCollectionNotificationInfo.from((javax.management.openmbean.CompositeData) n.getUserData());
+                long used = 0;
+                for (var u : info.getGcInfo().getMemoryUsageAfterGc().entrySet()) {
+                    String pool = u.getKey();
+                    if (pool.contains("Eden") || pool.contains("Survivor") || pool.contains("Old") || pool.contains("Tenured")) used += u.getValue().getUsed();
+                }
+                AFTER_GC_PEAK.accumulateAndGet(used, Math::max);
+            }, null, null);
+        }
+    }
+
+    private static long heapAfterGcPeak() {
+        return AFTER_GC_PEAK.get();
     }
 
     private static String vmHwm() {
