@@ -34,7 +34,7 @@ public final class MuHash {
     /**
      * Row hashes added / removed and not multiplied in yet. The product is order-free, so rows are
      * folded in {@link #FOLD_AT} at a time, on every core ({@link #product}): the same digest as
-     * multiplying one by one, in a fraction of the time, with memory bounded by one fold.
+     * multiplying one by one, spread over the free cores, with memory bounded by one fold.
      */
     private final List<byte[]> pendingAdd = new ArrayList<>();
     private final List<byte[]> pendingRemove = new ArrayList<>();
