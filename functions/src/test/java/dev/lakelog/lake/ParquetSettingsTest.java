@@ -80,7 +80,7 @@ class ParquetSettingsTest {
     }
 
     @Test
-    void a_lake_written_with_snappy_version_1_keeps_its_files_readable_and_writes_new_ones_with_zstd() throws Exception {
+    void a_lake_written_with_snappy_version_1_keeps_its_files_readable_writes_new_ones_with_zstd_and_compaction_rewrites_the_old() throws Exception {
         Path dir = Files.createTempDirectory("lakelog-parquet-old-");
         try (LakelogFixture fx = LakelogFixture.local(dir)) {
             LakelogFixture.TenantCredentials acme = fx.createTenant("acme", Tier.PAID);
@@ -102,7 +102,7 @@ class ParquetSettingsTest {
             try (Connection c = fx.app().lake().connect()) {
                 assertThat(options(c)).containsEntry("parquet_compression", "zstd").containsEntry("parquet_version", "V2");
             }
-            assertThat(fx.call(LakelogFixture.signedJson(acme, "/v1/log", event("2026-11-21T10:00:00Z", "new")))
+            assertThat(fx.call(LakelogFixture.signedJson(acme, "/v1/log", event("2026-11-20T11:00:00Z", "new")))
                     .status()).isEqualTo(200);
             fx.app().rollup().rollup(new RollupRequest("test", Optional.of("acme"), Duration.ZERO, true));
             try (Connection c = fx.app().lake().connect()) {
@@ -113,6 +113,19 @@ class ParquetSettingsTest {
             IntegrityVerifier.Report r = IntegrityVerifier.verify(fx.app().lake(),
                     new IntegrityVerifier.Options(Optional.empty(), Optional.empty()), p -> {});
             assertThat(r.ok()).as(r.toString()).isTrue();
+
+            // compaction rewrites the old file with the new settings (docs/storage.md#lakes-written-before)
+            String operator = fx.createOperator("ops");
+            assertThat(fx.call(LakelogFixture.operator(operator, "POST", "/v1/analytics/maintenance/compact", Map.of())).status())
+                    .isEqualTo(200);
+            try (Connection c = fx.app().lake().connect()) {
+                assertThat(codecs(c, "acme")).containsExactly("ZSTD");
+            }
+            JsonNode compacted = JSON.readTree(fx.call(LakelogFixture.bearer(acme, "GET", "/v1/analytics/logs", Map.of(), null)).body());
+            assertThat(compacted.path("logs").findValuesAsText("message")).containsExactlyInAnyOrder("old", "new");
+            IntegrityVerifier.Report after = IntegrityVerifier.verify(fx.app().lake(),
+                    new IntegrityVerifier.Options(Optional.empty(), Optional.empty()), p -> {});
+            assertThat(after.ok()).as(after.toString()).isTrue();
         }
     }
 }
