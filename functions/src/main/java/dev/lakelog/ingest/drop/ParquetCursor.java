@@ -43,6 +43,8 @@ final class ParquetCursor implements EventCursor {
         String path = "'" + file.toAbsolutePath().toString().replace("'", "''") + "'";
         Properties props = new Properties();
         props.setProperty("jdbc_stream_results", "true");
+        props.setProperty("autoinstall_known_extensions", "false"); // Parquet is built in; nothing is fetched
+        props.setProperty("autoload_known_extensions", "false");
         try {
             conn = DriverManager.getConnection("jdbc:duckdb:", props);
         } catch (SQLException e) {
@@ -52,7 +54,6 @@ final class ParquetCursor implements EventCursor {
             st = conn.createStatement();
             st.execute("SET threads = 1");
             st.execute("SET memory_limit = '256MB'");
-            st.execute("SET enable_external_access = true");
             List<String> select = new ArrayList<>();
             try (ResultSet d = st.executeQuery("DESCRIBE SELECT * FROM read_parquet(" + path + ")")) {
                 while (d.next()) {

@@ -1,0 +1,253 @@
+package dev.lakelog.ingest.drop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lakelog.auth.Tier;
+import dev.lakelog.handler.DropFolderHandler;
+import dev.lakelog.handler.LocalInvoker;
+import dev.lakelog.rollup.RollupRequest;
+import dev.lakelog.storage.BlobStore;
+import dev.lakelog.testing.LakelogFixture;
+import dev.lakelog.testing.S3Faults;
+import dev.lakelog.testing.TestServers;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * The drop folder on the real servers (s3proxy, DynamoDB Local for the idempotency records,
+ * PostgreSQL for the catalog), through {@link DropFolderHandler} invoked the way the Lambda runtime
+ * does ({@link LocalInvoker}: the runtime's own serializers turn the S3 notification JSON, as S3
+ * sends it, into an {@code S3Event}).
+ */
+class DropFolderS3Test {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static LakelogFixture fx;
+    private static S3Client s3;
+    private final S3Faults faults = TestServers.s3().faults();
+
+    @BeforeAll
+    static void start() {
+        // small segments, so that a big file is split and a crash can happen between its segments
+        fx = LakelogFixture.aws(Map.of("LAKELOG_ROLLUP_MIN_AGE_SECONDS", "0", "LAKELOG_SEGMENT_MAX_BYTES", "65536"), Clock.systemUTC());
+        fx.createTenant("acme", Tier.PAID);
+        s3 = TestServers.s3().client();
+    }
+
+    @AfterAll
+    static void stop() {
+        fx.close();
+    }
+
+    @AfterEach
+    void clearFaults() {
+        faults.clear();
+    }
+
+    private record Dropped(String key, byte[] bytes, List<String> messages) {}
+
+    private static List<Dropped> goodFiles(String run) {
+        String t = "incoming/tenant=acme/" + run + "/";
+        List<Dropped> out = new ArrayList<>();
+        out.add(new Dropped(t + "events.ndjson", DropFiles.ndjson(run + "-ndjson", 5, -1), DropFiles.messages(run + "-ndjson", 5)));
+        out.add(new Dropped(t + "events.json", DropFiles.jsonArray(run + "-array", 4, -1), DropFiles.messages(run + "-array", 4)));
+        out.add(new Dropped(t + "collector/logs.json", DropFiles.otlpJson(run + "-otlpjson", 6, null), DropFiles.messages(run + "-otlpjson", 6)));
+        out.add(new Dropped(t + "otel.pb", DropFiles.otlpProtobuf(run + "-pb", 4), DropFiles.messages(run + "-pb", 4)));
+        out.add(new Dropped(t + "otel-framed.binpb", DropFiles.otlpProtobufFramed(run + "-framed", 6), DropFiles.messages(run + "-framed", 6)));
+        out.add(new Dropped(t + "events.csv", DropFiles.csv(run + "-csv", 4, -1), DropFiles.messages(run + "-csv", 4)));
+        out.add(new Dropped(t + "events.parquet", DropFiles.parquet(run + "-parquet", 5, -1), DropFiles.messages(run + "-parquet", 5)));
+        out.add(new Dropped(t + "events.ndjson.gz", DropFiles.gzip(DropFiles.ndjson(run + "-ndjsongz", 3, -1)), DropFiles.messages(run + "-ndjsongz", 3)));
+        out.add(new Dropped(t + "events.csv.gz", DropFiles.gzip(DropFiles.csv(run + "-csvgz", 3, -1)), DropFiles.messages(run + "-csvgz", 3)));
+        out.add(new Dropped(t + "otel.pb.gz", DropFiles.gzip(DropFiles.otlpProtobuf(run + "-pbgz", 2)), DropFiles.messages(run + "-pbgz", 2)));
+        out.add(new Dropped(t + "events.parquet.gz", DropFiles.gzip(DropFiles.parquet(run + "-parquetgz", 2, -1)), DropFiles.messages(run + "-parquetgz", 2)));
+        return out;
+    }
+
+    @Test
+    void every_supported_file_type_dropped_twice_and_announced_twice_lands_in_the_lake_exactly_once() throws Exception {
+        List<Dropped> files = goodFiles("twice");
+        Map<String, String> firstAnswers = new LinkedHashMap<>();
+        for (Dropped f : files) {
+            String event = upload(f.key(), f.bytes());
+            JsonNode first = invoke(event).get("files").get(0);
+            JsonNode again = invoke(event).get("files").get(0); // S3 delivers the same notification twice
+            firstAnswers.put(f.key(), first.get("status").asText());
+            assertThat(first.get("status").asText()).as(f.key() + ": " + first).isEqualTo("ingested");
+            assertThat(first.get("events").asLong()).as(f.key()).isEqualTo(f.messages().size());
+            assertThat(again.get("status").asText()).as(f.key()).isIn("gone", "duplicate");
+            assertThat(exists(f.key())).as("the source is removed once ingested: " + f.key()).isFalse();
+            // the same file dropped a second time: recognised by path and ETag, not ingested again
+            JsonNode second = invoke(upload(f.key(), f.bytes())).get("files").get(0);
+            assertThat(second.get("status").asText()).as(f.key()).isEqualTo("duplicate");
+            assertThat(exists(f.key())).as("a duplicate is removed too: " + f.key()).isFalse();
+        }
+        assertThat(firstAnswers.values()).containsOnly("ingested");
+        rollup();
+        for (Dropped f : files) {
+            Map<String, Long> counts = countsByMessage(f.messages().get(0).substring(0, f.messages().get(0).lastIndexOf('-') + 1));
+            Map<String, Long> expected = new HashMap<>();
+            for (String m : f.messages()) expected.put(m, 1L);
+            assertThat(counts).as(f.key()).isEqualTo(expected);
+        }
+        // the values came through as HTTP ingest would store them
+        try (Connection c = fx.app().lake().connect(); PreparedStatement ps = c.prepareStatement(
+                "SELECT severity, outcome, payload, policy_tags, tenant_id, log_id, trace_id, actor_id, ingested_at IS NOT NULL FROM lake.main.logs WHERE message = ?")) {
+            ps.setString(1, "twice-parquet-3");
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("NOTICE");
+                assertThat(rs.getString(3)).isEqualTo("{\"k\":3}");
+                assertThat(rs.getString(5)).as("the folder names the tenant, not the file").isEqualTo("acme");
+                assertThat(rs.getString(6)).as("a client's log_id is kept").isEqualTo("twice-parquet-3");
+            }
+            ps.setString(1, "twice-csv-1");
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(2)).isEqualTo("FAILURE");
+                assertThat(rs.getString(8)).isEqualTo("alice, \"the admin\"\nsecond line");
+                assertThat(rs.getString(4)).contains("pii").contains("gdpr");
+            }
+            ps.setString(1, "twice-pb-2");
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("WARNING");
+                assertThat(rs.getString(7)).isEqualTo("0102030405060708090a0b0c0d0e0f03");
+            }
+        }
+    }
+
+    private record Bad(String key, byte[] bytes, String code, String at, String field) {}
+
+    @Test
+    void a_bad_file_of_each_type_is_quarantined_whole_with_a_note_and_writes_nothing() throws Exception {
+        String t = "incoming/tenant=acme/bad/";
+        List<Bad> bad = List.of(
+                new Bad(t + "events.ndjson", DropFiles.ndjson("bad-ndjson", 5, 2), "invalid_event", "line 3", "severity"),
+                new Bad(t + "events.json", DropFiles.jsonArray("bad-array", 4, 1), "invalid_event", "line 3", "severity"),
+                new Bad(t + "logs.json", DropFiles.otlpJson("bad-otlpjson", 6, "4"), "invalid_event", "request 2 (line 2)", "trace_id"),
+                new Bad(t + "otel.pb", new byte[] {0x0A, (byte) 0xFF, 0x01, 0x02}, "invalid_otlp", null, null),
+                new Bad(t + "events.csv", DropFiles.csv("bad-csv", 4, 2), "invalid_event", "row 3 (line 5)", "outcome"),
+                new Bad(t + "events.parquet", DropFiles.parquet("bad-parquet", 5, 2), "invalid_event", "row 3", "severity"),
+                new Bad(t + "events.ndjson.gz", DropFiles.ndjson("bad-notgzip", 2, -1), "invalid_body", null, null),
+                new Bad(t + "truncated.json", "[{\"timestamp\":".getBytes(StandardCharsets.UTF_8), "invalid_body", null, null),
+                new Bad(t + "notes.txt", "hello".getBytes(StandardCharsets.UTF_8), "unsupported_media_type", null, null),
+                new Bad(t + "metrics.json", "{\"resourceMetrics\":[]}".getBytes(StandardCharsets.UTF_8), "unsupported_media_type", null, null),
+                new Bad("incoming/tenant=nobody/events.ndjson", DropFiles.ndjson("bad-tenant", 2, -1), "forbidden", null, null));
+        int segmentsBefore = fx.app().blobs().list("segments/").size();
+        for (Bad b : bad) {
+            JsonNode answer = invoke(upload(b.key(), b.bytes())).get("files").get(0);
+            assertThat(answer.get("status").asText()).as(b.key() + ": " + answer).isEqualTo("quarantined");
+            String qkey = answer.get("quarantine_key").asText();
+            assertThat(qkey).startsWith("quarantine/tenant=" + b.key().split("/")[1].substring("tenant=".length()) + "/incoming/");
+            assertThat(fx.app().blobs().get(qkey)).as("the file itself, unchanged").hasValue(b.bytes());
+            JsonNode note = JSON.readTree(fx.app().blobs().get(qkey + ".error.json").orElseThrow());
+            assertThat(note.get("code").asText()).as(b.key() + ": " + note).isEqualTo(b.code());
+            assertThat(note.get("source_key").asText()).isEqualTo(b.key());
+            assertThat(note.get("detail").asText()).isNotBlank();
+            if (b.field() != null) {
+                JsonNode first = note.get("errors").get(0);
+                assertThat(first.get("at").asText()).as(b.key() + ": " + note).isEqualTo(b.at());
+                assertThat(first.get("field").asText()).isEqualTo(b.field());
+                assertThat(first.get("code").asText()).isEqualTo("invalid_event");
+                assertThat(note.get("invalid_events").asLong()).isEqualTo(1);
+            }
+            assertThat(exists(b.key())).as("moved out of incoming/: " + b.key()).isFalse();
+        }
+        assertThat(fx.app().blobs().list("segments/")).as("no segment of a bad file").hasSize(segmentsBefore);
+        rollup();
+        assertThat(countsByMessage("bad-")).as("nothing of a bad file in the lake").isEmpty();
+    }
+
+    @Test
+    void a_crash_between_the_segments_of_a_big_file_is_retried_to_exactly_once_even_with_a_rollup_in_between() throws Exception {
+        int n = 3000; // ~ 900 KB of NDJSON: more than ten 64 KB segments
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            sb.append(DropFiles.event("crash-" + i + "-" + "x".repeat(200), "INFO")).append('\n');
+        }
+        String key = "incoming/tenant=acme/big/crash.ndjson";
+        String event = upload(key, sb.toString().getBytes(StandardCharsets.UTF_8));
+        // the first segment PUT goes through; every later one fails (the function dies midway)
+        AtomicReference<String> firstSegment = new AtomicReference<>();
+        faults.failWhen(c -> c.op() == S3Faults.Op.PUT && c.bucket().equals(fx.bucket()) && c.key().startsWith("segments/")
+                && !c.key().equals(firstSegment.updateAndGet(k -> k == null ? c.key() : k)));
+        assertThatThrownBy(() -> invoke(event)).hasStackTraceContaining("S3 PUT failed");
+        faults.clear();
+        assertThat(exists(key)).as("the source stays until the file is done").isTrue();
+        rollup(); // the one segment written rolls up (and is deleted) before the retry
+        long partial = countsByMessage("crash-").size();
+        assertThat(partial).isPositive().isLessThan(n);
+
+        JsonNode retry = invoke(event).get("files").get(0); // Lambda's retry of the failed invocation
+        assertThat(retry.get("status").asText()).isEqualTo("ingested");
+        assertThat(retry.get("segments").asInt()).isGreaterThan(10);
+        rollup();
+        Map<String, Long> counts = countsByMessage("crash-");
+        assertThat(counts).hasSize(n);
+        assertThat(counts.values()).containsOnly(1L);
+        assertThat(exists(key)).isFalse();
+    }
+
+    // --- helpers -------------------------------------------------------------------------
+
+    /** PUTs the object and returns the notification S3 sends for it (event structure version 2.1). */
+    private static String upload(String key, byte[] bytes) throws Exception {
+        String etag = s3.putObject(b -> b.bucket(fx.bucket()).key(key), RequestBody.fromBytes(bytes)).eTag().replace("\"", "");
+        String encoded = URLEncoder.encode(key, StandardCharsets.UTF_8).replace("%2F", "/");
+        return """
+                {"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"us-east-1",
+                  "eventTime":"%s","eventName":"ObjectCreated:Put",
+                  "userIdentity":{"principalId":"AWS:AIDAEXAMPLEUPLOADER"},
+                  "requestParameters":{"sourceIPAddress":"203.0.113.7"},
+                  "responseElements":{"x-amz-request-id":"C3D13FE58DE4C810","x-amz-id-2":"FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD"},
+                  "s3":{"s3SchemaVersion":"1.0","configurationId":"lakelog-drop-folder",
+                    "bucket":{"name":"%s","ownerIdentity":{"principalId":"A3NL1KOZZKExample"},"arn":"arn:aws:s3:::%s"},
+                    "object":{"key":"%s","size":%d,"eTag":"%s","sequencer":"0055AED6DCD90281E5"}}}]}
+                """.formatted(java.time.Instant.now(), fx.bucket(), fx.bucket(), encoded, bytes.length, etag);
+    }
+
+    private static JsonNode invoke(String event) throws Exception {
+        return JSON.readTree(LocalInvoker.invoke(new DropFolderHandler(fx.app()), event));
+    }
+
+    private static boolean exists(String key) {
+        return fx.app().blobs().list(key).stream().map(BlobStore.BlobInfo::key).anyMatch(key::equals);
+    }
+
+    private static void rollup() {
+        var report = fx.app().rollup().rollup(new RollupRequest("test", Optional.of("acme"), Duration.ZERO, true));
+        assertThat(report.errors()).isEmpty();
+    }
+
+    private static Map<String, Long> countsByMessage(String prefix) throws Exception {
+        Map<String, Long> out = new HashMap<>();
+        try (Connection c = fx.app().lake().connect(); PreparedStatement ps = c.prepareStatement(
+                "SELECT regexp_replace(message, '-x+$', ''), count(*) FROM lake.main.logs WHERE tenant_id = 'acme' AND starts_with(message, ?) GROUP BY 1")) {
+            ps.setString(1, prefix);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.put(rs.getString(1), rs.getLong(2));
+            }
+        }
+        return out;
+    }
+}
