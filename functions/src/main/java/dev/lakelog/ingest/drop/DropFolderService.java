@@ -122,25 +122,45 @@ public final class DropFolderService {
         }
         String tenantId = m.group(1);
         String rest = m.group(2);
-        Optional<BlobStore.OpenedBlob> first = store.open(key, etag);
-        if (first.isEmpty()) {
-            // Deleted (done, by an earlier delivery) or replaced (the new version has its own event).
-            LOG.info("drop_gone", "key", key, "etag", etag);
-            return new Outcome(key, Status.GONE, 0, List.of(), null, "the object is gone or has changed since it was announced");
+        // The ETag the announcement names identifies the file without reading it: a duplicate
+        // announcement is recognised even when the source is long gone.
+        String tag = etag;
+        BlobStore.OpenedBlob opened = null;
+        if (tag == null) {
+            Optional<BlobStore.OpenedBlob> current = store.open(key, null);
+            if (current.isEmpty()) return gone(key, null);
+            opened = current.get();
+            tag = opened.etag();
         }
-        BlobStore.OpenedBlob opened = first.get();
-        String tag = opened.etag();
-        Instant modified = opened.lastModified();
         String pk = "drop#" + tenantId + "#" + sha256Hex(key + "\n" + tag);
         Instant now = clock.instant();
         Instant lockUntil = deadline != null && deadline.isAfter(now) ? deadline : now.plus(Duration.ofMinutes(15));
         Optional<IdempotencyStore.Entry> existing = idempotency.claim(pk, tag, now, lockUntil, now.plus(limits.dedupWindow()));
         if (existing.isPresent() && existing.get().completed()) {
-            closeQuietly(opened);
-            removeSource(key, tag);
+            if (opened != null) closeQuietly(opened);
+            try {
+                removeSource(key, tag);
+            } catch (StorageException e) {
+                LOG.warn("drop_source_not_removed", "key", key, "error", e.getMessage());
+            }
             LOG.info("drop_duplicate", "key", key, "etag", tag);
             return new Outcome(key, Status.DUPLICATE, 0, List.of(), null, "this file (same path and ETag) was processed already");
         }
+        if (opened == null) {
+            Optional<BlobStore.OpenedBlob> current;
+            try {
+                current = store.open(key, tag);
+            } catch (RuntimeException e) {
+                releaseQuietly(pk, key);
+                throw e;
+            }
+            if (current.isEmpty()) {
+                releaseQuietly(pk, key);
+                return gone(key, tag);
+            }
+            opened = current.get();
+        }
+        Instant modified = opened.lastModified();
         // Claimed, or another delivery is at it right now: both write the same objects, so go on.
         try {
             Outcome o = run(key, tenantId, rest, tag, modified, opened);
@@ -152,14 +172,24 @@ public final class DropFolderService {
             removeSource(key, tag);
             return o;
         } catch (RuntimeException e) {
-            try {
-                idempotency.release(pk);
-            } catch (RuntimeException re) {
-                LOG.error("drop_release_failed", re, "key", key);
-            }
+            releaseQuietly(pk, key);
             throw e;
         } finally {
             closeQuietly(opened);
+        }
+    }
+
+    private Outcome gone(String key, String etag) {
+        // Deleted (done, by an earlier delivery) or replaced (the new version has its own event).
+        LOG.info("drop_gone", "key", key, "etag", etag);
+        return new Outcome(key, Status.GONE, 0, List.of(), null, "the object is gone or has changed since it was announced");
+    }
+
+    private void releaseQuietly(String pk, String key) {
+        try {
+            idempotency.release(pk);
+        } catch (RuntimeException re) {
+            LOG.error("drop_release_failed", re, "key", key);
         }
     }
 

@@ -105,8 +105,16 @@ final class JsonCursor implements EventCursor {
         }
     }
 
+    /** An OTLP request is decoded whole: each one (one JSON value) is bounded like a protobuf message. */
+    static final long MAX_REQUEST_BYTES = ProtobufCursor.MAX_MESSAGE_BYTES;
+
     private void request(JsonNode req, int line) throws DropProblem {
         request++;
+        long bytes = p.currentLocation().getByteOffset() - start;
+        if (start >= 0 && bytes > MAX_REQUEST_BYTES) {
+            throw new DropProblem(dev.lakelog.api.ErrorCode.PAYLOAD_TOO_LARGE, "request " + request + " (line " + line + ") is " + bytes
+                    + " bytes; each OTLP request in a file is read whole and may have at most " + MAX_REQUEST_BYTES);
+        }
         List<JsonNode> events;
         try {
             events = otlp.toEvents(req, now);
@@ -124,7 +132,11 @@ final class JsonCursor implements EventCursor {
         }
     }
 
+    /** Byte offset where the value being read starts (-1 when the parser does not count bytes). */
+    private long start = -1;
+
     private JsonNode tree() throws DropProblem, IOException {
+        start = p.currentTokenLocation().getByteOffset();
         try {
             return reader.readTree(p);
         } catch (JsonProcessingException e) {

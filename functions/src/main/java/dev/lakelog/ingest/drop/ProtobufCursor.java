@@ -19,7 +19,7 @@ import java.util.List;
  * bounded by {@link #MAX_MESSAGE_BYTES}; a file of many messages streams.
  */
 final class ProtobufCursor implements EventCursor {
-    static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+    static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
     private final PushbackInputStream in;
     private final OtlpProtobuf protobuf;
     private final OtlpMapper otlp;
