@@ -58,12 +58,12 @@ public final class DropFolderWatcher implements AutoCloseable {
         Map<String, String> still = new HashMap<>();
         for (BlobStore.BlobInfo b : blobs.iterate(DropFolderService.ROOT)) {
             if (!DropFolderService.isDropKey(b.key())) continue;
-            String etag = LocalBlobStore.localEtag(b.size(), b.lastModified());
-            boolean stable = etag.equals(seen.get(b.key())) || settle.isZero();
-            still.put(b.key(), etag);
+            String signature = b.size() + "@" + b.lastModified().toEpochMilli();
+            boolean stable = signature.equals(seen.get(b.key())) || settle.isZero();
+            still.put(b.key(), signature);
             if (!stable || b.lastModified().plus(settle).isAfter(now)) continue;
             try {
-                drop.process(b.key(), etag, null);
+                drop.process(b.key(), null, null); // the core takes the file's ETag (MD5 of its content)
                 n++;
             } catch (RuntimeException e) {
                 LOG.error("drop_failed", e, "key", b.key());

@@ -91,44 +91,29 @@ public final class LocalBlobStore implements BlobStore {
     }
 
     /**
-     * A file has no ETag: its stand-in is its size and modification time (hex), so a file rewritten
-     * in place counts as a new version.
+     * A file's ETag is what S3 gives a single-part upload: the hex MD5 of its content, so the same
+     * content dropped again is recognised as the same file. Computed by reading the file.
      */
-    public static String localEtag(long size, java.time.Instant modified) {
-        return Long.toHexString(size) + "-" + Long.toHexString(modified.toEpochMilli());
-    }
-
-    @Override
-    public void copy(String fromKey, String toKey) {
-        Path target = resolve(toKey);
-        try {
-            Files.createDirectories(target.getParent());
-            Path tmp = Files.createTempFile(target.getParent(), ".put-", ".tmp");
-            try {
-                Files.copy(resolve(fromKey), tmp, StandardCopyOption.REPLACE_EXISTING);
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new StorageException("local copy failed from " + fromKey + " to " + toKey, e);
-        }
-    }
-
     @Override
     public Optional<OpenedBlob> open(String key, String ifMatchEtag) {
         Path p = resolve(key);
         try {
             BasicFileAttributes attrs = Files.readAttributes(p, BasicFileAttributes.class);
             if (!attrs.isRegularFile()) return Optional.empty();
-            java.time.Instant modified = attrs.lastModifiedTime().toInstant();
-            String etag = localEtag(attrs.size(), modified);
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("MD5");
+            try (java.io.InputStream in = new java.security.DigestInputStream(Files.newInputStream(p), md)) {
+                in.transferTo(java.io.OutputStream.nullOutputStream());
+            }
+            String etag = java.util.HexFormat.of().formatHex(md.digest());
             if (ifMatchEtag != null && !ifMatchEtag.equals(etag)) return Optional.empty();
-            return Optional.of(new OpenedBlob(new java.io.BufferedInputStream(Files.newInputStream(p), 64 * 1024), attrs.size(), modified, etag));
+            return Optional.of(new OpenedBlob(new java.io.BufferedInputStream(Files.newInputStream(p), 64 * 1024), attrs.size(),
+                    attrs.lastModifiedTime().toInstant(), etag));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
             throw new StorageException("local read failed for " + key, e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

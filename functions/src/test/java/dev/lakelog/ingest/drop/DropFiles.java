@@ -157,4 +157,25 @@ final class DropFiles {
         }
         return out.toByteArray();
     }
+
+    record Dropped(String key, byte[] bytes, List<String> messages) {}
+
+    /** One file of each supported type (and gzip'd ones), under {@code root + run + "/"}. */
+    static List<Dropped> goodFiles(String root, String run) {
+        String t = root + run + "/";
+        List<Dropped> out = new ArrayList<>();
+        out.add(new Dropped(t + "events.ndjson", DropFiles.ndjson(run + "-ndjson", 5, -1), DropFiles.messages(run + "-ndjson", 5)));
+        out.add(new Dropped(t + "events.json", DropFiles.jsonArray(run + "-array", 4, -1), DropFiles.messages(run + "-array", 4)));
+        out.add(new Dropped(t + "collector/logs.json", DropFiles.otlpJson(run + "-otlpjson", 6, null), DropFiles.messages(run + "-otlpjson", 6)));
+        out.add(new Dropped(t + "otel.pb", DropFiles.otlpProtobuf(run + "-pb", 4), DropFiles.messages(run + "-pb", 4)));
+        out.add(new Dropped(t + "otel-framed.binpb", DropFiles.otlpProtobufFramed(run + "-framed", 6), DropFiles.messages(run + "-framed", 6)));
+        out.add(new Dropped(t + "events.csv", DropFiles.csv(run + "-csv", 4, -1), DropFiles.messages(run + "-csv", 4)));
+        out.add(new Dropped(t + "events.parquet", DropFiles.parquet(run + "-parquet", 5, -1), DropFiles.messages(run + "-parquet", 5)));
+        out.add(new Dropped(t + "events.ndjson.gz", DropFiles.gzip(DropFiles.ndjson(run + "-ndjsongz", 3, -1)), DropFiles.messages(run + "-ndjsongz", 3)));
+        out.add(new Dropped(t + "events.csv.gz", DropFiles.gzip(DropFiles.csv(run + "-csvgz", 3, -1)), DropFiles.messages(run + "-csvgz", 3)));
+        out.add(new Dropped(t + "otel.pb.gz", DropFiles.gzip(DropFiles.otlpProtobuf(run + "-pbgz", 2)), DropFiles.messages(run + "-pbgz", 2)));
+        out.add(new Dropped(t + "events.parquet.gz", DropFiles.gzip(DropFiles.parquet(run + "-parquetgz", 2, -1)), DropFiles.messages(run + "-parquetgz", 2)));
+        return out;
+    }
+
 }

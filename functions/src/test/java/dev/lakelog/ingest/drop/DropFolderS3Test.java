@@ -64,30 +64,11 @@ class DropFolderS3Test {
         faults.clear();
     }
 
-    private record Dropped(String key, byte[] bytes, List<String> messages) {}
-
-    private static List<Dropped> goodFiles(String run) {
-        String t = "incoming/tenant=acme/" + run + "/";
-        List<Dropped> out = new ArrayList<>();
-        out.add(new Dropped(t + "events.ndjson", DropFiles.ndjson(run + "-ndjson", 5, -1), DropFiles.messages(run + "-ndjson", 5)));
-        out.add(new Dropped(t + "events.json", DropFiles.jsonArray(run + "-array", 4, -1), DropFiles.messages(run + "-array", 4)));
-        out.add(new Dropped(t + "collector/logs.json", DropFiles.otlpJson(run + "-otlpjson", 6, null), DropFiles.messages(run + "-otlpjson", 6)));
-        out.add(new Dropped(t + "otel.pb", DropFiles.otlpProtobuf(run + "-pb", 4), DropFiles.messages(run + "-pb", 4)));
-        out.add(new Dropped(t + "otel-framed.binpb", DropFiles.otlpProtobufFramed(run + "-framed", 6), DropFiles.messages(run + "-framed", 6)));
-        out.add(new Dropped(t + "events.csv", DropFiles.csv(run + "-csv", 4, -1), DropFiles.messages(run + "-csv", 4)));
-        out.add(new Dropped(t + "events.parquet", DropFiles.parquet(run + "-parquet", 5, -1), DropFiles.messages(run + "-parquet", 5)));
-        out.add(new Dropped(t + "events.ndjson.gz", DropFiles.gzip(DropFiles.ndjson(run + "-ndjsongz", 3, -1)), DropFiles.messages(run + "-ndjsongz", 3)));
-        out.add(new Dropped(t + "events.csv.gz", DropFiles.gzip(DropFiles.csv(run + "-csvgz", 3, -1)), DropFiles.messages(run + "-csvgz", 3)));
-        out.add(new Dropped(t + "otel.pb.gz", DropFiles.gzip(DropFiles.otlpProtobuf(run + "-pbgz", 2)), DropFiles.messages(run + "-pbgz", 2)));
-        out.add(new Dropped(t + "events.parquet.gz", DropFiles.gzip(DropFiles.parquet(run + "-parquetgz", 2, -1)), DropFiles.messages(run + "-parquetgz", 2)));
-        return out;
-    }
-
     @Test
     void every_supported_file_type_dropped_twice_and_announced_twice_lands_in_the_lake_exactly_once() throws Exception {
-        List<Dropped> files = goodFiles("twice");
+        List<DropFiles.Dropped> files = DropFiles.goodFiles("incoming/tenant=acme/", "twice");
         Map<String, String> firstAnswers = new LinkedHashMap<>();
-        for (Dropped f : files) {
+        for (DropFiles.Dropped f : files) {
             String event = upload(f.key(), f.bytes());
             JsonNode first = invoke(event).get("files").get(0);
             JsonNode again = invoke(event).get("files").get(0); // S3 delivers the same notification twice
@@ -103,7 +84,7 @@ class DropFolderS3Test {
         }
         assertThat(firstAnswers.values()).containsOnly("ingested");
         rollup();
-        for (Dropped f : files) {
+        for (DropFiles.Dropped f : files) {
             Map<String, Long> counts = countsByMessage(f.messages().get(0).substring(0, f.messages().get(0).lastIndexOf('-') + 1));
             Map<String, Long> expected = new HashMap<>();
             for (String m : f.messages()) expected.put(m, 1L);
