@@ -166,7 +166,7 @@ final class DropFiles {
         List<Dropped> out = new ArrayList<>();
         out.add(new Dropped(t + "events.ndjson", DropFiles.ndjson(run + "-ndjson", 5, -1), DropFiles.messages(run + "-ndjson", 5)));
         out.add(new Dropped(t + "events.json", DropFiles.jsonArray(run + "-array", 4, -1), DropFiles.messages(run + "-array", 4)));
-        out.add(new Dropped(t + "collector/logs.json", DropFiles.otlpJson(run + "-otlpjson", 6, null), DropFiles.messages(run + "-otlpjson", 6)));
+        out.add(new Dropped(t + "collector/app logs.json", DropFiles.otlpJson(run + "-otlpjson", 6, null), DropFiles.messages(run + "-otlpjson", 6)));
         out.add(new Dropped(t + "otel.pb", DropFiles.otlpProtobuf(run + "-pb", 4), DropFiles.messages(run + "-pb", 4)));
         out.add(new Dropped(t + "otel-framed.binpb", DropFiles.otlpProtobufFramed(run + "-framed", 6), DropFiles.messages(run + "-framed", 6)));
         out.add(new Dropped(t + "events.csv", DropFiles.csv(run + "-csv", 4, -1), DropFiles.messages(run + "-csv", 4)));

@@ -191,20 +191,21 @@ class DropFolderS3Test {
 
     // --- helpers -------------------------------------------------------------------------
 
-    /** PUTs the object and returns the notification S3 sends for it (event structure version 2.1). */
+    /**
+     * PUTs the object and returns the notification S3 sends for it: the sample events/s3-object-created-incoming.json
+     * (event structure 2.1, the key URL-encoded as S3 encodes it) with this bucket, key, size and ETag.
+     */
     private static String upload(String key, byte[] bytes) throws Exception {
         String etag = s3.putObject(b -> b.bucket(fx.bucket()).key(key), RequestBody.fromBytes(bytes)).eTag().replace("\"", "");
-        String encoded = URLEncoder.encode(key, StandardCharsets.UTF_8).replace("%2F", "/");
-        return """
-                {"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"us-east-1",
-                  "eventTime":"%s","eventName":"ObjectCreated:Put",
-                  "userIdentity":{"principalId":"AWS:AIDAEXAMPLEUPLOADER"},
-                  "requestParameters":{"sourceIPAddress":"203.0.113.7"},
-                  "responseElements":{"x-amz-request-id":"C3D13FE58DE4C810","x-amz-id-2":"FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD"},
-                  "s3":{"s3SchemaVersion":"1.0","configurationId":"lakelog-drop-folder",
-                    "bucket":{"name":"%s","ownerIdentity":{"principalId":"A3NL1KOZZKExample"},"arn":"arn:aws:s3:::%s"},
-                    "object":{"key":"%s","size":%d,"eTag":"%s","sequencer":"0055AED6DCD90281E5"}}}]}
-                """.formatted(java.time.Instant.now(), fx.bucket(), fx.bucket(), encoded, bytes.length, etag);
+        JsonNode sample = JSON.readTree(java.nio.file.Files.readString(java.nio.file.Path.of("..", "events", "s3-object-created-incoming.json")));
+        com.fasterxml.jackson.databind.node.ObjectNode r = (com.fasterxml.jackson.databind.node.ObjectNode) sample.get("Records").get(0);
+        r.put("eventTime", java.time.Instant.now().toString());
+        com.fasterxml.jackson.databind.node.ObjectNode bucket = (com.fasterxml.jackson.databind.node.ObjectNode) r.get("s3").get("bucket");
+        bucket.put("name", fx.bucket()).put("arn", "arn:aws:s3:::" + fx.bucket());
+        com.fasterxml.jackson.databind.node.ObjectNode object = (com.fasterxml.jackson.databind.node.ObjectNode) r.get("s3").get("object");
+        object.put("key", URLEncoder.encode(key, StandardCharsets.UTF_8).replace("%2F", "/")).put("size", bytes.length).put("eTag", etag);
+        object.remove("versionId"); // s3proxy's bucket is not versioned
+        return JSON.writeValueAsString(sample);
     }
 
     private static JsonNode invoke(String event) throws Exception {
