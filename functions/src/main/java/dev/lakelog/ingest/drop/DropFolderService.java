@@ -171,6 +171,15 @@ public final class DropFolderService {
                     now.plus(limits.dedupWindow()));
             removeSource(key, tag);
             return o;
+        } catch (Vanished v) {
+            // A concurrent delivery completed the file and removed it: its record says so.
+            Optional<IdempotencyStore.Entry> done = idempotency.claim(pk, tag, clock.instant(), lockUntil, now.plus(limits.dedupWindow()));
+            if (done.isPresent() && done.get().completed()) {
+                LOG.info("drop_duplicate", "key", key, "etag", tag, "while", "processing");
+                return new Outcome(key, Status.DUPLICATE, 0, List.of(), null, "this file (same path and ETag) was processed by another delivery meanwhile");
+            }
+            releaseQuietly(pk, key);
+            return gone(key, tag);
         } catch (RuntimeException e) {
             releaseQuietly(pk, key);
             throw e;
@@ -216,8 +225,7 @@ public final class DropFolderService {
                 long events = validateAll(open(opened, format, local, modified), tenantId, key, tag, modified);
                 closeQuietly(opened);
                 // pass 2: the same bytes again, into segments
-                BlobStore.OpenedBlob again = local != null ? null : store.open(key, tag).orElseThrow(() -> new StorageException(
-                        "the object " + key + " changed or disappeared between the two passes; the next delivery retries", null));
+                BlobStore.OpenedBlob again = local != null ? null : store.open(key, tag).orElseThrow(() -> new Vanished());
                 List<String> segments;
                 try {
                     segments = write(open(again, format, local, modified), tenantId, key, tag, modified);
@@ -303,6 +311,13 @@ public final class DropFolderService {
             throw new BadGzip(e.getMessage());
         } catch (java.io.EOFException e) {
             throw new BadGzip("unexpected end of the gzip stream (file truncated?)");
+        }
+    }
+
+    /** The file disappeared (or changed) between the two passes: another delivery finished it, or a new version replaced it. */
+    private static final class Vanished extends RuntimeException {
+        Vanished() {
+            super(null, null, false, false);
         }
     }
 

@@ -189,6 +189,35 @@ class DropFolderS3Test {
         assertThat(exists(key)).isFalse();
     }
 
+    @Test
+    void two_deliveries_of_one_notification_running_at_the_same_time_still_store_each_event_once() throws Exception {
+        int n = 1500; // several segments, so the two runs overlap while writing
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < n; i++) sb.append(DropFiles.event("race-" + i + "-" + "x".repeat(200), "INFO")).append('\n');
+        String event = upload("incoming/tenant=acme/race/both.ndjson", sb.toString().getBytes(StandardCharsets.UTF_8));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<JsonNode>> runs = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                runs.add(pool.submit(() -> {
+                    go.await();
+                    return invoke(event).get("files").get(0);
+                }));
+            }
+            go.countDown();
+            List<String> statuses = new ArrayList<>();
+            for (var r : runs) statuses.add(r.get().get("status").asText());
+            assertThat(statuses).contains("ingested").allMatch(st -> st.equals("ingested") || st.equals("duplicate") || st.equals("gone"));
+        } finally {
+            pool.shutdownNow();
+        }
+        rollup();
+        Map<String, Long> counts = countsByMessage("race-");
+        assertThat(counts).hasSize(n);
+        assertThat(counts.values()).containsOnly(1L);
+    }
+
     // --- helpers -------------------------------------------------------------------------
 
     /**
