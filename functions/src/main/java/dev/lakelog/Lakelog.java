@@ -18,6 +18,7 @@ import dev.lakelog.config.LakelogConfig;
 import dev.lakelog.idempotency.Idempotency;
 import dev.lakelog.ingest.IngestRoutes;
 import dev.lakelog.ingest.IngestService;
+import dev.lakelog.ingest.drop.DropFolderService;
 import dev.lakelog.lake.LakeEngine;
 import dev.lakelog.lake.Redactor;
 import dev.lakelog.lake.RollupLedger;
@@ -202,6 +203,20 @@ public final class Lakelog implements AutoCloseable {
 
     public IngestService ingest() {
         return ingest.get();
+    }
+
+    private DropFolderService dropFolder;
+
+    /** The drop folder's core (docs/ingest.md, "Drop folder"): the S3 event handler and the local watcher call it. */
+    public synchronized DropFolderService dropFolder() {
+        if (dropFolder == null) {
+            LakelogConfig.DropFolder d = config.dropFolder();
+            Path tmp = config.duckdbTempDir().or(() -> config.dataDir().map(dir -> dir.resolve("tmp")))
+                    .orElse(Path.of(System.getProperty("java.io.tmpdir")));
+            dropFolder = new DropFolderService(backend.blobs(), backend.tenants(), backend.idempotency(), codec, clock,
+                    config.segmentMaxBytes(), new DropFolderService.Limits(d.maxObjectBytes(), d.dedupWindow()), tmp.resolve("drop"));
+        }
+        return dropFolder;
     }
 
     public RollupService rollup() {

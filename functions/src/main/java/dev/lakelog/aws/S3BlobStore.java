@@ -77,6 +77,54 @@ public final class S3BlobStore implements BlobStore {
         }
     }
 
+    /** A server-side copy (CopyObject: up to 5 GB, which bounds what the drop folder quarantines whole). */
+    @Override
+    public void copy(String fromKey, String toKey) {
+        try {
+            s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(fromKey).destinationBucket(bucket).destinationKey(toKey));
+        } catch (SdkException e) {
+            throw new StorageException("S3 COPY failed from " + fromKey + " to " + toKey, e);
+        }
+    }
+
+    /** A streaming GET, with {@code If-Match} when an ETag is given (412: the object changed, so empty). */
+    @Override
+    public Optional<OpenedBlob> open(String key, String ifMatchEtag) {
+        try {
+            software.amazon.awssdk.core.ResponseInputStream<software.amazon.awssdk.services.s3.model.GetObjectResponse> in =
+                    s3.getObject(b -> b.bucket(bucket).key(key).ifMatch(ifMatchEtag == null ? null : "\"" + ifMatchEtag + "\""));
+            software.amazon.awssdk.services.s3.model.GetObjectResponse r = in.response();
+            String etag = r.eTag() == null ? "" : r.eTag().replace("\"", "");
+            java.io.InputStream guarded = new java.io.FilterInputStream(in) {
+                @Override
+                public int read() throws java.io.IOException {
+                    try {
+                        return super.read();
+                    } catch (SdkException e) {
+                        throw new java.io.IOException("S3 GET failed while reading " + key, e);
+                    }
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) throws java.io.IOException {
+                    try {
+                        return super.read(b, off, len);
+                    } catch (SdkException e) {
+                        throw new java.io.IOException("S3 GET failed while reading " + key, e);
+                    }
+                }
+            };
+            return Optional.of(new OpenedBlob(guarded, r.contentLength() == null ? -1 : r.contentLength(), r.lastModified(), etag));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+            if (e.statusCode() == 412 || e.statusCode() == 404) return Optional.empty();
+            throw new StorageException("S3 GET failed for " + key, e);
+        } catch (SdkException e) {
+            throw new StorageException("S3 GET failed for " + key, e);
+        }
+    }
+
     @Override
     public List<BlobInfo> list(String prefix) {
         List<BlobInfo> out = new ArrayList<>();

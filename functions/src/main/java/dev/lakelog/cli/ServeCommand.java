@@ -2,6 +2,7 @@ package dev.lakelog.cli;
 
 import dev.lakelog.Lakelog;
 import dev.lakelog.config.LakelogConfig;
+import dev.lakelog.local.DropFolderWatcher;
 import dev.lakelog.local.LocalServer;
 import dev.lakelog.local.ResultSweeper;
 import dev.lakelog.local.RollupScheduler;
@@ -42,6 +43,7 @@ final class ServeCommand implements Callable<Integer> {
         final LocalServer server;
         final RollupScheduler scheduler;
         final ResultSweeper sweeper;
+        final DropFolderWatcher dropFolder;
         private final CountDownLatch stopped = new CountDownLatch(1);
 
         Running(Lakelog app, LocalServer server, RollupScheduler scheduler) {
@@ -49,6 +51,7 @@ final class ServeCommand implements Callable<Integer> {
             this.server = server;
             this.scheduler = scheduler;
             this.sweeper = app.config().embeddedStorage() ? new ResultSweeper(app.results()) : null;
+            this.dropFolder = dropFolderWatcher(app);
             Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "lakelog-shutdown"));
         }
 
@@ -57,6 +60,7 @@ final class ServeCommand implements Callable<Integer> {
             server.close();
             if (scheduler != null) scheduler.close();
             if (sweeper != null) sweeper.close();
+            if (dropFolder != null) dropFolder.close();
             app.close();
             System.out.println("lakelog stopped");
             System.out.flush();
@@ -66,6 +70,21 @@ final class ServeCommand implements Callable<Integer> {
         void awaitShutdown() throws InterruptedException {
             stopped.await();
         }
+    }
+
+    /**
+     * The drop folder {@code <data-dir>/incoming/tenant=<t>/}, polled every LAKELOG_DROP_POLL_SECONDS
+     * (0: off); local storage only (with S3, the bucket's event notification does this).
+     */
+    static DropFolderWatcher dropFolderWatcher(Lakelog app) {
+        LakelogConfig c = app.config();
+        if (!c.embeddedStorage() || c.dropFolder().pollInterval().isZero() || c.dataDir().isEmpty()) return null;
+        try {
+            java.nio.file.Files.createDirectories(c.dataDir().get().resolve("incoming"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot create the drop folder " + c.dataDir().get().resolve("incoming"), e);
+        }
+        return new DropFolderWatcher(app.dropFolder(), app.blobs(), c.dropFolder().pollInterval(), c.dropFolder().settle(), java.time.Clock.systemUTC());
     }
 
     static Running start(LakelogConfig config, int port, long rollupIntervalSeconds) throws java.io.IOException {

@@ -41,7 +41,21 @@ public record LakelogConfig(
         Optional<Integer> lambdaMemoryMb,
         Optional<String> lambdaFunctionName,
         Optional<String> rateLimitsTable,
-        TenantRates tenantRates) {
+        TenantRates tenantRates,
+        DropFolder dropFolder) {
+
+    /**
+     * The drop folder (docs/ingest.md, "Drop folder"): files under {@code incoming/tenant=<t>/} of
+     * the data bucket (an S3 event notification) or of the data directory (polled in local mode,
+     * every {@code pollInterval}; zero turns the watcher off). A local file is taken once it has not
+     * changed for {@code settle}; an object larger than {@code maxObjectBytes} (as stored, and again
+     * decompressed) is quarantined; a file is recognised again for {@code dedupWindow}.
+     */
+    public record DropFolder(Duration pollInterval, Duration settle, long maxObjectBytes, Duration dedupWindow) {
+        public static DropFolder defaults() {
+            return new DropFolder(Duration.ofSeconds(5), Duration.ofSeconds(2), 4L * 1024 * 1024 * 1024, Duration.ofDays(30));
+        }
+    }
 
     /**
      * Per-tenant token buckets (requests): the ingest routes, and the analytics routes. The same in
@@ -162,7 +176,17 @@ public record LakelogConfig(
                 opt(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE").map(v -> intVar(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0, 128, 10240)),
                 opt(env, "AWS_LAMBDA_FUNCTION_NAME"),
                 opt(env, "LAKELOG_RATE_LIMITS_TABLE"),
-                tenantRates(env));
+                tenantRates(env),
+                dropFolder(env));
+    }
+
+    private static DropFolder dropFolder(Map<String, String> env) {
+        DropFolder d = DropFolder.defaults();
+        return new DropFolder(
+                Duration.ofSeconds(longVar(env, "LAKELOG_DROP_POLL_SECONDS", d.pollInterval().toSeconds(), 0, 3600)),
+                Duration.ofSeconds(longVar(env, "LAKELOG_DROP_SETTLE_SECONDS", d.settle().toSeconds(), 0, 3600)),
+                longVar(env, "LAKELOG_DROP_MAX_BYTES", d.maxObjectBytes(), 1024, 1L << 40),
+                Duration.ofDays(longVar(env, "LAKELOG_DROP_DEDUP_DAYS", d.dedupWindow().toDays(), 1, 365)));
     }
 
     private static TenantRates tenantRates(Map<String, String> env) {

@@ -24,6 +24,13 @@ public final class SegmentKeys {
                 t.getYear(), t.getMonthValue(), t.getDayOfMonth(), t.getHour(), UuidV7.next(ingestTime));
     }
 
+    /** The key of a segment with a given UUIDv7 (the drop folder derives it from the file, so a retry writes the same key). */
+    public static String key(String tenantId, Instant ingestTime, java.util.UUID id) {
+        ZonedDateTime t = ingestTime.atZone(ZoneOffset.UTC);
+        return String.format("%stenant=%s/date=%04d-%02d-%02d/hour=%02d/%s.cbor", ROOT, tenantId,
+                t.getYear(), t.getMonthValue(), t.getDayOfMonth(), t.getHour(), id);
+    }
+
     public static String tenantPrefix(String tenantId) {
         return ROOT + "tenant=" + tenantId + "/";
     }

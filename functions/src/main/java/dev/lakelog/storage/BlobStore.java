@@ -47,6 +47,14 @@ public interface BlobStore {
         return list(prefix);
     }
 
+    /**
+     * Copies an object to another key inside the store (S3: a server-side copy, nothing passes
+     * through the caller); a missing source is a {@link StorageException}. The default reads it whole.
+     */
+    default void copy(String fromKey, String toKey) {
+        put(toKey, get(fromKey).orElseThrow(() -> new StorageException("cannot copy " + fromKey + ": it does not exist", null)));
+    }
+
     /** Deletes; deleting a missing key is not an error. */
     void delete(String key);
 
@@ -54,4 +62,39 @@ public interface BlobStore {
     String uri(String key);
 
     record BlobInfo(String key, long size, java.time.Instant lastModified) {}
+
+    /**
+     * An object opened for streaming (the drop folder reads files of gigabytes this way): its bytes,
+     * size, last-modified time and ETag (without quotes; locally a stand-in made of size and
+     * modification time). The caller closes it.
+     */
+    record OpenedBlob(java.io.InputStream stream, long size, java.time.Instant lastModified, String etag) implements java.io.Closeable {
+        @Override
+        public void close() throws java.io.IOException {
+            stream.close();
+        }
+    }
+
+    /**
+     * Opens the object for reading without holding it in memory, if it exists and, when
+     * {@code ifMatchEtag} is not null, still has that ETag (S3 {@code If-Match}); empty otherwise.
+     * The default reads it whole (stores that are small by nature).
+     */
+    default Optional<OpenedBlob> open(String key, String ifMatchEtag) {
+        Optional<byte[]> bytes = get(key);
+        if (bytes.isEmpty()) return Optional.empty();
+        BlobInfo info = list(key).stream().filter(b -> b.key().equals(key)).findFirst().orElse(null);
+        java.time.Instant modified = info == null ? java.time.Instant.EPOCH : info.lastModified();
+        String etag = java.util.HexFormat.of().formatHex(sha256(bytes.get())).substring(0, 32);
+        if (ifMatchEtag != null && !ifMatchEtag.equals(etag)) return Optional.empty();
+        return Optional.of(new OpenedBlob(new java.io.ByteArrayInputStream(bytes.get()), bytes.get().length, modified, etag));
+    }
+
+    private static byte[] sha256(byte[] b) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(b);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }

@@ -129,6 +129,7 @@ final class FunctionsConstruct extends Construct {
     final Function queryFn;
     final Function maintenanceFn;
     final Function rollupFn;
+    final Function dropFolderFn;
     final CfnTopicRule commandsRule;
 
     FunctionsConstruct(Construct scope, StackConfig cfg, Code lakeCode, Code ingestCode, StorageConstruct storage,
@@ -174,6 +175,7 @@ final class FunctionsConstruct extends Construct {
                 cfg.maintenanceMemoryMb(), fifteenMinutes, cfg.duckdbEphemeralStorageMb(), true,
                 maintenanceScheduleDlq, cfg.rollupReservedConcurrency(),
                 "lakelog scheduled maintenance (compact, expire-snapshots, retention, cleanup)");
+        dropFolderFn = dropFolder();
         if (!cfg.iotEndpoint().isEmpty()) {
             iotRollupFn.addEnvironment("LAKELOG_IOT_ENDPOINT", cfg.iotEndpoint());
         }
@@ -261,6 +263,54 @@ final class FunctionsConstruct extends Construct {
 
     Key dataKey() {
         return dataKey;
+    }
+
+    /** Construct id of CDK's singleton that configures bucket notifications (aws-cdk-lib's constant). */
+    static final String BUCKET_NOTIFICATIONS_HANDLER = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834";
+
+    /**
+     * Memory of the drop-folder function: with the lake functions' split (60% DuckDB, 15% native) its
+     * heap is 512 MB, for one segment of events being written and one OTLP message (at most 16 MiB)
+     * decoded; DuckDB reads Parquet files within its 256 MB limit.
+     */
+    static final int DROP_FOLDER_MEMORY_MB = 2048;
+
+    /**
+     * The drop folder (docs/ingest.md, "Drop folder"): files uploaded under {@code incoming/} of the
+     * data bucket invoke {@code DropFolderHandler} through an S3 event notification (asynchronous:
+     * two retries, then the on-failure queue). The x86_64 zip with DuckDB (it reads Parquet files),
+     * in the VPC like the other DuckDB functions (S3 and DynamoDB through the gateway endpoints);
+     * it never opens the lake. Permissions: read and delete what is under incoming/ (the source is
+     * removed once processed), write segments/ and quarantine/, the idempotency records, the tenants.
+     */
+    private Function dropFolder() {
+        Queue dlq = dlq("DropFolderDlq");
+        Function fn = function("DropFolderFunction", "DropFolderHandler", DROP_FOLDER_MEMORY_MB, Duration.minutes(15),
+                cfg.duckdbEphemeralStorageMb(), true, dlq, 0, "lakelog drop folder: files under s3://<bucket>/incoming/tenant=<t>/");
+        fn.addToRolePolicy(statement("IncomingConsume", List.of("s3:GetObject", "s3:DeleteObject"), List.of(objects("incoming/"))));
+        fn.addToRolePolicy(statement("SegmentsWrite", List.of("s3:PutObject"), List.of(objects("segments/"))));
+        // quarantine: a server-side copy of the bad file (GetObject on the source, PutObject here) and its note
+        fn.addToRolePolicy(statement("QuarantineWrite", List.of("s3:PutObject"), List.of(objects("quarantine/"))));
+        // ListBucket on incoming/: S3 answers 404 (not 403) for a file already removed
+        fn.addToRolePolicy(listBucket("IncomingList", List.of("incoming/")));
+        grantKms(fn);
+        grantTenantsRead(fn, false);
+        fn.addToRolePolicy(statement("IdempotencyReadWrite",
+                List.of("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+                List.of(idempotency.getTableArn())));
+        Nag.suppress(fn, "IAM5", "dropped files have any name under incoming/; the prefix is the narrowest scope S3 offers",
+                "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/incoming/*");
+        bucket.addEventNotification(software.amazon.awscdk.services.s3.EventType.OBJECT_CREATED,
+                new software.amazon.awscdk.services.s3.notifications.LambdaDestination(fn),
+                software.amazon.awscdk.services.s3.NotificationKeyFilter.builder().prefix("incoming/").build());
+        // CDK's singleton function that writes the bucket's notification configuration at deploy time
+        software.constructs.IConstruct handler = software.amazon.awscdk.Stack.of(this).getNode().tryFindChild(BUCKET_NOTIFICATIONS_HANDLER);
+        if (handler != null) {
+            Nag.suppress(handler, "IAM4", "CDK's bucket-notifications handler logs through AWSLambdaBasicExecutionRole",
+                    "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole");
+            Nag.suppress(handler, "L1", "the runtime of CDK's own bucket-notifications handler is chosen by aws-cdk-lib");
+        }
+        return fn;
     }
 
     private Queue dlq(String id) {

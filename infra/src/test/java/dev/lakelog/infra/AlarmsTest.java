@@ -20,7 +20,7 @@ class AlarmsTest {
     private final Template t = Synth.template();
 
     static final List<String> HANDLERS = List.of("IngestHandler", "AuthorizerHandler", "QueryHandler",
-            "MaintenanceHandler", "RollupScheduleHandler", "IotRollupHandler", "MaintenanceScheduleHandler");
+            "MaintenanceHandler", "RollupScheduleHandler", "IotRollupHandler", "MaintenanceScheduleHandler", "DropFolderHandler");
 
     private List<Map<String, Object>> alarms() {
         return resources(t, "AWS::CloudWatch::Alarm").values().stream().map(Synth::props).toList();
@@ -126,8 +126,8 @@ class AlarmsTest {
     void everyAlarmNotifiesTheAlarmTopic() {
         Object topic = ref(logicalId(t, "AWS::SNS::Topic", "AlarmTopic"));
         List<Map<String, Object>> all = alarms();
-        // 6 errors + 7 throttles + 3 duration + 3 DLQ + rollup failures + API defects + latency + 3 database + 4 tables + lag
-        assertThat(all).hasSize(6 + 7 + 3 + 3 + 1 + 1 + 1 + 3 + 4 + 1);
+        // 7 errors + 8 throttles + 3 duration + 4 DLQ + rollup failures + API defects + latency + 3 database + 4 tables + lag
+        assertThat(all).hasSize(7 + 8 + 3 + 4 + 1 + 1 + 1 + 3 + 4 + 1);
         all.forEach(a -> assertThat(a.get("AlarmActions")).isEqualTo(List.of(topic)));
         all.forEach(a -> assertThat(a.get("OKActions")).isEqualTo(List.of(topic)));
         t.resourceCountIs("AWS::SNS::Subscription", 0);

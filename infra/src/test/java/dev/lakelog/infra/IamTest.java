@@ -185,15 +185,46 @@ class IamTest {
             if (!s3) {
                 continue;
             }
+            if (s.actions().equals(List.of("s3:PutBucketNotification"))) {
+                // CDK's bucket-notifications handler configures the drop folder's notification: the bucket only
+                assertThat(s.where()).startsWith("DataBucketNotificationsHandlerPolicy");
+                assertThat(Synth.toJson(s.resourcesOf())).contains(FunctionsConstruct.LEGACY_BUCKET_ID).doesNotContain("/");
+                continue;
+            }
             if (s.actions().contains("s3:ListBucket")) {
                 assertThat(s.actions()).containsExactly("s3:ListBucket");
                 assertThat(Synth.toJson(s.body().get("Condition"))).as(s.where()).contains("s3:prefix");
                 continue;
             }
             for (Object r : s.resourcesOf()) {
-                assertThat(Synth.toJson(r)).as(s.where()).containsPattern("\"/(segments|lake|quarantine|results)/\\*\"");
+                assertThat(Synth.toJson(r)).as(s.where()).containsPattern("\"/(segments|lake|quarantine|results|incoming)/\\*\"");
             }
         }
+    }
+
+    @Test
+    void theDropFolderFunctionReadsAndRemovesIncomingWritesSegmentsAndQuarantineAndNothingElse() {
+        assertThat(actionsOf("DropFolderHandler")).containsExactlyInAnyOrder("s3:GetObject", "s3:DeleteObject", "s3:PutObject",
+                "s3:ListBucket", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "dynamodb:GetItem", "dynamodb:Query",
+                "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "sqs:SendMessage");
+        List<Stmt> drop = statements().stream().filter(s -> s.where().startsWith("FunctionsDropFolderFunction")
+                || s.where().startsWith("DropFolderFunction")).toList();
+        assertThat(drop).isNotEmpty();
+        for (Stmt s : drop) {
+            String res = Synth.toJson(s.resourcesOf());
+            if (s.actions().contains("s3:DeleteObject") || s.actions().contains("s3:GetObject")) {
+                assertThat(res).as("reads and deletes only the dropped files").contains("/incoming/*")
+                        .doesNotContain("/segments/").doesNotContain("/lake/").doesNotContain("/quarantine/");
+            }
+            if (s.actions().contains("s3:PutObject")) {
+                assertThat(res).containsPattern("/(segments|quarantine)/\\*").doesNotContain("/lake/").doesNotContain("/incoming/");
+            }
+            assertThat(res).doesNotContain("LeasesTable").doesNotContain("/lake/").doesNotContain("/results/");
+            if (s.actions().contains("s3:ListBucket")) {
+                assertThat(Synth.toJson(s.body().get("Condition"))).contains("incoming/*").doesNotContain("segments/");
+            }
+        }
+        assertThat(actionsOf("DropFolderHandler")).noneMatch(a -> a.startsWith("secretsmanager:"));
     }
 
     @Test
