@@ -100,7 +100,11 @@ public final class Lakelog implements AutoCloseable {
         };
         // CloudWatch Embedded Metric Format in Lambda; Prometheus (GET /metrics) everywhere else
         this.metrics = config.lambdaFunctionName().<Metrics>map(fn -> new EmfMetrics(fn, System.out)).orElseGet(PrometheusMetrics::new);
-        this.lake = new Memo<>(() -> LakeEngine.open(backend.lakeStorage(), lakeSettings(), backend.lakeCredentials(), redactor));
+        this.lake = new Memo<>(() -> {
+            LakeEngine engine = LakeEngine.open(backend.lakeStorage(), lakeSettings(), backend.lakeCredentials(), redactor);
+            backend.chainAnchor().ifPresent(engine::useAnchor);
+            return engine;
+        });
         this.auth = new Memo<>(() -> new Authenticator(backend.tenants(), clock));
         this.ingest = new Memo<>(() -> new IngestService(backend.blobs(), codec, clock, config.segmentMaxBytes()));
         this.rollup = new Memo<>(() -> new RollupService(backend.blobs(), lake, backend.locks(), codec, clock, config.rollupLimits(), metrics));

@@ -212,6 +212,16 @@ public final class LakeEngine implements AutoCloseable {
         this.anchor = a;
     }
 
+    /** Uses {@code a} as the anchor from now on and publishes the current head to it (one a crash left unpublished, or the first). */
+    public void useAnchor(ChainAnchor a) {
+        this.anchor = a;
+        try (Connection c = connect()) {
+            anchorHead(c);
+        } catch (SQLException e) {
+            LOG.warn("anchor_catch_up_failed", "error", redactor.redact(e.getMessage()));
+        }
+    }
+
     /** After a commit: publishes the chain head {@code c} sees; a failure is logged, the next publish catches up. */
     public void anchorHead(Connection c) {
         try {
