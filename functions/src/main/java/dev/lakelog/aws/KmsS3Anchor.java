@@ -73,6 +73,18 @@ public final class KmsS3Anchor implements ChainAnchor {
         return prefix + String.format("%020d", seq) + ".json";
     }
 
+    private boolean published(long seq) {
+        try {
+            s3.headObject(b -> b.bucket(bucket).key(objectKey(seq)));
+            return true;
+        } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+            return false;
+        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+            if (e.statusCode() == 404) return false;
+            throw e;
+        }
+    }
+
     private Key key() {
         Key k = key;
         if (k != null) return k;
@@ -108,6 +120,10 @@ public final class KmsS3Anchor implements ChainAnchor {
         if (head == null || head.seq() <= lastSeq) return;
         String at = Instant.now().truncatedTo(ChronoUnit.MICROS).toString();
         try {
+            if (lastSeq < 0 && published(head.seq())) { // a restart, or another instance, published it already
+                lastSeq = head.seq();
+                return;
+            }
             Key k = key();
             byte[] message = ChainAnchor.message(head.seq(), head.chainHash(), at).getBytes(StandardCharsets.UTF_8);
             SignResponse sig = kms.sign(b -> b.keyId(keyId).message(SdkBytes.fromByteArray(message))
@@ -115,8 +131,13 @@ public final class KmsS3Anchor implements ChainAnchor {
             String body = JSON.createObjectNode().put("v", 1).put("seq", head.seq()).put("chain_hash", head.chainHash()).put("at", at)
                     .put("key_id", sig.keyId()).put("algorithm", k.algorithm())
                     .put("signature", Base64.getEncoder().encodeToString(sig.signature().asByteArray())).toString();
-            s3.putObject(b -> b.bucket(bucket).key(objectKey(head.seq())).contentType("application/json"),
-                    RequestBody.fromString(body, StandardCharsets.UTF_8));
+            try {
+                // If-None-Match: a head is written once; a second writer of the same head loses (412) instead of adding a version
+                s3.putObject(b -> b.bucket(bucket).key(objectKey(head.seq())).contentType("application/json").ifNoneMatch("*"),
+                        RequestBody.fromString(body, StandardCharsets.UTF_8));
+            } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+                if (e.statusCode() != 412) throw e;
+            }
             lastSeq = head.seq();
         } catch (SdkException | IllegalStateException e) {
             // the commit stands; the next publish carries the newer head (verify reports the unanchored tail)

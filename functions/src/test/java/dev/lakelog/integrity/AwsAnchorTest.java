@@ -136,6 +136,18 @@ class AwsAnchorTest {
     }
 
     @Test
+    void a_head_already_published_is_not_written_again_by_a_restart_or_another_instance() throws Exception {
+        long head = chainHead();
+        String name = PREFIX + String.format("%020d", head) + ".json";
+        var other = new dev.lakelog.aws.KmsS3Anchor(moto.s3(), moto.kms(), anchorBucket, PREFIX, keyId);
+        try (Connection c = fx.app().lake().connect()) {
+            other.publish(IntegrityChain.head(c));
+        }
+        assertThat(moto.s3().listObjectVersions(b -> b.bucket(anchorBucket).prefix(name)).versions()).hasSize(1);
+        assertThat(verify().path("status").asText()).isEqualTo("ok");
+    }
+
+    @Test
     void a_head_with_a_forged_signature_is_caught() throws Exception {
         long next = chainHead() + 1;
         // the attacker signs with a key of their own: a signature the anchor's key does not make
