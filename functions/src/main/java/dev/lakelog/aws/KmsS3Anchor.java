@@ -73,16 +73,10 @@ public final class KmsS3Anchor implements ChainAnchor {
         return prefix + String.format("%020d", seq) + ".json";
     }
 
+    /** Whether the head object of {@code seq} exists (a listing: it needs only s3:ListBucket on the prefix, where a HEAD of a missing key needs it bucket-wide). */
     private boolean published(long seq) {
-        try {
-            s3.headObject(b -> b.bucket(bucket).key(objectKey(seq)));
-            return true;
-        } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
-            return false;
-        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
-            if (e.statusCode() == 404) return false;
-            throw e;
-        }
+        String name = objectKey(seq);
+        return s3.listObjectsV2(b -> b.bucket(bucket).prefix(name).maxKeys(1)).contents().stream().anyMatch(o -> o.key().equals(name));
     }
 
     private Key key() {

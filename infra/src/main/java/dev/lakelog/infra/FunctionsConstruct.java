@@ -114,6 +114,8 @@ final class FunctionsConstruct extends Construct {
     private final Table rateLimits;
     private final Key dataKey;
     private final Bucket bucket;
+    private final Key anchorKey;
+    private final Bucket anchorBucket;
     private final Table tenants;
     private final Table idempotency;
     private final Table leases;
@@ -140,6 +142,8 @@ final class FunctionsConstruct extends Construct {
         this.rateLimits = storage.rateLimits;
         this.dataKey = storage.dataKey;
         this.bucket = storage.bucket;
+        this.anchorKey = storage.anchorKey;
+        this.anchorBucket = storage.anchorBucket;
         this.tenants = storage.tenants;
         this.idempotency = storage.idempotency;
         this.leases = storage.leases;
@@ -183,12 +187,14 @@ final class FunctionsConstruct extends Construct {
         grantTenantsRead(authorizerFn, false);
         grantKms(authorizerFn); // the tenants table is under the data key
         grantQuery(queryFn);
+        grantAnchorRead(queryFn); // proofs and the anchor's check; it never signs
         for (Function f : List.of(ingestFn, queryFn)) {
             f.addToRolePolicy(statement("RateLimitsReadWrite", List.of("dynamodb:GetItem", "dynamodb:PutItem"),
                     List.of(rateLimits.getTableArn())));
         }
         for (Function f : List.of(maintenanceFn, rollupFn, iotRollupFn, maintenanceScheduleFn)) {
             grantLakeWriter(f);
+            grantAnchorWrite(f); // every function that commits publishes the new head
         }
         iotRollupFn.addToRolePolicy(PolicyStatement.Builder.create()
                 .sid("PublishRollupStatus")
@@ -245,6 +251,8 @@ final class FunctionsConstruct extends Construct {
                                     + "the prefix is the narrowest scope S3 offers",
                         "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/segments/*", "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/lake/*",
                         "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/results/*", "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/quarantine/*");
+            Nag.suppress(fn, "IAM5", "the anchor's head objects are named by chain sequence number under the fixed prefix chain-heads/",
+                    "Resource::<" + ANCHOR_BUCKET_ID + ".Arn>/chain-heads/*");
             if (cfg.xray()) {
                 Nag.suppress(fn, "IAM5", "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions", "Resource::*");
             }
@@ -339,6 +347,9 @@ final class FunctionsConstruct extends Construct {
             env.put("LAKELOG_PG_PORT", LakelogStack.PG_PORT);
             env.put("LAKELOG_PG_DATABASE", LakelogStack.PG_DATABASE);
             env.put("LAKELOG_PG_SECRET_ARN", db.getSecret().getSecretArn());
+            env.put("LAKELOG_ANCHOR_BUCKET", anchorBucket.getBucketName());
+            env.put("LAKELOG_ANCHOR_KMS_KEY_ID", anchorKey.getKeyArn());
+            env.put("LAKELOG_ANCHOR_PREFIX", AnchorOptions.PREFIX);
             // RDS Proxy presents an ACM certificate: verified against the Amazon root CAs packaged in the zip
             env.put("LAKELOG_PG_SSLMODE", cfg.catalogSslMode());
             if (cfg.catalogSslMode().startsWith("verify-")) {
@@ -362,6 +373,8 @@ final class FunctionsConstruct extends Construct {
 
     /** The data bucket's logical id (kept from the single-construct stack, see LogicalIds). */
     static final String LEGACY_BUCKET_ID = "DataBucketE3889A50";
+    /** The anchor bucket's logical id (LogicalIds: the path without the Storage concern). */
+    static final String ANCHOR_BUCKET_ID = "AnchorBucketAD63FD01";
 
     // ---- IAM helpers ------------------------------------------------------------------------
 
@@ -420,6 +433,26 @@ final class FunctionsConstruct extends Construct {
         grantKms(f);
         grantTenantsRead(f, false);
         grantSecret(f);
+    }
+
+    /** Reads the anchor: the heads (every version), the bucket's lock, the key's public key. */
+    private void grantAnchorRead(Function f) {
+        f.addToRolePolicy(statement("AnchorKeyPublic", List.of("kms:GetPublicKey"), List.of(anchorKey.getKeyArn())));
+        f.addToRolePolicy(statement("AnchorHeadsRead", List.of("s3:GetObject", "s3:GetObjectVersion"),
+                List.of(anchorBucket.arnForObjects(AnchorOptions.PREFIX + "*"))));
+        for (String action : List.of("s3:ListBucket", "s3:ListBucketVersions")) {
+            f.addToRolePolicy(PolicyStatement.Builder.create().sid(action.equals("s3:ListBucket") ? "AnchorHeadsList" : "AnchorHeadVersionsList")
+                    .actions(List.of(action)).resources(List.of(anchorBucket.getBucketArn()))
+                    .conditions(Map.of("StringLike", Map.of("s3:prefix", List.of(AnchorOptions.PREFIX + "*")))).build());
+        }
+        f.addToRolePolicy(statement("AnchorLockRead", List.of("s3:GetBucketObjectLockConfiguration"), List.of(anchorBucket.getBucketArn())));
+    }
+
+    /** Publishes heads: signs with the anchor key and writes head objects (never deletes, never bypasses the lock). */
+    private void grantAnchorWrite(Function f) {
+        grantAnchorRead(f);
+        f.addToRolePolicy(statement("AnchorSign", List.of("kms:Sign"), List.of(anchorKey.getKeyArn())));
+        f.addToRolePolicy(statement("AnchorHeadsWrite", List.of("s3:PutObject"), List.of(anchorBucket.arnForObjects(AnchorOptions.PREFIX + "*"))));
     }
 
     /** Rollup and maintenance: move segments into the lake, rewrite and delete lake files. */
