@@ -44,7 +44,13 @@ public final class RollupScheduleHandler implements RequestStreamHandler {
         try (LambdaInvocation inv = LambdaInvocation.begin(context, app.metrics())) {
             RollupReport report = app.rollup().rollup(new RollupRequest("schedule", Optional.empty(), app.config().rollupMinAge(), true)
                     .withDeadline(inv.deadline(RESERVE)));
-            return report.toMap();
+            Map<String, Object> out = new java.util.LinkedHashMap<>(report.toMap());
+            try {
+                out.put("access_records_committed", app.commitAccessTrail()); // the access trail's batch (docs/integrity.md#access-trail)
+            } catch (RuntimeException e) {
+                dev.lakelog.log.JsonLog.get(RollupScheduleHandler.class).warn("access_trail_commit_failed", "error", e.getMessage());
+            }
+            return out;
         }
     }
 }

@@ -199,6 +199,8 @@ public final class LakeEngine implements AutoCloseable {
         addMissingColumns(st);
         createIfMissing(st, "legal_holds", List.of(LegalHolds.CREATE,
                 "CALL lake.set_commit_message('lakelog', 'create the legal holds table', extra_info => '{\"kind\":\"maintenance\"}')"));
+        createIfMissing(st, "access_trail", List.of(AccessLog.CREATE,
+                "CALL lake.set_commit_message('lakelog', 'create the access trail table', extra_info => '{\"kind\":\"maintenance\"}')"));
         IntegrityChain.ensure(st.getConnection());
     }
 
