@@ -112,9 +112,9 @@ public final class AccessTrail implements AccessRecorder {
             r.put("body_bytes", req.body().length).put("body_sha256", sha256(req.body()));
             JsonNode body = parsedBody(req);
             if (body != null && req.body().length <= MAX_BODY) r.set("body", body);
-            if (body != null && body.path("sql").isTextual()) r.put("sql", body.path("sql").asText());
+            // the SQL text of a custom query ({"query": ...}), whatever the body's size
+            if (body != null && route.equals("/v1/analytics/query") && body.path("query").isTextual()) r.put("sql", body.path("query").asText());
         }
-        if (req.query().containsKey("sql")) r.put("sql", req.query().get("sql"));
         r.put("status", resp.status());
         if (resp.status() >= 400) r.put("error_code", ApiErrors.codeOf(resp));
         else r.putNull("error_code");

@@ -32,7 +32,7 @@ import java.util.function.Consumer;
 public final class AccessLog {
     public static final String TABLE = "lake.main.access_trail";
     static final String CREATE = "CREATE TABLE IF NOT EXISTS " + TABLE + " (tenant_id VARCHAR NOT NULL, seq BIGINT NOT NULL, "
-            + "id VARCHAR NOT NULL, at TIMESTAMPTZ NOT NULL, route VARCHAR, status INTEGER, error_code VARCHAR, principal VARCHAR, "
+            + "id VARCHAR NOT NULL, recorded_at TIMESTAMPTZ NOT NULL, route VARCHAR, status INTEGER, error_code VARCHAR, principal VARCHAR, "
             + "record VARCHAR NOT NULL, prev_hash VARCHAR NOT NULL, hash VARCHAR NOT NULL)";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -133,8 +133,8 @@ public final class AccessLog {
     /** One tenant's committed records, oldest first, after {@code f.afterSeq()}, at most {@code f.limit()}. */
     public static List<Stored> read(Connection c, String tenant, Filter f) throws SQLException {
         StringBuilder where = new StringBuilder("tenant_id = " + LakeEngine.literal(tenant) + " AND seq > " + f.afterSeq());
-        if (f.from() != null) where.append(" AND at >= TIMESTAMPTZ ").append(LakeEngine.literal(f.from().toString()));
-        if (f.to() != null) where.append(" AND at < TIMESTAMPTZ ").append(LakeEngine.literal(f.to().toString()));
+        if (f.from() != null) where.append(" AND recorded_at >= TIMESTAMPTZ ").append(LakeEngine.literal(f.from().toString()));
+        if (f.to() != null) where.append(" AND recorded_at < TIMESTAMPTZ ").append(LakeEngine.literal(f.to().toString()));
         if (f.route() != null) where.append(" AND route = ").append(LakeEngine.literal(f.route()));
         if (f.principal() != null) where.append(" AND principal = ").append(LakeEngine.literal(f.principal()));
         if (f.status() != null) where.append(" AND status = ").append(f.status());
@@ -173,7 +173,7 @@ public final class AccessLog {
         Map<String, String> lastHash = new TreeMap<>();
         Set<String> broken = new HashSet<>();
         String scope = tenant.map(t -> " WHERE tenant_id = " + LakeEngine.literal(t)).orElse("");
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT tenant_id, seq, id, strftime(at AT TIME ZONE 'UTC', "
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT tenant_id, seq, id, strftime(recorded_at AT TIME ZONE 'UTC', "
                 + "'%Y-%m-%dT%H:%M:%S.%fZ'), route, status, error_code, principal, record, prev_hash, hash FROM " + TABLE + scope
                 + " ORDER BY tenant_id, seq")) {
             while (rs.next()) {

@@ -199,8 +199,10 @@ public final class LakeEngine implements AutoCloseable {
         addMissingColumns(st);
         createIfMissing(st, "legal_holds", List.of(LegalHolds.CREATE,
                 "CALL lake.set_commit_message('lakelog', 'create the legal holds table', extra_info => '{\"kind\":\"maintenance\"}')"));
-        createIfMissing(st, "access_trail", List.of(AccessLog.CREATE,
-                "CALL lake.set_commit_message('lakelog', 'create the access trail table', extra_info => '{\"kind\":\"maintenance\"}')"));
+        try (Statement fresh = st.getConnection().createStatement()) { // st may be closed by a failed statement above
+            createIfMissing(fresh, "access_trail", List.of(AccessLog.CREATE,
+                    "CALL lake.set_commit_message('lakelog', 'create the access trail table', extra_info => '{\"kind\":\"maintenance\"}')"));
+        }
         IntegrityChain.ensure(st.getConnection());
     }
 
@@ -280,6 +282,7 @@ public final class LakeEngine implements AutoCloseable {
      */
     private static void createIfMissing(Statement st, String table, List<String> ddl) throws SQLException {
         if (tableExists(st, table)) return;
+        Connection conn = st.getConnection(); // before: a statement whose execution failed is closed, getConnection too
         try {
             st.execute("BEGIN TRANSACTION");
             for (String sql : ddl) st.execute(sql);
@@ -291,7 +294,7 @@ public final class LakeEngine implements AutoCloseable {
                 // the failed statement may already have ended the transaction
             }
             // a fresh statement: DuckDB's JDBC driver closes a statement whose execution failed
-            try (Statement check = st.getConnection().createStatement()) {
+            try (Statement check = conn.createStatement()) {
                 if (!tableExists(check, table)) throw e;
             }
         }
