@@ -113,7 +113,8 @@ public final class Lakelog implements AutoCloseable {
         this.maintenance = new Memo<>(() -> new MaintenanceService(lake, backend.locks(), clock));
         this.query = new Memo<>(() -> new QueryService(lake, new TenantView(lake, backend.blobs(), codec, TenantView.HotLimits.DEFAULT), json));
         this.results = new Memo<>(() -> new BigResults(backend.blobs(), clock));
-        this.access = new Memo<>(() -> new AccessTrail(auth.get(), backend.tenants(), backend::blobs, lake, clock, json));
+        this.access = new Memo<>(() -> new AccessTrail(auth.get(), backend.tenants(), backend::blobs, lake, clock, json,
+                config.backend() == dev.lakelog.config.Backend.LOCAL));
     }
 
     /** Starts lakelog on the system clock. */

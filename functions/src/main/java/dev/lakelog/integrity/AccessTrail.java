@@ -64,8 +64,17 @@ public final class AccessTrail implements AccessRecorder {
     private final Supplier<LakeEngine> lake;
     private final Clock clock;
     private final ObjectMapper json;
+    private final boolean commitOnRead;
 
-    public AccessTrail(Authenticator auth, TenantStore tenants, Supplier<BlobStore> blobs, Supplier<LakeEngine> lake, Clock clock, ObjectMapper json) {
+    /**
+     * {@code commitOnRead}: a trail read commits the pending records first (local mode: one
+     * process with every right). In AWS the query function may not write the lake nor sign heads,
+     * so a read answers the committed records and counts the pending ones; the rollup schedule and
+     * verify commit them.
+     */
+    public AccessTrail(Authenticator auth, TenantStore tenants, Supplier<BlobStore> blobs, Supplier<LakeEngine> lake, Clock clock, ObjectMapper json,
+                       boolean commitOnRead) {
+        this.commitOnRead = commitOnRead;
         this.auth = auth;
         this.tenants = tenants;
         this.blobs = blobs;
@@ -245,8 +254,10 @@ public final class AccessTrail implements AccessRecorder {
             String tenant;
             if (operator.isPresent()) {
                 p.allowOnly(Set.of("tenant_id", "from", "to", "route", "principal", "status", "after_seq", "limit"));
-                tenant = p.string("tenant_id", 128).orElseThrow(() -> new LakelogException(ErrorCode.INVALID_PARAMETER,
-                        "tenant_id is required with an operator token (a tenant's id, or * for lake-wide operator calls)"));
+                tenant = p.string("tenant_id", 128).orElse(LAKE_WIDE); // default: the lake-wide operators' trail
+                if (!tenant.equals(LAKE_WIDE) && !tenant.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,127}")) {
+                    throw new LakelogException(ErrorCode.INVALID_PARAMETER, "tenant_id must be a tenant's id or *");
+                }
             } else {
                 Tenant t = auth.verifyPaidBearer(r);
                 p.allowOnly(Set.of("from", "to", "route", "principal", "status", "after_seq", "limit"));
@@ -262,7 +273,7 @@ public final class AccessTrail implements AccessRecorder {
             int limit = (int) p.integer("limit", 100, 1, 1000);
             AccessLog.Filter f = new AccessLog.Filter(from, to, p.string("route", 512).orElse(null), p.string("principal", 300).orElse(null),
                     status < 0 ? null : (int) status, after, limit);
-            commitPending(); // the trail as of now, this call's own record excepted (it is written after the answer)
+            if (commitOnRead) commitPending(); // the trail as of now, this call's own record excepted (it is written after the answer)
             List<AccessLog.Stored> rows;
             try (Connection c = lake.get().connect()) {
                 rows = AccessLog.read(c, tenant, f);
@@ -283,6 +294,8 @@ public final class AccessTrail implements AccessRecorder {
             }
             if (rows.size() == limit) out.put("next_after_seq", rows.get(rows.size() - 1).seq());
             else out.putNull("next_after_seq");
+            // recorded but not committed into the lake yet (they are after the last record above)
+            out.put("pending_records", blobs.get().list(PREFIX + tenantDir(tenant) + "/").size());
             return router.ok(out);
         });
     }
