@@ -247,10 +247,11 @@ final class FunctionsConstruct extends Construct {
                 .build();
         // Suppressions on the role policies, now that every statement is in them.
         for (Function fn : functions) {
-            Nag.suppress(fn, "IAM5", "object keys under the fixed prefixes segments/, lake/, results/, quarantine/ are generated; "
+            Nag.suppress(fn, "IAM5", "object keys under the fixed prefixes segments/, lake/, results/, quarantine/, access-trail/pending/ are generated; "
                                     + "the prefix is the narrowest scope S3 offers",
                         "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/segments/*", "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/lake/*",
-                        "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/results/*", "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/quarantine/*");
+                        "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/results/*", "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/quarantine/*",
+                        "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/access-trail/pending/*");
             Nag.suppress(fn, "IAM5", "the anchor's head objects are named by chain sequence number under the fixed prefix chain-heads/",
                     "Resource::<" + ANCHOR_BUCKET_ID + ".Arn>/chain-heads/*");
             if (cfg.xray()) {
@@ -429,7 +430,9 @@ final class FunctionsConstruct extends Construct {
                 List.of(objects("lake/"), objects("results/"), objects("segments/"))));
         f.addToRolePolicy(statement("ResultsWrite", List.of("s3:PutObject", "s3:AbortMultipartUpload"),
                 List.of(objects("results/"))));
-        f.addToRolePolicy(listBucket("LakeList", List.of("lake/", "results/", "segments/")));
+        f.addToRolePolicy(listBucket("LakeList", List.of("lake/", "results/", "segments/", "access-trail/")));
+        // the access trail: every analytics call's record is written here before it is committed into the lake
+        f.addToRolePolicy(statement("AccessTrailWrite", List.of("s3:PutObject"), List.of(objects("access-trail/pending/"))));
         grantKms(f);
         grantTenantsRead(f, false);
         grantSecret(f);
@@ -464,7 +467,10 @@ final class FunctionsConstruct extends Construct {
                 List.of(objects("lake/"))));
         f.addToRolePolicy(statement("QuarantineWrite", List.of("s3:GetObject", "s3:PutObject"),
                 List.of(objects("quarantine/"))));
-        f.addToRolePolicy(listBucket("LakeList", List.of("segments/", "lake/", "quarantine/")));
+        f.addToRolePolicy(listBucket("LakeList", List.of("segments/", "lake/", "quarantine/", "access-trail/")));
+        // the access trail: records written (the maintenance routes), then committed into the lake and removed
+        f.addToRolePolicy(statement("AccessTrailCommit", List.of("s3:GetObject", "s3:PutObject", "s3:DeleteObject"),
+                List.of(objects("access-trail/pending/"))));
         grantKms(f);
         grantTenantsRead(f, true);
         f.addToRolePolicy(statement("LeasesReadWrite",

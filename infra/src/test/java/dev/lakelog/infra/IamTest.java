@@ -198,7 +198,7 @@ class IamTest {
                 continue;
             }
             for (Object r : s.resourcesOf()) {
-                assertThat(Synth.toJson(r)).as(s.where()).containsPattern("\"/(segments|lake|quarantine|results|chain-heads)/\\*\"");
+                assertThat(Synth.toJson(r)).as(s.where()).containsPattern("\"/(segments|lake|quarantine|results|chain-heads|access-trail/pending)/\\*\"");
             }
         }
     }
