@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """Checks one event's proof from GET /v1/analytics/logs/{log_id}/proof without trusting lakelog.
 
-    python3 docs/verify-proof.py proof.json --public-key anchor-ed25519.pub
+    python3 docs/verify-proof.py proof.json --public-key anchor-ed25519.pub     # local anchor
+    aws kms get-public-key --key-id "$ANCHOR_KEY" --query PublicKey --output text > anchor-kms.pub
+    python3 docs/verify-proof.py proof.json --public-key anchor-kms.pub         # AWS anchor (KMS)
 
-Needs only python3's standard library and the openssl command (for the Ed25519 signature).
+Needs only python3's standard library and the openssl command (for the signature: Ed25519 locally,
+KMS ECDSA_SHA_256 or RSASSA_PKCS1_V1_5_SHA_256 in AWS). The key file is base64 of the X.509
+SubjectPublicKeyInfo (what both anchor-ed25519.pub and KMS GetPublicKey give) or a PEM file.
 Pass the anchor's public key from a copy you keep yourself (the proof carries one too, but a
 forger would put their own there; without --public-key the fingerprint is printed for you to
 compare). The layout it recomputes is documented in docs/integrity.md. Exit 0 when every step
@@ -89,8 +93,18 @@ def main():
     print("3. chain         entries %d..%d recomputed, head %s" % (p["entries"][0]["seq"], last["seq"], prev))
 
     message = "lakelog-anchor-v1\n%d\n%s\n%s" % (anchor["seq"], anchor["chain_hash"], anchor["at"])
-    key_b64 = open(a.public_key).read().strip() if a.public_key else anchor["public_key"]
-    der = base64.b64decode(key_b64)
+    key_text = open(a.public_key).read().strip() if a.public_key else anchor["public_key"]
+    if key_text.startswith("-----BEGIN"):
+        key_text = "".join(l for l in key_text.splitlines() if not l.startswith("-----"))
+    der = base64.b64decode(key_text)
+    algorithm = anchor.get("algorithm", "Ed25519")
+    if algorithm == "Ed25519":
+        verify = ["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", "{pem}", "-rawin", "-in", "{msg}", "-sigfile", "{sig}"]
+    elif algorithm in ("ECDSA_SHA_256", "RSASSA_PKCS1_V1_5_SHA_256"):
+        # KMS signs the SHA-256 of the message (MessageType RAW); ECDSA signatures are DER, as openssl reads them
+        verify = ["openssl", "dgst", "-sha256", "-verify", "{pem}", "-signature", "{sig}", "{msg}"]
+    else:
+        fail("4 signature", "unknown signature algorithm %r" % algorithm)
     with tempfile.TemporaryDirectory() as d:
         pem, msg, sig = (os.path.join(d, n) for n in ("pub.pem", "msg", "sig"))
         with open(pem, "w") as f:
@@ -99,12 +113,11 @@ def main():
             f.write(message.encode("utf-8"))
         with open(sig, "wb") as f:
             f.write(base64.b64decode(anchor["signature"]))
-        r = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", pem, "-rawin", "-in", msg, "-sigfile", sig],
-                           capture_output=True, text=True)
+        r = subprocess.run([x.format(pem=pem, msg=msg, sig=sig) for x in verify], capture_output=True, text=True)
     if r.returncode != 0:
         fail("4 signature", "openssl: " + (r.stdout + r.stderr).strip())
-    print("4. signature     Ed25519 over the head verified by openssl (key sha256:%s%s)"
-          % (hashlib.sha256(der).hexdigest(), "" if a.public_key else ", taken from the proof: compare it with your copy"))
+    print("4. signature     %s over the head verified by openssl (key sha256:%s%s)"
+          % (algorithm, hashlib.sha256(der).hexdigest(), "" if a.public_key else ", taken from the proof: compare it with your copy"))
     print("OK: event %s of tenant %s is in the lake as committed and anchored at %s" % (p["row"]["log_id"], p["row"]["tenant_id"], anchor["at"]))
 
 

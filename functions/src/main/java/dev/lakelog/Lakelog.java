@@ -27,6 +27,7 @@ import dev.lakelog.local.OperationsRoutes;
 import dev.lakelog.local.PrometheusMetrics;
 import dev.lakelog.metrics.EmfMetrics;
 import dev.lakelog.metrics.Metrics;
+import dev.lakelog.integrity.AccessTrail;
 import dev.lakelog.integrity.HoldRoutes;
 import dev.lakelog.integrity.ProofRoutes;
 import dev.lakelog.integrity.VerifyRoutes;
@@ -90,6 +91,7 @@ public final class Lakelog implements AutoCloseable {
     private final QueryLimiter queryLimiter = QueryLimiter.defaults();
     private final Metrics metrics;
     private final Memo<BigResults> results;
+    private final Memo<AccessTrail> access;
     private ApiRouter allRoutes;
 
     private Lakelog(LakelogConfig config, Clock clock) {
@@ -101,13 +103,19 @@ public final class Lakelog implements AutoCloseable {
         };
         // CloudWatch Embedded Metric Format in Lambda; Prometheus (GET /metrics) everywhere else
         this.metrics = config.lambdaFunctionName().<Metrics>map(fn -> new EmfMetrics(fn, System.out)).orElseGet(PrometheusMetrics::new);
-        this.lake = new Memo<>(() -> LakeEngine.open(backend.lakeStorage(), lakeSettings(), backend.lakeCredentials(), redactor));
+        this.lake = new Memo<>(() -> {
+            LakeEngine engine = LakeEngine.open(backend.lakeStorage(), lakeSettings(), backend.lakeCredentials(), redactor);
+            backend.chainAnchor().ifPresent(engine::useAnchor);
+            return engine;
+        });
         this.auth = new Memo<>(() -> new Authenticator(backend.tenants(), clock));
         this.ingest = new Memo<>(() -> new IngestService(backend.blobs(), codec, clock, config.segmentMaxBytes()));
         this.rollup = new Memo<>(() -> new RollupService(backend.blobs(), lake, backend.locks(), codec, clock, config.rollupLimits(), metrics));
         this.maintenance = new Memo<>(() -> new MaintenanceService(lake, backend.locks(), clock));
         this.query = new Memo<>(() -> new QueryService(lake, new TenantView(lake, backend.blobs(), codec, TenantView.HotLimits.DEFAULT), json));
         this.results = new Memo<>(() -> new BigResults(backend.blobs(), clock));
+        this.access = new Memo<>(() -> new AccessTrail(auth.get(), backend.tenants(), backend::blobs, lake, clock, json,
+                config.backend() == dev.lakelog.config.Backend.LOCAL));
     }
 
     /** Starts lakelog on the system clock. */
@@ -173,12 +181,17 @@ public final class Lakelog implements AutoCloseable {
                     new CustomQueryService(lake, json, CustomQueryService.DEFAULT_MAX_ROWS, CustomQueryService.DEFAULT_TIME_LIMIT, big, metrics),
                     new NamedQueries(query.get().view(), lake, json), big, queryLimiter, rateLimiter()).register(router);
             new ProofRoutes(auth.get(), lake).register(router);
+            access.get().register(router);
         }
         if (surfaces.contains(Surface.MAINTENANCE)) {
             new RollupRoutes(auth.get(), rollup.get()).register(router);
             new MaintenanceRoutes(auth.get(), maintenance.get()).register(router);
             new VerifyRoutes(auth.get(), verify()).register(router);
             new HoldRoutes(auth.get(), lake, tenants()).register(router);
+        }
+        if (surfaces.contains(Surface.QUERY) || surfaces.contains(Surface.MAINTENANCE)) {
+            // every analytics, export, verify and maintenance call (and the hot-tier read), whichever route serves it
+            router.recordAccess(p -> p.startsWith("/v1/analytics/") || p.equals("/v1/logs/recent"), access.get());
         }
         return router;
     }
@@ -228,9 +241,28 @@ public final class Lakelog implements AutoCloseable {
         return backend.statusPublisher();
     }
 
-    /** Verification against the integrity chain (docs/integrity.md). */
+    /** Verification against the integrity chain (docs/integrity.md); the pending access records are committed first. */
     public VerifyService verify() {
-        return new VerifyService(lake);
+        return new VerifyService(lake, this::commitAccessTrailQuietly);
+    }
+
+    /** The access trail: the recorder on the analytics routes and its reads (docs/integrity.md#access-trail). */
+    public AccessTrail accessTrail() {
+        return access.get();
+    }
+
+    /** Commits the pending access records into the lake (the rollup schedule runs it); returns how many. */
+    public int commitAccessTrail() {
+        return access.get().commitPending();
+    }
+
+    private void commitAccessTrailQuietly() {
+        try {
+            commitAccessTrail();
+        } catch (RuntimeException e) {
+            // verify still runs: it checks what was committed, and the pending records are committed next time
+            dev.lakelog.log.JsonLog.get(Lakelog.class).warn("access_trail_commit_failed", "error", e.getMessage());
+        }
     }
 
     public MaintenanceService maintenance() {

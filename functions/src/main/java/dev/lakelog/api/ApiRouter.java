@@ -18,6 +18,8 @@ public final class ApiRouter {
     private final ObjectMapper json;
     private final Metrics metrics;
     private final List<Route> routes = new ArrayList<>();
+    private AccessRecorder recorder;
+    private java.util.function.Predicate<String> recordedPaths;
 
     private record Route(String method, Pattern path, BiFunction<ApiRequest, Matcher, ApiResponse> action) {}
 
@@ -29,6 +31,17 @@ public final class ApiRouter {
     public ApiRouter(ObjectMapper json, Metrics metrics) {
         this.json = json;
         this.metrics = metrics;
+    }
+
+    /**
+     * Records every request whose path {@code paths} accepts in {@code r} (the access
+     * trail), whichever route serves it, after it is answered, failures included. When recording
+     * fails the answer is withheld: 503 {@code access_trail_unavailable} (docs/integrity.md#access-trail).
+     */
+    public ApiRouter recordAccess(java.util.function.Predicate<String> paths, AccessRecorder r) {
+        this.recordedPaths = paths;
+        this.recorder = r;
+        return this;
     }
 
     /** Registers a route; {@code path} is a regex matched against the whole path. */
@@ -60,6 +73,14 @@ public final class ApiRouter {
             }
         } catch (RuntimeException e) {
             resp = ApiErrors.toResponse(e, req);
+        }
+        if (recorder != null && recordedPaths.test(req.path())) {
+            try {
+                recorder.record(req, route, resp, System.nanoTime() - t0);
+            } catch (RuntimeException e) {
+                resp = ApiErrors.body(ErrorCode.ACCESS_TRAIL_UNAVAILABLE, "the call was answered but its access record could not be "
+                        + "written, so the answer is withheld (a change it made stands); retry later");
+            }
         }
         metrics.request(route, req.method(), resp.status(), resp.status() >= 400 ? ApiErrors.codeOf(resp) : "", System.nanoTime() - t0);
         return resp;

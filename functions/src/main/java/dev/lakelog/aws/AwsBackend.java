@@ -47,6 +47,7 @@ public final class AwsBackend implements Backend {
     private LakeStorage lakeStorage;
     private Optional<StatusPublisher> publisher;
     private Optional<RateLimitStore> rateLimits;
+    private Optional<dev.lakelog.lake.ChainAnchor> anchor;
 
     public AwsBackend(LakelogConfig config, Clock clock) {
         this(config, clock, AwsClients.credentials(config));
@@ -143,6 +144,16 @@ public final class AwsBackend implements Backend {
             publisher = config.iotEndpoint().map(ep -> open(IotStatusPublisher.create(ep, config.region(), credentials)));
         }
         return publisher;
+    }
+
+    /** The KMS-signed S3 anchor of the integrity chain, when LAKELOG_ANCHOR_BUCKET is set (docs/integrity.md#the-anchor). */
+    @Override
+    public synchronized Optional<dev.lakelog.lake.ChainAnchor> chainAnchor() {
+        if (anchor == null) {
+            anchor = config.anchor().map(a -> new KmsS3Anchor(open(AwsClients.create(config.region(), a.s3Endpoint(), credentials)),
+                    open(AwsClients.kms(config.region(), a.kmsEndpoint(), credentials)), a.bucket(), a.prefix(), a.kmsKeyId()));
+        }
+        return anchor;
     }
 
     private JsonNode catalogSecret(String arn) {

@@ -67,6 +67,14 @@ public final class AwsClients {
         return b.build();
     }
 
+    /** KMS (the integrity anchor's signing key), with an endpoint override when one is given. */
+    public static software.amazon.awssdk.services.kms.KmsClient kms(String region, Optional<String> endpoint, AwsCredentialsProvider credentials) {
+        var b = software.amazon.awssdk.services.kms.KmsClient.builder().region(Region.of(region)).credentialsProvider(credentials)
+                .httpClientBuilder(UrlConnectionHttpClient.builder());
+        endpoint.ifPresent(ep -> b.endpointOverride(URI.create(ep)));
+        return b.build();
+    }
+
     public static SecretsManagerClient secretsManager(LakelogConfig c, AwsCredentialsProvider credentials) {
         return SecretsManagerClient.builder().region(Region.of(c.region())).credentialsProvider(credentials)
                 .httpClientBuilder(UrlConnectionHttpClient.builder()).build();

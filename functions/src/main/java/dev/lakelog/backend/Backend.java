@@ -41,6 +41,15 @@ public interface Backend extends AutoCloseable {
     /** Publisher of rollup status messages (AWS IoT), if configured. */
     Optional<StatusPublisher> statusPublisher();
 
+    /**
+     * Where the integrity chain's head is published outside the catalog, when this backend has
+     * such a place of its own (AWS: S3 under Object Lock, signed with KMS); empty: the lake's
+     * default (local: the Ed25519 file in the data directory; AWS: none).
+     */
+    default Optional<dev.lakelog.lake.ChainAnchor> chainAnchor() {
+        return Optional.empty();
+    }
+
     @Override
     void close();
 }

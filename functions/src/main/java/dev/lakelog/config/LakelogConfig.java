@@ -42,7 +42,8 @@ public record LakelogConfig(
         Optional<String> lambdaFunctionName,
         Optional<String> rateLimitsTable,
         TenantRates tenantRates,
-        DropFolder dropFolder) {
+        DropFolder dropFolder,
+        Optional<AnchorSettings> anchor) {
 
     /**
      * The drop folder (docs/ingest.md, "Drop folder"): files under {@code incoming/tenant=<t>/} of
@@ -56,6 +57,14 @@ public record LakelogConfig(
             return new DropFolder(Duration.ofSeconds(5), Duration.ofSeconds(2), 4L * 1024 * 1024 * 1024, Duration.ofDays(30));
         }
     }
+
+    /**
+     * The AWS integrity anchor (docs/integrity.md#the-anchor): each chain head is signed with the
+     * asymmetric KMS key {@code LAKELOG_ANCHOR_KMS_KEY_ID} and written to
+     * {@code s3://LAKELOG_ANCHOR_BUCKET/LAKELOG_ANCHOR_PREFIX}, a bucket under Object Lock.
+     * {@code s3Endpoint}/{@code kmsEndpoint} point elsewhere than AWS (tests).
+     */
+    public record AnchorSettings(String bucket, String prefix, String kmsKeyId, Optional<String> s3Endpoint, Optional<String> kmsEndpoint) {}
 
     /**
      * Per-tenant token buckets (requests): the ingest routes, and the analytics routes. The same in
@@ -177,7 +186,28 @@ public record LakelogConfig(
                 opt(env, "AWS_LAMBDA_FUNCTION_NAME"),
                 opt(env, "LAKELOG_RATE_LIMITS_TABLE"),
                 tenantRates(env),
-                dropFolder(env));
+                dropFolder(env),
+                anchor(env));
+    }
+
+    private static Optional<AnchorSettings> anchor(Map<String, String> env) {
+        Optional<String> bucket = opt(env, "LAKELOG_ANCHOR_BUCKET");
+        Optional<String> key = opt(env, "LAKELOG_ANCHOR_KMS_KEY_ID");
+        if (bucket.isPresent() != key.isPresent()) {
+            throw new ConfigException("LAKELOG_ANCHOR_BUCKET and LAKELOG_ANCHOR_KMS_KEY_ID are set together or not at all (the anchor "
+                    + "writes signed chain heads to the bucket with the key); only " + (bucket.isPresent() ? "LAKELOG_ANCHOR_BUCKET" : "LAKELOG_ANCHOR_KMS_KEY_ID") + " is set");
+        }
+        if (bucket.isEmpty()) return Optional.empty();
+        if (!bucket.get().matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
+            throw new ConfigException("LAKELOG_ANCHOR_BUCKET is not a valid S3 bucket name: " + bucket.get());
+        }
+        String prefix = opt(env, "LAKELOG_ANCHOR_PREFIX").orElse("chain-heads/");
+        if (!prefix.matches("([A-Za-z0-9._-]+/)+")) {
+            throw new ConfigException("LAKELOG_ANCHOR_PREFIX must be folder names ending in '/' (letters, digits, . _ -), got '" + prefix + "'");
+        }
+        return Optional.of(new AnchorSettings(bucket.get(), prefix, key.get(),
+                opt(env, "LAKELOG_ANCHOR_S3_ENDPOINT").or(() -> opt(env, "LAKELOG_S3_ENDPOINT")), opt(env, "LAKELOG_KMS_ENDPOINT")));
+    }
     }
 
     private static DropFolder dropFolder(Map<String, String> env) {

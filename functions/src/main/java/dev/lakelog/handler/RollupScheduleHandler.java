@@ -44,6 +44,11 @@ public final class RollupScheduleHandler implements RequestStreamHandler {
         try (LambdaInvocation inv = LambdaInvocation.begin(context, app.metrics())) {
             RollupReport report = app.rollup().rollup(new RollupRequest("schedule", Optional.empty(), app.config().rollupMinAge(), true)
                     .withDeadline(inv.deadline(RESERVE)));
+            try {
+                app.commitAccessTrail(); // the access trail's batch (docs/integrity.md#access-trail); it logs its count
+            } catch (RuntimeException e) {
+                dev.lakelog.log.JsonLog.get(RollupScheduleHandler.class).warn("access_trail_commit_failed", "error", e.getMessage());
+            }
             return report.toMap();
         }
     }

@@ -13,12 +13,20 @@ import java.util.function.Supplier;
 public final class VerifyService {
     private static final JsonLog LOG = JsonLog.get(VerifyService.class);
     private final Supplier<LakeEngine> lake;
+    private final Runnable before;
 
     public VerifyService(Supplier<LakeEngine> lake) {
+        this(lake, () -> {});
+    }
+
+    /** {@code before} runs ahead of each verification (the composition root commits the pending access records there). */
+    public VerifyService(Supplier<LakeEngine> lake, Runnable before) {
         this.lake = lake;
+        this.before = before;
     }
 
     public IntegrityVerifier.Report verify(Optional<String> tenant, Optional<Long> sinceSnapshot, Consumer<String> progress) {
+        before.run();
         IntegrityVerifier.Report r = IntegrityVerifier.verify(lake.get(), new IntegrityVerifier.Options(tenant, sinceSnapshot), progress);
         LOG.info(r.ok() ? "verify_ok" : "verify_broken", "tenant", tenant.orElse("*"), "entries", r.entries(),
                 "files", r.filesChecked(), "bytes", r.bytesHashed(), "rows", r.rowsHashed(), "ms", r.millis(),

@@ -80,7 +80,15 @@ public final class Ed25519FileAnchor implements ChainAnchor {
     }
 
     static String message(long seq, String chainHash, String at) {
-        return "lakelog-anchor-v1\n" + seq + "\n" + chainHash + "\n" + at;
+        return ChainAnchor.message(seq, chainHash, at);
+    }
+
+    @Override
+    public java.util.Optional<SignedHead> signed(Anchored head) {
+        String sig = signatureOf(head.line());
+        if (sig == null) return java.util.Optional.empty();
+        return java.util.Optional.of(new SignedHead(message(head.seq(), head.chainHash(), head.at()), sig, "Ed25519",
+                publicKeyBase64(), fingerprint(), PUBLIC_KEY));
     }
 
     /** SHA-256 of the public key's encoding, hex: the fingerprint to compare out of band. */

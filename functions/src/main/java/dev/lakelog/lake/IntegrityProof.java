@@ -112,10 +112,12 @@ public final class IntegrityProof {
                 for (ChainAnchor.Anchored a : heads) {
                     if (a.problem() == null && a.seq() >= addedAt && (signed == null || a.seq() > signed.seq())) signed = a;
                 }
-                if (!engine.anchor().present() || !(engine.anchor() instanceof Ed25519FileAnchor fa)) {
+                if (!engine.anchor().present()) {
                     throw new Unavailable(false, "this lake has no anchor outside the catalog (" + engine.anchor().describe() + ")");
                 }
                 if (signed == null) throw new Unavailable(false, "the entry that added the event's file is not anchored yet; try again after the next commit");
+                ChainAnchor.SignedHead sh = engine.anchor().signed(signed).orElseThrow(() -> new Unavailable(false,
+                        "the anchor " + engine.anchor().describe() + " cannot show the signature of the head it signed"));
                 ArrayNode entries = out.putArray("entries");
                 for (String[] e : chain) {
                     if (Long.parseLong(e[0]) > signed.seq()) break;
@@ -123,9 +125,9 @@ public final class IntegrityProof {
                 }
                 ObjectNode anchor = out.putObject("anchor");
                 anchor.put("seq", signed.seq()).put("chain_hash", signed.chainHash()).put("at", signed.at())
-                        .put("signature", fa.signatureOf(signed.line())).put("algorithm", "Ed25519")
-                        .put("message", Ed25519FileAnchor.message(signed.seq(), signed.chainHash(), signed.at()))
-                        .put("public_key", fa.publicKeyBase64()).put("public_key_sha256", fa.fingerprint());
+                        .put("signature", sh.signature()).put("algorithm", sh.algorithm())
+                        .put("message", sh.message())
+                        .put("public_key", sh.publicKey()).put("public_key_sha256", sh.publicKeySha256()).put("key_id", sh.keyId());
             } finally {
                 try {
                     st.execute("ROLLBACK");

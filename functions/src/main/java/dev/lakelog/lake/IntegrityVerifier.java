@@ -276,6 +276,10 @@ public final class IntegrityVerifier {
                         run.problem("segment " + s.getKey() + " consumed by entry " + s.getValue().seq() + " is missing from the rollup ledger");
                     }
                 }
+                // (7) the access trail (AccessLog): each tenant's record chain against the chain's access entries
+                progress.accept("checking the access trail");
+                long accessRecords = AccessLog.verify(c, tenant, run::problem);
+                run.notes.add(accessRecords + " access records checked");
             } finally {
                 try {
                     st.execute("ROLLBACK");

@@ -200,6 +200,10 @@ public final class LakeEngine implements AutoCloseable {
         setParquetOptions(st);
         createIfMissing(st, "legal_holds", List.of(LegalHolds.CREATE,
                 "CALL lake.set_commit_message('lakelog', 'create the legal holds table', extra_info => '{\"kind\":\"maintenance\"}')"));
+        try (Statement fresh = st.getConnection().createStatement()) { // st may be closed by a failed statement above
+            createIfMissing(fresh, "access_trail", List.of(AccessLog.CREATE,
+                    "CALL lake.set_commit_message('lakelog', 'create the access trail table', extra_info => '{\"kind\":\"maintenance\"}')"));
+        }
         IntegrityChain.ensure(st.getConnection());
     }
 
@@ -235,6 +239,16 @@ public final class LakeEngine implements AutoCloseable {
     /** Replaces the anchor (the AWS backend's, once there is one). */
     public void anchor(ChainAnchor a) {
         this.anchor = a;
+    }
+
+    /** Uses {@code a} as the anchor from now on and publishes the current head to it (one a crash left unpublished, or the first). */
+    public void useAnchor(ChainAnchor a) {
+        this.anchor = a;
+        try (Connection c = connect()) {
+            anchorHead(c);
+        } catch (SQLException e) {
+            LOG.warn("anchor_catch_up_failed", "error", redactor.redact(e.getMessage()));
+        }
     }
 
     /** After a commit: publishes the chain head {@code c} sees; a failure is logged, the next publish catches up. */
@@ -293,6 +307,7 @@ public final class LakeEngine implements AutoCloseable {
      */
     private static void createIfMissing(Statement st, String table, List<String> ddl) throws SQLException {
         if (tableExists(st, table)) return;
+        Connection conn = st.getConnection(); // before: a statement whose execution failed is closed, getConnection too
         try {
             st.execute("BEGIN TRANSACTION");
             for (String sql : ddl) st.execute(sql);
@@ -304,7 +319,7 @@ public final class LakeEngine implements AutoCloseable {
                 // the failed statement may already have ended the transaction
             }
             // a fresh statement: DuckDB's JDBC driver closes a statement whose execution failed
-            try (Statement check = st.getConnection().createStatement()) {
+            try (Statement check = conn.createStatement()) {
                 if (!tableExists(check, table)) throw e;
             }
         }

@@ -19,11 +19,21 @@ public final class RollupScheduler implements AutoCloseable {
     });
 
     public RollupScheduler(RollupService rollup, Duration interval, Duration minAge) {
+        this(rollup, interval, minAge, () -> {});
+    }
+
+    /** As above; {@code after} runs after each scheduled rollup (the access trail's commit), its failure logged. */
+    public RollupScheduler(RollupService rollup, Duration interval, Duration minAge, Runnable after) {
         exec.scheduleWithFixedDelay(() -> {
             try {
                 rollup.rollup(new RollupRequest("schedule", Optional.empty(), minAge, true));
             } catch (RuntimeException e) {
                 LOG.error("rollup_failed", e, "trigger", "schedule");
+            }
+            try {
+                after.run();
+            } catch (RuntimeException e) {
+                LOG.error("access_trail_commit_failed", e, "trigger", "schedule");
             }
         }, interval.toSeconds(), interval.toSeconds(), TimeUnit.SECONDS);
     }

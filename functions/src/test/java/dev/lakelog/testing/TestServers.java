@@ -12,6 +12,7 @@ import java.util.function.Supplier;
  * PostgresServer pg = TestServers.postgres();  String db = pg.newDatabase();
  * S3Server s3 = TestServers.s3();              String bucket = s3.newBucket();
  * DynamoServer dynamo = TestServers.dynamo();  String prefix = dynamo.newTablePrefix();
+ * MotoServer moto = TestServers.moto();        String key = moto.newSigningKey(KeySpec.ECC_NIST_P256);
  * }</pre>
  *
  * Tests isolate themselves by asking for a fresh database, bucket or table prefix rather than by
@@ -36,6 +37,15 @@ public final class TestServers {
     /** DynamoDB Local, in-process and in-memory. */
     public static DynamoServer dynamo() {
         return DynamoHolder.INSTANCE;
+    }
+
+    /** Moto's server (a Python process): KMS asymmetric keys and S3 with Object Lock. */
+    public static MotoServer moto() {
+        return MotoHolder.INSTANCE;
+    }
+
+    private static final class MotoHolder {
+        static final MotoServer INSTANCE = start(MotoServer::start);
     }
 
     // Initialization-on-demand holders: the JVM runs each static initializer once, on first use.

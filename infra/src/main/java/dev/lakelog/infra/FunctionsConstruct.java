@@ -114,6 +114,8 @@ final class FunctionsConstruct extends Construct {
     private final Table rateLimits;
     private final Key dataKey;
     private final Bucket bucket;
+    private final Key anchorKey;
+    private final Bucket anchorBucket;
     private final Table tenants;
     private final Table idempotency;
     private final Table leases;
@@ -141,6 +143,8 @@ final class FunctionsConstruct extends Construct {
         this.rateLimits = storage.rateLimits;
         this.dataKey = storage.dataKey;
         this.bucket = storage.bucket;
+        this.anchorKey = storage.anchorKey;
+        this.anchorBucket = storage.anchorBucket;
         this.tenants = storage.tenants;
         this.idempotency = storage.idempotency;
         this.leases = storage.leases;
@@ -185,12 +189,14 @@ final class FunctionsConstruct extends Construct {
         grantTenantsRead(authorizerFn, false);
         grantKms(authorizerFn); // the tenants table is under the data key
         grantQuery(queryFn);
+        grantAnchorRead(queryFn); // proofs and the anchor's check; it never signs
         for (Function f : List.of(ingestFn, queryFn)) {
             f.addToRolePolicy(statement("RateLimitsReadWrite", List.of("dynamodb:GetItem", "dynamodb:PutItem"),
                     List.of(rateLimits.getTableArn())));
         }
         for (Function f : List.of(maintenanceFn, rollupFn, iotRollupFn, maintenanceScheduleFn)) {
             grantLakeWriter(f);
+            grantAnchorWrite(f); // every function that commits publishes the new head
         }
         iotRollupFn.addToRolePolicy(PolicyStatement.Builder.create()
                 .sid("PublishRollupStatus")
@@ -243,10 +249,13 @@ final class FunctionsConstruct extends Construct {
                 .build();
         // Suppressions on the role policies, now that every statement is in them.
         for (Function fn : functions) {
-            Nag.suppress(fn, "IAM5", "object keys under the fixed prefixes segments/, lake/, results/, quarantine/ are generated; "
+            Nag.suppress(fn, "IAM5", "object keys under the fixed prefixes segments/, lake/, results/, quarantine/, access-trail/pending/ are generated; "
                                     + "the prefix is the narrowest scope S3 offers",
                         "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/segments/*", "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/lake/*",
-                        "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/results/*", "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/quarantine/*");
+                        "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/results/*", "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/quarantine/*",
+                        "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/access-trail/pending/*");
+            Nag.suppress(fn, "IAM5", "the anchor's head objects are named by chain sequence number under the fixed prefix chain-heads/",
+                    "Resource::<" + ANCHOR_BUCKET_ID + ".Arn>/chain-heads/*");
             if (cfg.xray()) {
                 Nag.suppress(fn, "IAM5", "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions", "Resource::*");
             }
@@ -389,6 +398,9 @@ final class FunctionsConstruct extends Construct {
             env.put("LAKELOG_PG_PORT", LakelogStack.PG_PORT);
             env.put("LAKELOG_PG_DATABASE", LakelogStack.PG_DATABASE);
             env.put("LAKELOG_PG_SECRET_ARN", db.getSecret().getSecretArn());
+            env.put("LAKELOG_ANCHOR_BUCKET", anchorBucket.getBucketName());
+            env.put("LAKELOG_ANCHOR_KMS_KEY_ID", anchorKey.getKeyArn());
+            env.put("LAKELOG_ANCHOR_PREFIX", AnchorOptions.PREFIX);
             // RDS Proxy presents an ACM certificate: verified against the Amazon root CAs packaged in the zip
             env.put("LAKELOG_PG_SSLMODE", cfg.catalogSslMode());
             if (cfg.catalogSslMode().startsWith("verify-")) {
@@ -412,6 +424,8 @@ final class FunctionsConstruct extends Construct {
 
     /** The data bucket's logical id (kept from the single-construct stack, see LogicalIds). */
     static final String LEGACY_BUCKET_ID = "DataBucketE3889A50";
+    /** The anchor bucket's logical id (LogicalIds: the path without the Storage concern). */
+    static final String ANCHOR_BUCKET_ID = "AnchorBucketAD63FD01";
 
     // ---- IAM helpers ------------------------------------------------------------------------
 
@@ -466,10 +480,32 @@ final class FunctionsConstruct extends Construct {
                 List.of(objects("lake/"), objects("results/"), objects("segments/"))));
         f.addToRolePolicy(statement("ResultsWrite", List.of("s3:PutObject", "s3:AbortMultipartUpload"),
                 List.of(objects("results/"))));
-        f.addToRolePolicy(listBucket("LakeList", List.of("lake/", "results/", "segments/")));
+        f.addToRolePolicy(listBucket("LakeList", List.of("lake/", "results/", "segments/", "access-trail/")));
+        // the access trail: every analytics call's record is written here before it is committed into the lake
+        f.addToRolePolicy(statement("AccessTrailWrite", List.of("s3:PutObject"), List.of(objects("access-trail/pending/"))));
         grantKms(f);
         grantTenantsRead(f, false);
         grantSecret(f);
+    }
+
+    /** Reads the anchor: the heads (every version), the bucket's lock, the key's public key. */
+    private void grantAnchorRead(Function f) {
+        f.addToRolePolicy(statement("AnchorKeyPublic", List.of("kms:GetPublicKey"), List.of(anchorKey.getKeyArn())));
+        f.addToRolePolicy(statement("AnchorHeadsRead", List.of("s3:GetObject", "s3:GetObjectVersion"),
+                List.of(anchorBucket.arnForObjects(AnchorOptions.PREFIX + "*"))));
+        for (String action : List.of("s3:ListBucket", "s3:ListBucketVersions")) {
+            f.addToRolePolicy(PolicyStatement.Builder.create().sid(action.equals("s3:ListBucket") ? "AnchorHeadsList" : "AnchorHeadVersionsList")
+                    .actions(List.of(action)).resources(List.of(anchorBucket.getBucketArn()))
+                    .conditions(Map.of("StringLike", Map.of("s3:prefix", List.of(AnchorOptions.PREFIX + "*")))).build());
+        }
+        f.addToRolePolicy(statement("AnchorLockRead", List.of("s3:GetBucketObjectLockConfiguration"), List.of(anchorBucket.getBucketArn())));
+    }
+
+    /** Publishes heads: signs with the anchor key and writes head objects (never deletes, never bypasses the lock). */
+    private void grantAnchorWrite(Function f) {
+        grantAnchorRead(f);
+        f.addToRolePolicy(statement("AnchorSign", List.of("kms:Sign"), List.of(anchorKey.getKeyArn())));
+        f.addToRolePolicy(statement("AnchorHeadsWrite", List.of("s3:PutObject"), List.of(anchorBucket.arnForObjects(AnchorOptions.PREFIX + "*"))));
     }
 
     /** Rollup and maintenance: move segments into the lake, rewrite and delete lake files. */
@@ -481,7 +517,10 @@ final class FunctionsConstruct extends Construct {
                 List.of(objects("lake/"))));
         f.addToRolePolicy(statement("QuarantineWrite", List.of("s3:GetObject", "s3:PutObject"),
                 List.of(objects("quarantine/"))));
-        f.addToRolePolicy(listBucket("LakeList", List.of("segments/", "lake/", "quarantine/")));
+        f.addToRolePolicy(listBucket("LakeList", List.of("segments/", "lake/", "quarantine/", "access-trail/")));
+        // the access trail: records written (the maintenance routes), then committed into the lake and removed
+        f.addToRolePolicy(statement("AccessTrailCommit", List.of("s3:GetObject", "s3:PutObject", "s3:DeleteObject"),
+                List.of(objects("access-trail/pending/"))));
         grantKms(f);
         grantTenantsRead(f, true);
         f.addToRolePolicy(statement("LeasesReadWrite",

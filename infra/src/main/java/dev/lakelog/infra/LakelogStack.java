@@ -165,6 +165,8 @@ public class LakelogStack extends Stack {
         output("AlarmTopicArn", alarmTopic.getTopicArn(), "SNS topic every alarm notifies");
         output("IotCommandsRuleName", commandsRule.getRef(), "IoT rule on lakelog/+/commands");
         output("ConsoleUrl", "https://" + console.distribution.getDistributionDomainName() + "/", "the web console (API under /v1/* of the same origin)");
+        output("AnchorBucketName", storage.anchorBucket.getBucketName(), "LAKELOG_ANCHOR_BUCKET: the signed chain heads, under Object Lock");
+        output("AnchorKeyArn", storage.anchorKey.getKeyArn(), "LAKELOG_ANCHOR_KMS_KEY_ID: aws kms get-public-key --key-id <this> gives auditors the public key");
         output("ConsoleBucketName", console.bucket.getBucketName(), "the console's static files");
     }
 

@@ -115,6 +115,9 @@ final class StorageConstruct extends Construct {
     final Table rateLimits;
 
     final Bucket accessLogs;
+    /** The integrity anchor: an asymmetric signing key and a bucket under Object Lock (docs/integrity.md#the-anchor). */
+    final Key anchorKey;
+    final Bucket anchorBucket;
 
     StorageConstruct(Construct scope, StackConfig cfg) {
         super(scope, ID);
@@ -180,6 +183,30 @@ final class StorageConstruct extends Construct {
                                 .abortIncompleteMultipartUploadAfter(Duration.days(1)).build(),
                         LifecycleRule.builder().id("expired-delete-markers")
                                 .expiredObjectDeleteMarker(true).build()))
+                .build();
+
+        // The integrity anchor: chain heads signed with an asymmetric key (kms:Sign) and written once
+        // into a bucket under Object Lock, out of reach of whoever can rewrite the catalog.
+        AnchorOptions anchor = AnchorOptions.fromContext(scope.getNode());
+        anchorKey = Key.Builder.create(this, "AnchorKey")
+                .description("lakelog: signs the integrity chain's heads (ECDSA P-256); its public key is what auditors verify with")
+                .keySpec(software.amazon.awscdk.services.kms.KeySpec.ECC_NIST_P256)
+                .keyUsage(software.amazon.awscdk.services.kms.KeyUsage.SIGN_VERIFY)
+                .removalPolicy(RemovalPolicy.RETAIN) // the heads already signed must stay checkable
+                .build();
+        anchorBucket = Bucket.Builder.create(this, "AnchorBucket")
+                .objectLockEnabled(true)
+                .objectLockDefaultRetention(anchor.retention())
+                .versioned(true)
+                // SSE-S3: the heads are not secret, and an auditor (another account) reads them with s3:GetObject alone
+                .encryption(BucketEncryption.S3_MANAGED)
+                .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
+                .objectOwnership(ObjectOwnership.BUCKET_OWNER_ENFORCED)
+                .enforceSsl(true)
+                .minimumTlsVersion(1.2)
+                .serverAccessLogsBucket(accessLogs)
+                .serverAccessLogsPrefix("anchor-bucket/")
+                .removalPolicy(RemovalPolicy.RETAIN)
                 .build();
 
         tenants = table("TenantsTable", "pk", "sk", null);
