@@ -208,7 +208,6 @@ public record LakelogConfig(
         return Optional.of(new AnchorSettings(bucket.get(), prefix, key.get(),
                 opt(env, "LAKELOG_ANCHOR_S3_ENDPOINT").or(() -> opt(env, "LAKELOG_S3_ENDPOINT")), opt(env, "LAKELOG_KMS_ENDPOINT")));
     }
-    }
 
     private static DropFolder dropFolder(Map<String, String> env) {
         DropFolder d = DropFolder.defaults();
