@@ -44,6 +44,10 @@ import dev.lakelog.query.TenantView;
 import dev.lakelog.rollup.RollupRoutes;
 import dev.lakelog.rollup.RollupService;
 import dev.lakelog.segment.SegmentCodec;
+import dev.lakelog.telemetry.MetricsIngestService;
+import dev.lakelog.telemetry.MetricsQueryService;
+import dev.lakelog.telemetry.MetricsRollupService;
+import dev.lakelog.telemetry.MetricsRoutes;
 import dev.lakelog.storage.BlobStore;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -89,6 +93,9 @@ public final class Lakelog implements AutoCloseable {
     private final QueryLimiter queryLimiter = QueryLimiter.defaults();
     private final Metrics metrics;
     private final Memo<BigResults> results;
+    private final Memo<MetricsIngestService> metricsIngest;
+    private final Memo<MetricsRollupService> metricsRollup;
+    private final Memo<MetricsQueryService> metricsQuery;
     private ApiRouter allRoutes;
 
     private Lakelog(LakelogConfig config, Clock clock) {
@@ -107,6 +114,9 @@ public final class Lakelog implements AutoCloseable {
         this.maintenance = new Memo<>(() -> new MaintenanceService(lake, backend.locks(), clock));
         this.query = new Memo<>(() -> new QueryService(lake, new TenantView(lake, backend.blobs(), codec, TenantView.HotLimits.DEFAULT), json));
         this.results = new Memo<>(() -> new BigResults(backend.blobs(), clock));
+        this.metricsIngest = new Memo<>(() -> new MetricsIngestService(backend.blobs(), clock, json));
+        this.metricsRollup = new Memo<>(() -> new MetricsRollupService(backend.blobs(), lake, backend.locks(), clock));
+        this.metricsQuery = new Memo<>(() -> new MetricsQueryService(lake, json));
     }
 
     /** Starts lakelog on the system clock. */
@@ -163,6 +173,7 @@ public final class Lakelog implements AutoCloseable {
         if (surfaces.contains(Surface.INGEST)) {
             Idempotency idempotency = new Idempotency(backend.idempotency(), clock, Idempotency.DEFAULT_TTL);
             new IngestRoutes(auth.get(), ingest.get(), idempotency, metrics, rateLimiter()).register(router);
+            metricsRoutes(idempotency).registerIngest(router);
         }
         if (surfaces.contains(Surface.QUERY)) {
             HotTierReader recent = new HotTierReader(backend.blobs(), codec, keys -> RollupLedger.rolledUp(lake.get(), keys), json);
@@ -172,14 +183,30 @@ public final class Lakelog implements AutoCloseable {
                     new CustomQueryService(lake, json, CustomQueryService.DEFAULT_MAX_ROWS, CustomQueryService.DEFAULT_TIME_LIMIT, big, metrics),
                     new NamedQueries(query.get().view(), lake, json), big, queryLimiter, rateLimiter()).register(router);
             new ProofRoutes(auth.get(), lake).register(router);
+            metricsRoutes(null).registerQuery(router);
         }
         if (surfaces.contains(Surface.MAINTENANCE)) {
             new RollupRoutes(auth.get(), rollup.get()).register(router);
             new MaintenanceRoutes(auth.get(), maintenance.get()).register(router);
             new VerifyRoutes(auth.get(), verify()).register(router);
             new HoldRoutes(auth.get(), lake, tenants()).register(router);
+            metricsRoutes(null).registerRollup(router);
         }
         return router;
+    }
+
+    /** The metrics routes (docs/metrics.md); services are built on first use like the others. */
+    private MetricsRoutes metricsRoutes(Idempotency idempotency) {
+        return new MetricsRoutes(auth.get(), metricsIngest, metricsQuery, metricsRollup, idempotency, rateLimiter());
+    }
+
+    /** Metric segments into the metrics tables and their rollups (docs/metrics.md). */
+    public MetricsRollupService metricsRollup() {
+        return metricsRollup.get();
+    }
+
+    public MetricsQueryService metricsQuery() {
+        return metricsQuery.get();
     }
 
     public LakelogConfig config() {
