@@ -44,7 +44,12 @@ public final class RollupScheduleHandler implements RequestStreamHandler {
         try (LambdaInvocation inv = LambdaInvocation.begin(context, app.metrics())) {
             RollupReport report = app.rollup().rollup(new RollupRequest("schedule", Optional.empty(), app.config().rollupMinAge(), true)
                     .withDeadline(inv.deadline(RESERVE)));
-            return report.toMap();
+            Map<String, Object> out = new java.util.LinkedHashMap<>(report.toMap());
+            // then every tenant's metric segments (docs/metrics.md), one tenant per lease
+            var m = app.metricsRollup().rollupAll(true, "schedule");
+            out.put("metrics", Map.of("segments_processed", m.segmentsProcessed(), "points_inserted", m.pointsInserted(),
+                    "segments_deleted", m.segmentsDeleted(), "errors", m.errors()));
+            return out;
         }
     }
 }

@@ -102,6 +102,16 @@ public final class MetricsSchema {
             hll BLOB NOT NULL,
             rolled_up_at TIMESTAMPTZ NOT NULL""";
 
+    /** The metrics tables the custom-SQL sandbox shows a tenant, by view name, with their columns. */
+    public static final java.util.Map<String, String> SANDBOX_TABLES = sandboxTables();
+
+    private static java.util.Map<String, String> sandboxTables() {
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put("metrics", RAW_COLUMNS);
+        for (Level l : Level.ALL) m.put(l.table, ROLLUP_COLUMNS);
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
     public static final String STATE_COLUMNS = "tenant_id VARCHAR NOT NULL, series_id VARCHAR NOT NULL, \"timestamp\" TIMESTAMPTZ NOT NULL, "
             + "start_time TIMESTAMPTZ, \"value\" DOUBLE, hist_count BIGINT, hist_sum DOUBLE, bucket_counts BIGINT[]";
 

@@ -19,11 +19,21 @@ public final class RollupScheduler implements AutoCloseable {
     });
 
     public RollupScheduler(RollupService rollup, Duration interval, Duration minAge) {
+        this(rollup, interval, minAge, () -> {});
+    }
+
+    /** As above, running {@code alsoEachTime} (the metrics rollup) after each log rollup. */
+    public RollupScheduler(RollupService rollup, Duration interval, Duration minAge, Runnable alsoEachTime) {
         exec.scheduleWithFixedDelay(() -> {
             try {
                 rollup.rollup(new RollupRequest("schedule", Optional.empty(), minAge, true));
             } catch (RuntimeException e) {
                 LOG.error("rollup_failed", e, "trigger", "schedule");
+            }
+            try {
+                alsoEachTime.run();
+            } catch (RuntimeException e) {
+                LOG.error("metrics_rollup_failed", e, "trigger", "schedule");
             }
         }, interval.toSeconds(), interval.toSeconds(), TimeUnit.SECONDS);
     }

@@ -300,4 +300,55 @@ class MetricsIngestAndRollupTest {
         ApiResponse q = fx.call(new ApiRequest("GET", "/v1/analytics/metrics", Map.of("name", "x"), Map.of(), new byte[0]));
         assertThat(q.status()).isEqualTo(401);
     }
+
+    JsonNode sql(LakelogFixture.TenantCredentials who, String query) throws Exception {
+        ApiResponse r = fx.call(LakelogFixture.bearer(who, "POST", "/v1/analytics/query", Map.of(),
+                JSON.createObjectNode().put("query", query).toString().getBytes(StandardCharsets.UTF_8)));
+        return ((ObjectNode) body(r)).put("status", r.status());
+    }
+
+    @Test
+    void custom_sql_sees_the_tenants_own_metrics_tables_and_no_one_elses() throws Exception {
+        LakelogFixture.TenantCredentials zed = fx.createTenant("zed", Tier.PAID);
+        Instant t = DAY.plusSeconds(8 * 3600);
+        post(request("web", gauge("cpu", point(null, t, 10, "host", "a"), point(null, t.plusSeconds(1), 20, "host", "a"))));
+        ApiResponse other = fx.call(LakelogFixture.bearer(zed, "POST", "/v1/metrics", Map.of(),
+                request("zed-svc", gauge("cpu", point(null, t, 99, "host", "z"))).toString().getBytes(StandardCharsets.UTF_8)));
+        assertThat(other.status()).isEqualTo(200);
+        fx.app().metricsRollup().rollupTenant("acme", true, "test");
+        fx.app().metricsRollup().rollupTenant("zed", true, "test");
+        fx.app().metricsRollup().rollupTenant("acme", true, "test");
+
+        JsonNode raw = sql(acme, "SELECT count(*) AS n, max(\"value\") AS top, any_value(attributes['host']) AS host FROM metrics");
+        assertThat(raw.path("status").asInt()).as(raw.toString()).isEqualTo(200);
+        assertThat(raw.path("rows").get(0).path("n").asLong()).isEqualTo(2);
+        assertThat(raw.path("rows").get(0).path("top").asDouble()).isEqualTo(20.0);
+        JsonNode hourly = sql(acme, "SELECT sum(samples) AS s, max(p95) AS p95 FROM metrics_1h WHERE metric_name = 'cpu'");
+        assertThat(hourly.path("rows").get(0).path("s").asLong()).isEqualTo(2);
+        for (String table : new String[] {"metrics_1m", "metrics_5m", "metrics_1d"}) {
+            assertThat(sql(acme, "SELECT sum(samples) AS s FROM " + table).path("rows").get(0).path("s").asLong()).as(table).isEqualTo(2);
+        }
+        JsonNode theirs = sql(zed, "SELECT count(*) AS n, min(\"value\") AS v FROM metrics");
+        assertThat(theirs.path("rows").get(0).path("n").asLong()).isEqualTo(1);
+        assertThat(theirs.path("rows").get(0).path("v").asDouble()).isEqualTo(99.0);
+        JsonNode direct = sql(acme, "SELECT count(*) FROM lake.main.metrics");
+        assertThat(direct.path("status").asInt()).isEqualTo(400);
+        assertThat(direct.path("code").asText()).isEqualTo("sql_rejected");
+        // a tenant without metrics sees empty tables, not an error
+        LakelogFixture.TenantCredentials empty = fx.createTenant("empty", Tier.PAID);
+        assertThat(sql(empty, "SELECT count(*) AS n FROM metrics_1d").path("rows").get(0).path("n").asLong()).isZero();
+    }
+
+    @Test
+    void an_ingest_token_may_send_metrics_but_not_read_them() throws Exception {
+        String token = dev.lakelog.auth.Secrets.newIngestToken();
+        fx.app().tenants().addIngestToken(new dev.lakelog.auth.IngestToken(dev.lakelog.auth.Secrets.newIngestTokenId(), "acme", "otel", Instant.now()),
+                dev.lakelog.auth.Secrets.tokenHash(token));
+        byte[] body = request("web", gauge("g", point(null, DAY, 1))).toString().getBytes(StandardCharsets.UTF_8);
+        ApiResponse r = fx.call(new ApiRequest("POST", "/v1/metrics", Map.of(), Map.of("Authorization", "Bearer " + token,
+                "Content-Type", "application/json"), body));
+        assertThat(r.status()).isEqualTo(200);
+        ApiResponse q = fx.call(new ApiRequest("GET", "/v1/analytics/metrics", Map.of("name", "g"), Map.of("Authorization", "Bearer " + token), new byte[0]));
+        assertThat(q.status()).isEqualTo(401);
+    }
 }

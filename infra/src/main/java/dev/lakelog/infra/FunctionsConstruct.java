@@ -155,7 +155,7 @@ final class FunctionsConstruct extends Construct {
         // API-fronted functions end before API Gateway's 29 s integration timeout, so the client gets the
         // function's own answer (a 408 query_timeout, a partial rollup report) instead of a gateway 504.
         ingestFn = function("IngestFunction", "IngestHandler", cfg.ingestMemoryMb(), INGEST_TIMEOUT,
-                512, false, null, cfg.ingestReservedConcurrency(), "lakelog ingest: POST /v1/log, /v1/log/batch, /v1/logs (OTLP)");
+                512, false, null, cfg.ingestReservedConcurrency(), "lakelog ingest: POST /v1/log, /v1/log/batch, /v1/logs (OTLP), /v1/metrics (OTLP)");
         authorizerFn = function("AuthorizerFunction", "AuthorizerHandler", cfg.authorizerMemoryMb(),
                 AUTHORIZER_TIMEOUT, 512, false, null, cfg.authorizerReservedConcurrency(), "lakelog REST API Bearer-token authorizer");
         queryFn = function("QueryFunction", "QueryHandler", cfg.queryMemoryMb(), API_LAKE_TIMEOUT,
@@ -241,9 +241,10 @@ final class FunctionsConstruct extends Construct {
                 .build();
         // Suppressions on the role policies, now that every statement is in them.
         for (Function fn : functions) {
-            Nag.suppress(fn, "IAM5", "object keys under the fixed prefixes segments/, lake/, results/, quarantine/ are generated; "
+            Nag.suppress(fn, "IAM5", "object keys under the fixed prefixes segments/, metric-segments/, lake/, results/, quarantine/ are generated; "
                                     + "the prefix is the narrowest scope S3 offers",
-                        "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/segments/*", "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/lake/*",
+                        "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/segments/*", "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/metric-segments/*",
+                        "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/lake/*",
                         "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/results/*", "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/quarantine/*");
             if (cfg.xray()) {
                 Nag.suppress(fn, "IAM5", "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions", "Resource::*");
@@ -400,7 +401,7 @@ final class FunctionsConstruct extends Construct {
     }
 
     private void grantIngest(Function f) {
-        f.addToRolePolicy(statement("SegmentsWrite", List.of("s3:PutObject"), List.of(objects("segments/"))));
+        f.addToRolePolicy(statement("SegmentsWrite", List.of("s3:PutObject"), List.of(objects("segments/"), objects("metric-segments/"))));
         f.addToRolePolicy(statement("SegmentsRead", List.of("s3:GetObject"), List.of(objects("segments/"))));
         f.addToRolePolicy(listBucket("SegmentsList", List.of("segments/")));
         grantKms(f);
@@ -425,13 +426,13 @@ final class FunctionsConstruct extends Construct {
     /** Rollup and maintenance: move segments into the lake, rewrite and delete lake files. */
     private void grantLakeWriter(Function f) {
         f.addToRolePolicy(statement("SegmentsConsume", List.of("s3:GetObject", "s3:DeleteObject"),
-                List.of(objects("segments/"))));
+                List.of(objects("segments/"), objects("metric-segments/"))));
         f.addToRolePolicy(statement("LakeReadWrite",
                 List.of("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"),
                 List.of(objects("lake/"))));
         f.addToRolePolicy(statement("QuarantineWrite", List.of("s3:GetObject", "s3:PutObject"),
                 List.of(objects("quarantine/"))));
-        f.addToRolePolicy(listBucket("LakeList", List.of("segments/", "lake/", "quarantine/")));
+        f.addToRolePolicy(listBucket("LakeList", List.of("segments/", "metric-segments/", "lake/", "quarantine/")));
         grantKms(f);
         grantTenantsRead(f, true);
         f.addToRolePolicy(statement("LeasesReadWrite",

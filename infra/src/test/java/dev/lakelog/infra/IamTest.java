@@ -191,7 +191,7 @@ class IamTest {
                 continue;
             }
             for (Object r : s.resourcesOf()) {
-                assertThat(Synth.toJson(r)).as(s.where()).containsPattern("\"/(segments|lake|quarantine|results)/\\*\"");
+                assertThat(Synth.toJson(r)).as(s.where()).containsPattern("\"/(segments|metric-segments|lake|quarantine|results)/\\*\"");
             }
         }
     }
