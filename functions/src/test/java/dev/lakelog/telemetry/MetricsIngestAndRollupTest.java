@@ -351,4 +351,21 @@ class MetricsIngestAndRollupTest {
         ApiResponse q = fx.call(new ApiRequest("GET", "/v1/analytics/metrics", Map.of("name", "g"), Map.of("Authorization", "Bearer " + token), new byte[0]));
         assertThat(q.status()).isEqualTo(401);
     }
+
+    @Test
+    void the_metric_summary_named_query_lists_the_tenants_metrics_from_the_hourly_rollups() throws Exception {
+        Instant t = DAY.plusSeconds(9 * 3600);
+        post(request("web", gauge("cpu", point(null, t, 10, "host", "a"), point(null, t, 30, "host", "b")),
+                sum("jobs", 1, true, point(t.minusSeconds(60), t, 4))));
+        fx.app().metricsRollup().rollupTenant("acme", true, "test");
+        ApiResponse r = fx.call(LakelogFixture.bearer(acme, "POST", "/v1/analytics/queries/metric_summary", Map.of(),
+                ("{\"params\":{\"since\":\"" + DAY + "\"}}").getBytes(StandardCharsets.UTF_8)));
+        assertThat(r.status()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+        JsonNode rows = body(r).path("rows");
+        assertThat(rows).hasSize(2);
+        assertThat(rows.get(0).path("metric_name").asText()).isEqualTo("cpu");
+        assertThat(rows.get(0).path("series").asLong()).isEqualTo(2);
+        assertThat(rows.get(0).path("max_value").asDouble()).isEqualTo(30.0);
+        assertThat(rows.get(1).path("metric_type").asText()).isEqualTo("sum");
+    }
 }
