@@ -49,33 +49,38 @@ public final class MetricAggregate {
     /** The summary of one raw point; {@code delta} / {@code deltaCount}, {@code deltaSum}, {@code deltaBuckets} as computed at rollup. */
     public static MetricAggregate ofPoint(String type, String seriesId, Double value, Double delta, Long histCount, Double histSum,
             Double histMin, Double histMax, double[] bounds, long[] buckets) {
-        MetricAggregate a = new MetricAggregate();
-        a.samples = 1;
-        a.sketch = newSketch();
-        a.hll = new Union(HLL_LG_K);
-        a.hll.update(seriesId);
+        return empty().addPoint(type, seriesId, value, delta, histCount, histSum, histMin, histMax, bounds, buckets);
+    }
+
+    /** Adds one raw point (in time order: it becomes {@code last}); the same as merging {@link #ofPoint}, without the objects. */
+    public MetricAggregate addPoint(String type, String seriesId, Double value, Double delta, Long histCount, Double histSum,
+            Double histMin, Double histMax, double[] bounds, long[] buckets) {
+        samples++;
+        hll.update(seriesId);
         if (MetricPoint.HISTOGRAM.equals(type)) {
-            a.count = histCount == null ? 0 : histCount;
-            a.sum = histSum == null ? 0 : histSum;
-            if (histMin != null) a.min = histMin;
-            if (histMax != null) a.max = histMax;
-            a.increase = histCount == null ? null : (double) histCount;
+            if (histCount != null) {
+                count += histCount;
+                increase = increase == null ? (double) histCount : increase + histCount;
+            }
+            if (histSum != null) sum += histSum;
+            if (histMin != null) min = Double.isNaN(min) ? histMin : Math.min(min, histMin);
+            if (histMax != null) max = Double.isNaN(max) ? histMax : Math.max(max, histMax);
             if (buckets != null && bounds != null) {
                 for (int i = 0; i < buckets.length; i++) {
                     if (buckets[i] <= 0) continue;
-                    a.sketch.accept(representative(bounds, i, histMin, histMax), buckets[i]);
+                    sketch.accept(representative(bounds, i, histMin, histMax), buckets[i]);
                 }
             }
         } else if (value != null) {
-            a.count = 1;
-            a.sum = value;
-            a.min = value;
-            a.max = value;
-            a.last = value;
-            a.increase = delta;
-            a.sketch.accept(value);
+            count += 1;
+            sum += value;
+            min = Double.isNaN(min) ? value : Math.min(min, value);
+            max = Double.isNaN(max) ? value : Math.max(max, value);
+            last = value;
+            if (delta != null) increase = increase == null ? delta : increase + delta;
+            sketch.accept(value);
         }
-        return a;
+        return this;
     }
 
     /**

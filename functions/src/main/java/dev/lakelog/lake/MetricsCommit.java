@@ -399,10 +399,9 @@ public final class MetricsCommit {
                         while (rs.next()) {
                             Bucket b = new Bucket(rs.getString(1), floor(rs.getLong(2), level));
                             if (!affected.contains(b)) continue;
-                            MetricAggregate a = MetricAggregate.ofPoint(rs.getString(3), b.series(), (Double) rs.getObject(4), (Double) rs.getObject(5),
-                                    (Long) rs.getObject(6), (Double) rs.getObject(7), (Double) rs.getObject(8), (Double) rs.getObject(9),
-                                    doubles(rs.getArray(10)), longs(rs.getArray(11)));
-                            aggs.merge(b, a, MetricAggregate::merge);
+                            aggs.computeIfAbsent(b, k -> MetricAggregate.empty()).addPoint(rs.getString(3), b.series(), (Double) rs.getObject(4),
+                                    (Double) rs.getObject(5), (Long) rs.getObject(6), (Double) rs.getObject(7), (Double) rs.getObject(8),
+                                    (Double) rs.getObject(9), doubles(rs.getArray(10)), longs(rs.getArray(11)));
                         }
                     }
                 }

@@ -178,17 +178,16 @@ public final class MetricsQueryService {
                         List<String> key = new ArrayList<>(q.groupBy().size());
                         for (int i = 0; i < q.groupBy().size(); i++) key.add(rs.getString(col++));
                         long t = rs.getLong(col++);
-                        MetricAggregate a;
-                        if (level.isPresent()) {
-                            a = MetricsCommit.stored(rs, col);
-                        } else {
-                            String series = rs.getString(col + 8);
-                            a = MetricAggregate.ofPoint(rs.getString(1), series, (Double) rs.getObject(col), (Double) rs.getObject(col + 1),
-                                    (Long) rs.getObject(col + 2), (Double) rs.getObject(col + 3), (Double) rs.getObject(col + 4),
-                                    (Double) rs.getObject(col + 5), doubles(rs.getArray(col + 6)), longs(rs.getArray(col + 7)));
-                        }
                         long bucket = origin + Math.floorDiv(t - origin, step) * step;
-                        groups.computeIfAbsent(key, k -> new TreeMap<>()).merge(bucket, a, MetricAggregate::merge);
+                        TreeMap<Long, MetricAggregate> g = groups.computeIfAbsent(key, k -> new TreeMap<>());
+                        if (level.isPresent()) {
+                            g.merge(bucket, MetricsCommit.stored(rs, col), MetricAggregate::merge);
+                        } else {
+                            g.computeIfAbsent(bucket, k -> MetricAggregate.empty()).addPoint(rs.getString(1), rs.getString(col + 8),
+                                    (Double) rs.getObject(col), (Double) rs.getObject(col + 1), (Long) rs.getObject(col + 2),
+                                    (Double) rs.getObject(col + 3), (Double) rs.getObject(col + 4), (Double) rs.getObject(col + 5),
+                                    doubles(rs.getArray(col + 6)), longs(rs.getArray(col + 7)));
+                        }
                     }
                 }
             }
