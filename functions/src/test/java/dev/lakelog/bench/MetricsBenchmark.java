@@ -64,21 +64,21 @@ public final class MetricsBenchmark {
             // build the requests first, so the timed part is the ingest core only
             List<byte[]> bodies = new ArrayList<>();
             List<Double> all = new ArrayList<>();
+            // one request per hour with every series' points of that hour, as an SDK or Collector batches them
             for (int h = 0; h < days * 24; h++) {
+                ScopeMetrics.Builder scope = ScopeMetrics.newBuilder();
+                ResourceMetrics.Builder res = ResourceMetrics.newBuilder().setResource(Resource.newBuilder().addAttributes(kv("service.name", "svc")));
+                Gauge.Builder g = Gauge.newBuilder();
                 for (int s = 0; s < series; s++) {
-                    Gauge.Builder g = Gauge.newBuilder();
                     for (int k = 0; k < perHour; k++) {
                         long ts = start.plusSeconds(h * 3600L + (long) k * interval).getEpochSecond() * 1_000_000_000L;
                         double v = rnd.nextDouble() < 0.01 ? 1000 + rnd.nextDouble() * 4000 : Math.exp(3 + 0.7 * rnd.nextGaussian());
                         all.add(v);
-                        g.addDataPoints(NumberDataPoint.newBuilder().setTimeUnixNano(ts).setAsDouble(v)
-                                .addAttributes(kv("host", "host-" + s)));
+                        g.addDataPoints(NumberDataPoint.newBuilder().setTimeUnixNano(ts).setAsDouble(v).addAttributes(kv("host", "host-" + s)));
                     }
-                    bodies.add(ExportMetricsServiceRequest.newBuilder().addResourceMetrics(ResourceMetrics.newBuilder()
-                            .setResource(Resource.newBuilder().addAttributes(kv("service.name", "svc-" + (s % 5))))
-                            .addScopeMetrics(ScopeMetrics.newBuilder().addMetrics(Metric.newBuilder().setName("request.latency").setUnit("ms")
-                                    .setGauge(g)))).build().toByteArray());
                 }
+                scope.addMetrics(Metric.newBuilder().setName("request.latency").setUnit("ms").setGauge(g));
+                bodies.add(ExportMetricsServiceRequest.newBuilder().addResourceMetrics(res.addScopeMetrics(scope)).build().toByteArray());
             }
             long points = all.size();
             Map<String, String> headers = new HashMap<>(Map.of("Authorization", "Bearer " + t.token(), "Content-Type", "application/x-protobuf"));

@@ -353,6 +353,8 @@ class ConsoleBrowserTest {
         assertThat(r.status()).as(r.bodyText()).isEqualTo(200);
         assertThat(fx.app().metricsRollup().rollupTenant("console", true, "test").errors()).isEmpty();
 
+        open("#/metrics"); // signed in by the earlier tests; alone, sign in here
+        ((org.openqa.selenium.JavascriptExecutor) driver).executeScript("sessionStorage.setItem('lakelog.token', arguments[0])", tenant.token());
         open("#/metrics?name=cpu.load&aggregation=avg&range=24h&step=3600&group_by=host");
         WebElement level = wait.until(d -> d.findElement(By.id("m-level")));
         assertThat(level.getText()).isEqualTo("1h");
