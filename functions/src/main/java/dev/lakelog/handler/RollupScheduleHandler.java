@@ -46,7 +46,7 @@ public final class RollupScheduleHandler implements RequestStreamHandler {
                     .withDeadline(inv.deadline(RESERVE)));
             Map<String, Object> out = new java.util.LinkedHashMap<>(report.toMap());
             // then every tenant's metric segments (docs/metrics.md), one tenant per lease
-            var m = app.metricsRollup().rollupAll(true, "schedule");
+            var m = app.metricsRollup().rollupAll(true, "schedule", inv.deadline(RESERVE));
             out.put("metrics", Map.of("segments_processed", m.segmentsProcessed(), "points_inserted", m.pointsInserted(),
                     "segments_deleted", m.segmentsDeleted(), "errors", m.errors()));
             return out;

@@ -63,6 +63,11 @@ public final class MetricsRollupService {
 
     /** Every tenant with metric segments waiting; a tenant whose lease is held is skipped and named in errors. */
     public Report rollupAll(boolean deleteAfter, String trigger) {
+        return rollupAll(deleteAfter, trigger, null);
+    }
+
+    /** As above; no further tenant is started after {@code deadline} (null: none), and the report says so in errors. */
+    public Report rollupAll(boolean deleteAfter, String trigger, java.time.Instant deadline) {
         Set<String> tenants = new LinkedHashSet<>();
         List<String> errors = new ArrayList<>();
         try {
@@ -73,6 +78,10 @@ public final class MetricsRollupService {
         Totals t = new Totals();
         t.errors.addAll(errors);
         for (String tenant : tenants) {
+            if (deadline != null && !clock.instant().isBefore(deadline)) {
+                t.errors.add("time budget spent before tenant " + tenant + "; the next rollup continues");
+                break;
+            }
             try {
                 add(t, rollupTenant(tenant, deleteAfter, trigger));
             } catch (LeaseHeldException e) {
