@@ -103,7 +103,7 @@ function writeHash(view, params, replace) {
 }
 
 // ---------- shell ----------
-const TABS = [['search', 'Search'], ['tail', 'Live tail'], ['snapshots', 'Snapshots'], ['sql', 'SQL'], ['overview', 'Overview']];
+const TABS = [['search', 'Search'], ['tail', 'Live tail'], ['snapshots', 'Snapshots'], ['sql', 'SQL'], ['overview', 'Overview'], ['metrics', 'Metrics']];
 let stopTail = null;
 
 function shell() {
@@ -167,7 +167,7 @@ function route() {
   clearError();
   const v = $('#view');
   v.replaceChildren();
-  const views = { search: searchView, tail: tailView, snapshots: snapshotsView, sql: sqlView, overview: overviewView };
+  const views = { search: searchView, tail: tailView, snapshots: snapshotsView, sql: sqlView, overview: overviewView, metrics: metricsView };
   (views[view] || searchView)(v, params);
 }
 
@@ -587,10 +587,78 @@ async function overviewView(root) {
   } catch (e) { showError(e); }
 }
 
+// ---------- metrics ----------
+const METRIC_AGGS = ['avg', 'sum', 'min', 'max', 'count', 'last', 'rate', 'increase', 'p50', 'p95', 'p99', 'distinct_series'];
+const METRIC_RANGES = [['1h', 'Last hour', 3600], ['6h', 'Last 6 hours', 21600], ['24h', 'Last 24 hours', 86400],
+  ['7d', 'Last 7 days', 604800], ['30d', 'Last 30 days', 2592000]];
+const METRIC_STEPS = [['', 'automatic'], ['60', '1 minute'], ['300', '5 minutes'], ['3600', '1 hour'], ['86400', '1 day']];
+const LINE_COLORS = ['#3b82f6', '#ef4444', '#14b8a6', '#f59e0b', '#7c3aed', '#10b981', '#ec4899', '#6366f1', '#84cc16', '#0ea5e9'];
+
+/** One metric over a range: a line per series (group of attribute values), from GET /v1/analytics/metrics. */
+async function metricsView(root, params) {
+  const range = METRIC_RANGES.find(r => r[0] === params.get('range')) || METRIC_RANGES[2];
+  const name = h('input', { id: 'm-name', list: 'm-names', value: params.get('name') || '', placeholder: 'metric name', required: true, 'aria-label': 'Metric name' });
+  const names = h('datalist', { id: 'm-names' });
+  const agg = h('select', { id: 'm-agg', 'aria-label': 'Aggregation' }, METRIC_AGGS.map(a => h('option', { value: a, text: a, selected: a === (params.get('aggregation') || 'avg') })));
+  const rangeSel = h('select', { id: 'm-range', 'aria-label': 'Time range' }, METRIC_RANGES.map(([id, label]) => h('option', { value: id, text: label, selected: id === range[0] })));
+  const step = h('select', { id: 'm-step', 'aria-label': 'Step' }, METRIC_STEPS.map(([v, label]) => h('option', { value: v, text: label, selected: v === (params.get('step') || '') })));
+  const group = h('input', { id: 'm-group', value: params.get('group_by') || '', placeholder: 'group by, e.g. service.name', 'aria-label': 'Group by attribute keys' });
+  const form = h('form', { id: 'metrics-form', class: 'card filters', onsubmit: (ev) => {
+    ev.preventDefault();
+    const p = new URLSearchParams();
+    p.set('name', name.value.trim());
+    p.set('aggregation', agg.value);
+    p.set('range', rangeSel.value);
+    if (step.value) p.set('step', step.value);
+    if (group.value.trim()) p.set('group_by', group.value.trim());
+    writeHash('metrics', p);
+  } }, name, names, agg, rangeSel, step, group, h('button', { type: 'submit', id: 'm-show', text: 'Show' }));
+  const summary = h('div', { id: 'm-summary', class: 'summary muted' });
+  const chart = h('div', { id: 'm-chart', class: 'card chart' });
+  root.append(form, summary, chart);
+  const until = new Date();
+  const since = new Date(until.getTime() - range[2] * 1000);
+  api('/v1/analytics/queries/metric_summary', { method: 'POST', body: { params: { since: new Date(until.getTime() - 2592000000).toISOString() } } })
+    .then(r => names.replaceChildren(...r.rows.map(m => h('option', { value: m.metric_name, text: m.metric_type + (m.unit ? ' (' + m.unit + ')' : '') }))))
+    .catch(() => {});
+  if (!params.get('name')) { summary.textContent = 'Choose a metric (the list holds the metrics of the last 30 days).'; name.focus(); return; }
+  try {
+    const q = { name: params.get('name'), aggregation: params.get('aggregation') || 'avg', since: since.toISOString(), until: until.toISOString(),
+      step: params.get('step') || undefined, group_by: params.get('group_by') || undefined };
+    const t0 = performance.now();
+    const a = await api('/v1/analytics/metrics', { query: q });
+    summary.replaceChildren(h('strong', { text: a.metric }), ' ' + (a.type || 'no data') + (a.unit ? ' · ' + a.unit : '') + ' · ' + a.aggregation
+      + ' per ' + a.step_seconds + ' s · ' + a.series.length + ' series · answered from level ',
+      h('code', { id: 'm-level', text: a.level }), ' (' + fmtInt(a.rows_read) + ' rows, ' + Math.round(performance.now() - t0) + ' ms)');
+    drawMetricLines(chart, a);
+  } catch (e) { showError(e); }
+}
+
+function drawMetricLines(el, a) {
+  el.replaceChildren();
+  if (!a.series.length) { el.append(h('p', { class: 'muted', text: 'No points in this range.' })); return; }
+  const times = [...new Set(a.series.flatMap(s => s.points.map(p => Date.parse(p.t) / 1000)))].sort((x, y) => x - y);
+  const index = new Map(times.map((t, i) => [t, i]));
+  const data = [times];
+  const series = [{ value: (u, v) => v == null ? '' : new Date(v * 1000).toISOString().replace('T', ' ').slice(0, 16) }];
+  a.series.forEach((s, i) => {
+    const ys = times.map(() => null);
+    for (const p of s.points) ys[index.get(Date.parse(p.t) / 1000)] = p.value;
+    data.push(ys);
+    const label = Object.entries(s.group).map(([k, v]) => k + '=' + v).join(', ') || a.metric;
+    series.push({ label, stroke: LINE_COLORS[i % LINE_COLORS.length], width: 2, spanGaps: false, points: { show: times.length < 60 } });
+  });
+  const width = Math.max(320, el.clientWidth - 24);
+  const u = new uPlot({ width, height: 280, scales: { x: { time: true } }, legend: { live: true },
+    axes: [{ stroke: '#555' }, { stroke: '#555', size: 64 }], series }, data, el);
+  const ro = new ResizeObserver(() => u.setSize({ width: Math.max(320, el.clientWidth - 24), height: 280 }));
+  ro.observe(el);
+}
+
 // ---------- keyboard ----------
 document.addEventListener('keydown', (e) => {
   const typing = /INPUT|TEXTAREA|SELECT/.test(document.activeElement?.tagName || '');
-  if (e.altKey && /^[1-5]$/.test(e.key)) { e.preventDefault(); location.hash = '#/' + TABS[Number(e.key) - 1][0]; return; }
+  if (e.altKey && /^[1-6]$/.test(e.key)) { e.preventDefault(); location.hash = '#/' + TABS[Number(e.key) - 1][0]; return; }
   if (!typing && e.key === '/') { const q = $('#f-q'); if (q) { e.preventDefault(); q.focus(); } }
   if (e.key === 'Escape') clearError();
 });

@@ -46,6 +46,10 @@ import dev.lakelog.query.TenantView;
 import dev.lakelog.rollup.RollupRoutes;
 import dev.lakelog.rollup.RollupService;
 import dev.lakelog.segment.SegmentCodec;
+import dev.lakelog.telemetry.MetricsIngestService;
+import dev.lakelog.telemetry.MetricsQueryService;
+import dev.lakelog.telemetry.MetricsRollupService;
+import dev.lakelog.telemetry.MetricsRoutes;
 import dev.lakelog.storage.BlobStore;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -92,6 +96,9 @@ public final class Lakelog implements AutoCloseable {
     private final Metrics metrics;
     private final Memo<BigResults> results;
     private final Memo<AccessTrail> access;
+    private final Memo<MetricsIngestService> metricsIngest;
+    private final Memo<MetricsRollupService> metricsRollup;
+    private final Memo<MetricsQueryService> metricsQuery;
     private ApiRouter allRoutes;
 
     private Lakelog(LakelogConfig config, Clock clock) {
@@ -116,6 +123,9 @@ public final class Lakelog implements AutoCloseable {
         this.results = new Memo<>(() -> new BigResults(backend.blobs(), clock));
         this.access = new Memo<>(() -> new AccessTrail(auth.get(), backend.tenants(), backend::blobs, lake, clock, json,
                 config.backend() == dev.lakelog.config.Backend.LOCAL));
+        this.metricsIngest = new Memo<>(() -> new MetricsIngestService(backend.blobs(), clock, json));
+        this.metricsRollup = new Memo<>(() -> new MetricsRollupService(backend.blobs(), lake, backend.locks(), clock));
+        this.metricsQuery = new Memo<>(() -> new MetricsQueryService(lake, json));
     }
 
     /** Starts lakelog on the system clock. */
@@ -172,6 +182,7 @@ public final class Lakelog implements AutoCloseable {
         if (surfaces.contains(Surface.INGEST)) {
             Idempotency idempotency = new Idempotency(backend.idempotency(), clock, Idempotency.DEFAULT_TTL);
             new IngestRoutes(auth.get(), ingest.get(), idempotency, metrics, rateLimiter()).register(router);
+            metricsRoutes(idempotency).registerIngest(router);
         }
         if (surfaces.contains(Surface.QUERY)) {
             HotTierReader recent = new HotTierReader(backend.blobs(), codec, keys -> RollupLedger.rolledUp(lake.get(), keys), json);
@@ -182,18 +193,34 @@ public final class Lakelog implements AutoCloseable {
                     new NamedQueries(query.get().view(), lake, json), big, queryLimiter, rateLimiter()).register(router);
             new ProofRoutes(auth.get(), lake).register(router);
             access.get().register(router);
+            metricsRoutes(null).registerQuery(router);
         }
         if (surfaces.contains(Surface.MAINTENANCE)) {
             new RollupRoutes(auth.get(), rollup.get()).register(router);
             new MaintenanceRoutes(auth.get(), maintenance.get()).register(router);
             new VerifyRoutes(auth.get(), verify()).register(router);
             new HoldRoutes(auth.get(), lake, tenants()).register(router);
+            metricsRoutes(null).registerRollup(router);
         }
         if (surfaces.contains(Surface.QUERY) || surfaces.contains(Surface.MAINTENANCE)) {
             // every analytics, export, verify and maintenance call (and the hot-tier read), whichever route serves it
             router.recordAccess(p -> p.startsWith("/v1/analytics/") || p.equals("/v1/logs/recent"), access.get());
         }
         return router;
+    }
+
+    /** The metrics routes (docs/metrics.md); services are built on first use like the others. */
+    private MetricsRoutes metricsRoutes(Idempotency idempotency) {
+        return new MetricsRoutes(auth.get(), metricsIngest, metricsQuery, metricsRollup, idempotency, rateLimiter());
+    }
+
+    /** Metric segments into the metrics tables and their rollups (docs/metrics.md). */
+    public MetricsRollupService metricsRollup() {
+        return metricsRollup.get();
+    }
+
+    public MetricsQueryService metricsQuery() {
+        return metricsQuery.get();
     }
 
     public LakelogConfig config() {

@@ -92,7 +92,9 @@ final class ServeCommand implements Callable<Integer> {
         app.lake(); // open DuckDB and attach now, so a broken setup fails at start
         LocalServer server = new LocalServer(app.router(), port);
         RollupScheduler scheduler = rollupIntervalSeconds > 0
-                ? new RollupScheduler(app.rollup(), Duration.ofSeconds(rollupIntervalSeconds), config.rollupMinAge(), app::commitAccessTrail)
+                ? new RollupScheduler(app.rollup(), Duration.ofSeconds(rollupIntervalSeconds), config.rollupMinAge(),
+                        new RollupScheduler.After("metrics_rollup", () -> app.metricsRollup().rollupAll(true, "schedule")),
+                        new RollupScheduler.After("access_trail_commit", app::commitAccessTrail))
                 : null;
         return new Running(app, server, scheduler);
     }

@@ -44,12 +44,17 @@ public final class RollupScheduleHandler implements RequestStreamHandler {
         try (LambdaInvocation inv = LambdaInvocation.begin(context, app.metrics())) {
             RollupReport report = app.rollup().rollup(new RollupRequest("schedule", Optional.empty(), app.config().rollupMinAge(), true)
                     .withDeadline(inv.deadline(RESERVE)));
+            Map<String, Object> out = new java.util.LinkedHashMap<>(report.toMap());
+            // then every tenant's metric segments (docs/metrics.md), one tenant per lease
+            var m = app.metricsRollup().rollupAll(true, "schedule", inv.deadline(RESERVE));
+            out.put("metrics", Map.of("segments_processed", m.segmentsProcessed(), "points_inserted", m.pointsInserted(),
+                    "segments_deleted", m.segmentsDeleted(), "errors", m.errors()));
             try {
                 app.commitAccessTrail(); // the access trail's batch (docs/integrity.md#access-trail); it logs its count
             } catch (RuntimeException e) {
                 dev.lakelog.log.JsonLog.get(RollupScheduleHandler.class).warn("access_trail_commit_failed", "error", e.getMessage());
             }
-            return report.toMap();
+            return out;
         }
     }
 }

@@ -137,4 +137,28 @@ public final class LakeCatalog {
         }
         return out;
     }
+
+    /**
+     * The tenant's live data files of another table of {@code lake.main} partitioned by tenant first
+     * (the metrics tables), with their delete files; empty when the table does not exist yet.
+     */
+    public static List<DataFile> tenantDataFiles(Connection c, String table, String tenant) throws SQLException {
+        List<DataFile> out = new ArrayList<>();
+        try (PreparedStatement exists = c.prepareStatement("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND schema_name = 'main' AND table_name = ?")) {
+            exists.setString(1, table);
+            try (ResultSet rs = exists.executeQuery()) {
+                rs.next();
+                if (rs.getLong(1) == 0) return out;
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT data_file, delete_file FROM ducklake_list_files('lake', ?, schema => 'main') "
+                + "WHERE contains(data_file, ?) ORDER BY data_file")) {
+            ps.setString(1, table);
+            ps.setString(2, "/tenant_id=" + tenant + "/");
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.add(new DataFile(rs.getString(1), rs.getString(2)));
+            }
+        }
+        return out;
+    }
 }

@@ -19,21 +19,27 @@ public final class RollupScheduler implements AutoCloseable {
     });
 
     public RollupScheduler(RollupService rollup, Duration interval, Duration minAge) {
-        this(rollup, interval, minAge, () -> {});
+        this(rollup, interval, minAge, new After[0]);
     }
 
-    /** As above; {@code after} runs after each scheduled rollup (the access trail's commit), its failure logged. */
-    public RollupScheduler(RollupService rollup, Duration interval, Duration minAge, Runnable after) {
+    /** A task run after each scheduled rollup (the metrics rollup, the access trail's commit); its failure is logged as {@code <name>_failed}. */
+    public record After(String name, Runnable task) {}
+
+    /** As above; each of {@code after} runs after each scheduled rollup, in order, a failure of one logged and not stopping the next. */
+    public RollupScheduler(RollupService rollup, Duration interval, Duration minAge, After... after) {
         exec.scheduleWithFixedDelay(() -> {
             try {
                 rollup.rollup(new RollupRequest("schedule", Optional.empty(), minAge, true));
             } catch (RuntimeException e) {
                 LOG.error("rollup_failed", e, "trigger", "schedule");
             }
-            try {
-                after.run();
-            } catch (RuntimeException e) {
-                LOG.error("access_trail_commit_failed", e, "trigger", "schedule");
+            // the log rollup's failure does not skip the tasks after it
+            for (After task : after) {
+                try {
+                    task.task().run();
+                } catch (RuntimeException e) {
+                    LOG.error(task.name() + "_failed", e, "trigger", "schedule");
+                }
             }
         }, interval.toSeconds(), interval.toSeconds(), TimeUnit.SECONDS);
     }

@@ -158,6 +158,7 @@ public final class CustomQueryService {
         allowed.addAll(deletes);
         List<String> setup = new ArrayList<>(SqlGuard.SANDBOX_MACROS);
         setup.add(viewSql(tenant.id(), data, deletes));
+        metricsViews(tenant.id(), allowed, setup);
         List<Object> values = bindable(checked, params);
         try (Sandbox sandbox = lake.get().openSandbox(allowed, SANDBOX_MEMORY, SANDBOX_THREADS, setup)) {
             if (format != ExportFormat.JSON) return exportIn(tenant, sandbox, checked.sql(), values, format, exports, limit);
@@ -192,6 +193,40 @@ public final class CustomQueryService {
         if (v.isIntegralNumber() && v.canConvertToLong()) return v.asLong();
         if (v.isNumber()) return v.asDouble();
         throw new LakelogException(ErrorCode.INVALID_PARAMETER, "parameter '" + name + "' must be a string, number, boolean or null");
+    }
+
+    /**
+     * The tenant's metrics tables (docs/metrics.md) as views {@code metrics}, {@code metrics_1m} ...
+     * {@code metrics_1d} over exactly its own files, like {@code logs}; an empty table where it has none.
+     */
+    private void metricsViews(String tenant, List<String> allowed, List<String> setup) {
+        try (Connection c = lake.get().connect()) {
+            for (java.util.Map.Entry<String, String> t : dev.lakelog.lake.MetricsSchema.SANDBOX_TABLES.entrySet()) {
+                List<String> data = new ArrayList<>();
+                List<String> deletes = new ArrayList<>();
+                for (LakeCatalog.DataFile f : LakeCatalog.tenantDataFiles(c, t.getKey(), tenant)) {
+                    data.add(f.path());
+                    if (f.deleteFile() != null) deletes.add(f.deleteFile());
+                }
+                allowed.addAll(data);
+                allowed.addAll(deletes);
+                setup.add(tableViewSql(t.getKey(), t.getValue(), tenant, data, deletes));
+            }
+        } catch (SQLException e) {
+            throw new LakeException("query failed: " + lake.get().redactor().redact(e.getMessage()), null);
+        }
+    }
+
+    static String tableViewSql(String name, String columns, String tenant, List<String> data, List<String> deletes) {
+        if (data.isEmpty()) return "CREATE TABLE " + name + " (" + columns + ")";
+        StringBuilder sql = new StringBuilder("CREATE VIEW ").append(name).append(" AS SELECT d.* EXCLUDE (filename, file_row_number) FROM read_parquet(")
+                .append(list(data)).append(", filename = true, file_row_number = true, hive_partitioning = false, union_by_name = true) d WHERE d.tenant_id = ")
+                .append(LakeEngine.literal(tenant));
+        if (!deletes.isEmpty()) {
+            sql.append(" AND NOT EXISTS (SELECT 1 FROM read_parquet(").append(list(deletes))
+                    .append(") x WHERE x.file_path = d.filename AND x.pos = d.file_row_number)");
+        }
+        return sql.toString();
     }
 
     static String viewSql(String tenant, List<String> data, List<String> deletes) {

@@ -86,6 +86,11 @@ public final class NamedQueries {
         return new Sql(w.toString(), args);
     }
 
+    /** The named query over the metrics rollups; its SQL gets the caller's tenant as {@link #TENANT}. */
+    static final String METRIC_SUMMARY = "metric_summary";
+    /** Reserved parameter: the caller's tenant id, added after validation (never from the body). */
+    static final String TENANT = "_tenant";
+
     static List<Spec> builtIn() {
         return List.of(
                 new Spec("events_by_component", "Events and failures per component in a time window.",
@@ -136,6 +141,29 @@ public final class NamedQueries {
                             return new Sql("SELECT coalesce(resource, '') AS resource, count(*) AS events, "
                                     + "count(DISTINCT actor_id) AS distinct_actors FROM " + TenantView.VIEW + w.text()
                                     + " GROUP BY 1", w.args());
+                        }),
+                // metrics (docs/metrics.md): the tenant's metrics from the 1h rollups, its own rows only
+                new Spec(METRIC_SUMMARY, "Metrics sent in a time window (from the hourly rollups): type, unit, series, samples, range of values.",
+                        List.of(SINCE, UNTIL, new Param("metric_type", Type.STRING, false, null, "only gauge, sum or histogram")),
+                        List.of(new Column("metric_name", "VARCHAR"), new Column("metric_type", "VARCHAR"), new Column("unit", "VARCHAR"),
+                                new Column("series", "BIGINT"), new Column("samples", "BIGINT"), new Column("min_value", "DOUBLE"),
+                                new Column("max_value", "DOUBLE"), new Column("last_hour", "TIMESTAMPTZ")),
+                        List.of(new Key("metric_name", false, "VARCHAR"), new Key("metric_type", false, "VARCHAR")),
+                        p -> {
+                            List<Object> args = new ArrayList<>(List.of(p.get(TENANT), p.get("since")));
+                            StringBuilder w = new StringBuilder(" WHERE tenant_id = ? AND bucket_start >= ?");
+                            if (p.get("until") != null) {
+                                w.append(" AND bucket_start < ?");
+                                args.add(p.get("until"));
+                            }
+                            if (p.get("metric_type") != null) {
+                                w.append(" AND metric_type = ?");
+                                args.add(p.get("metric_type"));
+                            }
+                            return new Sql("SELECT metric_name, metric_type, any_value(unit) AS unit, count(DISTINCT series_id) AS series, "
+                                    + "sum(samples)::BIGINT AS samples, min(\"min\") AS min_value, max(\"max\") AS max_value, "
+                                    + "max(bucket_start) AS last_hour FROM " + dev.lakelog.lake.MetricsSchema.Level.H1.qualified() + w
+                                    + " GROUP BY metric_name, metric_type", args);
                         }));
     }
 
@@ -190,7 +218,16 @@ public final class NamedQueries {
         String fingerprint = fingerprint(spec, params);
         Optional<List<Object>> after = body.hasNonNull("cursor") ? Optional.of(decodeCursor(spec, body.path("cursor"), fingerprint)) : Optional.empty();
 
-        Sql inner = spec.sql().apply(params);
+        Map<String, Object> withTenant = new LinkedHashMap<>(params);
+        withTenant.put(TENANT, tenant.id());
+        if (spec.name().equals(METRIC_SUMMARY)) {
+            try (java.sql.Connection c = lake.get().connect()) {
+                dev.lakelog.lake.MetricsSchema.ensure(c);
+            } catch (SQLException e) {
+                throw new LakeException("query failed: " + lake.get().redactor().redact(e.getMessage()), null);
+            }
+        }
+        Sql inner = spec.sql().apply(withTenant);
         StringBuilder sql = new StringBuilder("SELECT * FROM (").append(inner.text()).append(") q");
         List<Object> args = new ArrayList<>(inner.args());
         if (after.isPresent()) {

@@ -83,7 +83,9 @@ public final class SqlGuard {
             "list_transform", "array_transform", "apply", "list_filter", "array_filter", "filter", "list_aggregate",
             "array_aggregate", "list_aggr", "list_reduce", "list_slice", "array_slice", "list_concat", "array_concat",
             "list_cat", "list_has_any", "list_has_all", "array_has_any", "array_has_all", "flatten", "unnest",
-            "struct_pack", "struct_extract", "struct_extract_at", "row", "typeof", "generate_subscripts");
+            "struct_pack", "struct_extract", "struct_extract_at", "row", "typeof", "generate_subscripts",
+            // maps (the metrics tables' attributes)
+            "map_extract", "map_extract_value", "element_at", "map_keys", "map_values", "map_contains", "cardinality");
 
     /**
      * The largest value one expression may compute, in bytes: functions whose result can be much
@@ -297,12 +299,15 @@ public final class SqlGuard {
                     if (catalog.isEmpty() && schema.isEmpty() && inScope(lname, scope)) return;
                     boolean logs = lname.equals("logs") && catalog.isEmpty()
                             && (schema.isEmpty() || schema.equalsIgnoreCase("compliance_lake"));
-                    if (!logs) {
+                    // the tenant's metrics tables (docs/metrics.md): views over its own files, like logs
+                    boolean metrics = dev.lakelog.lake.MetricsSchema.SANDBOX_TABLES.containsKey(lname) && catalog.isEmpty() && schema.isEmpty();
+                    if (!logs && !metrics) {
                         String full = (catalog.isEmpty() ? "" : catalog + ".") + (schema.isEmpty() ? "" : schema + ".") + name;
-                        throw reject("table '" + full + "' is not allowed; the only table is 'logs' (alias 'compliance_lake.logs')");
+                        throw reject("table '" + full + "' is not allowed; the tables are 'logs' (alias 'compliance_lake.logs'), 'metrics', "
+                                + "'metrics_1m', 'metrics_5m', 'metrics_1h' and 'metrics_1d'");
                     }
                     ((ObjectNode) t).set("schema_name", TextNode.valueOf(""));
-                    ((ObjectNode) t).set("table_name", TextNode.valueOf("logs"));
+                    ((ObjectNode) t).set("table_name", TextNode.valueOf(logs ? "logs" : lname));
                 }
                 case "SUBQUERY" -> node(t.path("subquery").path("node"), scope);
                 case "JOIN" -> {

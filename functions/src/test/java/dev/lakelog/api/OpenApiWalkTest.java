@@ -157,6 +157,8 @@ class OpenApiWalkTest {
             case "ingestBatch" -> "[" + event("b1") + "," + event("b2") + "]";
             case "ingestOtlp" -> "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"timeUnixNano\":\"" + Instant.now().minusSeconds(60).toEpochMilli()
                     + "000000\",\"severityText\":\"WARN\",\"body\":{\"stringValue\":\"otlp walk\"},\"traceId\":\"4bf92f3577b34da6a3ce929d0e0e4736\"}]}]}]}";
+            case "ingestOtlpMetrics" -> "{\"resourceMetrics\":[{\"scopeMetrics\":[{\"metrics\":[{\"name\":\"walk.gauge\",\"gauge\":{\"dataPoints\":[{\"timeUnixNano\":\""
+                    + Instant.now().minusSeconds(60).toEpochMilli() + "000000\",\"asDouble\":1.5}]}}]}]}]}";
             case "analyticsCustomQuery" -> "{\"query\":\"SELECT severity, count(*) AS n FROM logs WHERE component = $c GROUP BY severity\",\"params\":{\"c\":\"checkout\"}}";
             case "analyticsRunNamedQuery" -> namedQueryBody();
             case "placeHold" -> "{\"tenant_id\":\"walker\",\"event_type\":\"walk\",\"reason\":\"the OpenAPI walk\"}";
@@ -325,6 +327,7 @@ class OpenApiWalkTest {
      */
     static final Map<String, String> CONDITIONAL = Map.of(
             "ingestOtlp $.partialSuccess", "only when some log records were refused (OtlpIngestTest covers it)",
+            "ingestOtlpMetrics $.partialSuccess", "only when some data points were refused (MetricsIngestAndRollupTest covers it)",
             "analyticsLogs $.snapshot_id", "LogsResponse is shared: snapshot_id only on /v1/analytics/logs/snapshot/{id}",
             "analyticsLogsAtSnapshot $.as_of", "LogsResponse is shared: as_of only on /v1/analytics/logs with as_of",
             "analyticsLogsAtSnapshot $.fresh", "LogsResponse is shared: fresh only on latest reads of /v1/analytics/logs",

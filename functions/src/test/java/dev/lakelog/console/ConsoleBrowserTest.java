@@ -333,4 +333,35 @@ class ConsoleBrowserTest {
         assertThat(err.getText()).contains("400").contains("trace_id");
         shot("error");
     }
+
+    @Test
+    @Order(11)
+    void the_metrics_tab_draws_a_line_per_series_and_names_the_rollup_level_it_read() throws Exception {
+        Instant t0 = Instant.now().minus(Duration.ofHours(3)).truncatedTo(ChronoUnit.HOURS);
+        StringBuilder points = new StringBuilder();
+        for (String host : List.of("a", "b")) {
+            for (int m = 0; m < 120; m += 5) {
+                if (points.length() > 0) points.append(',');
+                long nanos = t0.plusSeconds(60L * m).getEpochSecond() * 1_000_000_000L;
+                points.append("{\"timeUnixNano\":\"").append(nanos).append("\",\"asDouble\":").append(host.equals("a") ? 10 + m % 7 : 40 + m % 11)
+                        .append(",\"attributes\":[{\"key\":\"host\",\"value\":{\"stringValue\":\"").append(host).append("\"}}]}");
+            }
+        }
+        String body = "{\"resourceMetrics\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":\"web\"}}]},"
+                + "\"scopeMetrics\":[{\"metrics\":[{\"name\":\"cpu.load\",\"unit\":\"%\",\"gauge\":{\"dataPoints\":[" + points + "]}}]}]}]}";
+        ApiResponse r = fx.call(LakelogFixture.bearer(tenant, "POST", "/v1/metrics", Map.of(), body.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertThat(r.status()).as(r.bodyText()).isEqualTo(200);
+        assertThat(fx.app().metricsRollup().rollupTenant("console", true, "test").errors()).isEmpty();
+
+        open("#/metrics"); // signed in by the earlier tests; alone, sign in here
+        ((org.openqa.selenium.JavascriptExecutor) driver).executeScript("sessionStorage.setItem('lakelog.token', arguments[0])", tenant.token());
+        open("#/metrics?name=cpu.load&aggregation=avg&range=24h&step=3600&group_by=host");
+        WebElement level = wait.until(d -> d.findElement(By.id("m-level")));
+        assertThat(level.getText()).isEqualTo("1h");
+        wait.until(d -> d.findElements(By.cssSelector("#m-chart .u-legend .u-series")).size() == 3);
+        String legend = driver.findElement(By.cssSelector("#m-chart .u-legend")).getText();
+        assertThat(legend).contains("host=a").contains("host=b");
+        assertThat(driver.findElement(By.id("m-summary")).getText()).contains("2 series");
+        shot("metrics");
+    }
 }

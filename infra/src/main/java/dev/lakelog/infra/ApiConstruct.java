@@ -168,6 +168,8 @@ final class ApiConstruct extends Construct {
         // The hot-tier read skips segments already in the rollup ledger, so it needs the lake: the
         // query function (in the VPC, with the catalog) serves it.
         logs.addResource("recent").addMethod("GET", query, bearer);
+        // OTLP metrics (docs/metrics.md): the credentials of /v1/logs, checked in the function
+        Method otlpMetrics = v1.addResource("metrics").addMethod("POST", ingest, hmac);
 
         Resource analytics = v1.addResource("analytics");
         Resource aLogs = analytics.addResource("logs");
@@ -183,6 +185,9 @@ final class ApiConstruct extends Construct {
         queries.addResource("{name}").addMethod("POST", query, bearer);
 
         analytics.addResource("rollup").addMethod("POST", maint, bearer);
+        Resource aMetrics = analytics.addResource("metrics");
+        aMetrics.addMethod("GET", query, bearer);
+        aMetrics.addResource("rollup").addMethod("POST", maint, bearer);
         analytics.addResource("verify").addMethod("GET", maint, bearer);
         Resource holds = analytics.addResource("holds");
         holds.addMethod("GET", maint, bearer);
@@ -219,7 +224,7 @@ final class ApiConstruct extends Construct {
                 + "4xx codes; a gateway validator would answer in another shape");
         Nag.suppress(api, "COG4", "tenants authenticate with lakelog's own Bearer tokens (checked by the token authorizer) or "
                 + "HMAC signatures; there are no Cognito users");
-        for (Method m : List.of(signedInFunction.get(0), signedInFunction.get(1), otlp)) {
+        for (Method m : List.of(signedInFunction.get(0), signedInFunction.get(1), otlp, otlpMetrics)) {
             Nag.suppress(m, "APIG4", "the ingest routes are authenticated in the function: the HMAC "
                     + "covers the raw body, which an API Gateway authorizer cannot see");
         }

@@ -160,7 +160,7 @@ final class FunctionsConstruct extends Construct {
         // API-fronted functions end before API Gateway's 29 s integration timeout, so the client gets the
         // function's own answer (a 408 query_timeout, a partial rollup report) instead of a gateway 504.
         ingestFn = function("IngestFunction", "IngestHandler", cfg.ingestMemoryMb(), INGEST_TIMEOUT,
-                512, false, null, cfg.ingestReservedConcurrency(), "lakelog ingest: POST /v1/log, /v1/log/batch, /v1/logs (OTLP)");
+                512, false, null, cfg.ingestReservedConcurrency(), "lakelog ingest: POST /v1/log, /v1/log/batch, /v1/logs (OTLP), /v1/metrics (OTLP)");
         authorizerFn = function("AuthorizerFunction", "AuthorizerHandler", cfg.authorizerMemoryMb(),
                 AUTHORIZER_TIMEOUT, 512, false, null, cfg.authorizerReservedConcurrency(), "lakelog REST API Bearer-token authorizer");
         queryFn = function("QueryFunction", "QueryHandler", cfg.queryMemoryMb(), API_LAKE_TIMEOUT,
@@ -249,9 +249,10 @@ final class FunctionsConstruct extends Construct {
                 .build();
         // Suppressions on the role policies, now that every statement is in them.
         for (Function fn : functions) {
-            Nag.suppress(fn, "IAM5", "object keys under the fixed prefixes segments/, lake/, results/, quarantine/, access-trail/pending/ are generated; "
+            Nag.suppress(fn, "IAM5", "object keys under the fixed prefixes segments/, metric-segments/, lake/, results/, quarantine/, access-trail/pending/ are generated; "
                                     + "the prefix is the narrowest scope S3 offers",
-                        "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/segments/*", "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/lake/*",
+                        "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/segments/*", "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/metric-segments/*",
+                        "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/lake/*",
                         "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/results/*", "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/quarantine/*",
                         "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/access-trail/pending/*");
             Nag.suppress(fn, "IAM5", "the anchor's head objects are named by chain sequence number under the fixed prefix chain-heads/",
@@ -464,7 +465,7 @@ final class FunctionsConstruct extends Construct {
     }
 
     private void grantIngest(Function f) {
-        f.addToRolePolicy(statement("SegmentsWrite", List.of("s3:PutObject"), List.of(objects("segments/"))));
+        f.addToRolePolicy(statement("SegmentsWrite", List.of("s3:PutObject"), List.of(objects("segments/"), objects("metric-segments/"))));
         f.addToRolePolicy(statement("SegmentsRead", List.of("s3:GetObject"), List.of(objects("segments/"))));
         f.addToRolePolicy(listBucket("SegmentsList", List.of("segments/")));
         grantKms(f);
@@ -511,13 +512,13 @@ final class FunctionsConstruct extends Construct {
     /** Rollup and maintenance: move segments into the lake, rewrite and delete lake files. */
     private void grantLakeWriter(Function f) {
         f.addToRolePolicy(statement("SegmentsConsume", List.of("s3:GetObject", "s3:DeleteObject"),
-                List.of(objects("segments/"))));
+                List.of(objects("segments/"), objects("metric-segments/"))));
         f.addToRolePolicy(statement("LakeReadWrite",
                 List.of("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"),
                 List.of(objects("lake/"))));
         f.addToRolePolicy(statement("QuarantineWrite", List.of("s3:GetObject", "s3:PutObject"),
                 List.of(objects("quarantine/"))));
-        f.addToRolePolicy(listBucket("LakeList", List.of("segments/", "lake/", "quarantine/", "access-trail/")));
+        f.addToRolePolicy(listBucket("LakeList", List.of("segments/", "metric-segments/", "lake/", "quarantine/", "access-trail/")));
         // the access trail: records written (the maintenance routes), then committed into the lake and removed
         f.addToRolePolicy(statement("AccessTrailCommit", List.of("s3:GetObject", "s3:PutObject", "s3:DeleteObject"),
                 List.of(objects("access-trail/pending/"))));

@@ -204,7 +204,7 @@ class IamTest {
                 continue;
             }
             for (Object r : s.resourcesOf()) {
-                assertThat(Synth.toJson(r)).as(s.where()).containsPattern("\"/(segments|lake|quarantine|results|incoming|chain-heads|access-trail/pending)/\\*\"");
+                assertThat(Synth.toJson(r)).as(s.where()).containsPattern("\"/(segments|metric-segments|lake|quarantine|results|incoming|chain-heads|access-trail/pending)/\\*\"");
             }
         }
     }
