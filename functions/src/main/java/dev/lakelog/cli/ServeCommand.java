@@ -73,7 +73,8 @@ final class ServeCommand implements Callable<Integer> {
         app.lake(); // open DuckDB and attach now, so a broken setup fails at start
         LocalServer server = new LocalServer(app.router(), port);
         RollupScheduler scheduler = rollupIntervalSeconds > 0
-                ? new RollupScheduler(app.rollup(), Duration.ofSeconds(rollupIntervalSeconds), config.rollupMinAge())
+                ? new RollupScheduler(app.rollup(), app.blobs(), Duration.ofSeconds(rollupIntervalSeconds), config.rollupMinAge(),
+                        config.fanOut().localWorkers())
                 : null;
         return new Running(app, server, scheduler);
     }
