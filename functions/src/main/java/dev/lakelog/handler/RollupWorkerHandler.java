@@ -29,7 +29,9 @@ public final class RollupWorkerHandler implements RequestHandler<SQSEvent, SQSBa
         try (LambdaInvocation inv = LambdaInvocation.begin(context, app.metrics())) {
             RollupWorker worker = app.rollupWorker();
             java.time.Instant deadline = inv.deadline(app.config().fanOut().workerReserve());
-            return SqsWork.process(event, context, "rollup_worker", m -> worker.handle(m, deadline));
+            int[] seen = {0};
+            return SqsWork.process(event, context, "rollup_worker",
+                    m -> { if (seen[0]++ == 0) worker.handle(m, deadline); else worker.handleOrDefer(m, deadline); });
         }
     }
 }

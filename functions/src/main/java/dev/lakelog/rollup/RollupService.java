@@ -143,6 +143,16 @@ public final class RollupService {
         return report;
     }
 
+    /** Segments of the tenant still in the hot tier that were created before {@code cutoff} (one LIST of its prefix). */
+    public long waitingSegments(String tenant, Instant cutoff) {
+        long n = 0;
+        for (BlobStore.BlobInfo b : store.iterate(SegmentKeys.tenantPrefix(tenant))) {
+            Optional<Instant> created = SegmentKeys.createdAt(b.key());
+            if (created.isPresent() && !created.get().isAfter(cutoff)) n++;
+        }
+        return n;
+    }
+
     private static final class Totals {
         final Instant deadline;
         int segmentsProcessed;

@@ -45,17 +45,31 @@ public final class RollupWorker {
     /** What one message led to: the outcome and, if a rollup ran, its report. */
     public record Result(WorkQueue.Outcome outcome, Optional<RollupReport> report) {}
 
+    /** Rolls the message's tenant up; its first batch always runs, whatever the deadline. */
     public Result handle(WorkMessage message, Instant deadline) {
+        return handle(message, deadline, false);
+    }
+
+    /**
+     * As {@link #handle(WorkMessage, Instant)} for a later message of the same invocation: if an
+     * earlier one used the time up, this one is handed on untouched to a new message.
+     */
+    public Result handleOrDefer(WorkMessage message, Instant deadline) {
+        return handle(message, deadline, true);
+    }
+
+    private Result handle(WorkMessage message, Instant deadline, boolean mayDefer) {
         if (!WorkMessage.ROLLUP.equals(message.kind()) || message.tenant().isEmpty()) {
             throw new WorkMessage.MalformedWorkException("the rollup worker takes rollup messages with a tenant, got " + message.toJson());
         }
         String tenant = message.tenant().get();
-        if (!clock.instant().isBefore(deadline)) {
+        if (mayDefer && !clock.instant().isBefore(deadline)) {
             // an earlier message of the same invocation used the time up: hand this one on untouched
             queue.send(message);
             LOG.info("rollup_work_deferred", "tenant", tenant, "generation", message.generation());
             return new Result(WorkQueue.Outcome.CONTINUED, Optional.empty());
         }
+        Instant cutoff = clock.instant().minus(minAge);
         RollupReport report;
         try {
             report = rollup.rollup(new RollupRequest(message.trigger(), Optional.of(tenant), minAge, true).withDeadline(deadline));
@@ -68,6 +82,17 @@ public final class RollupWorker {
             LOG.info("rollup_work_continued", "tenant", tenant, "generation", message.generation() + 1,
                     "segments_processed", report.segmentsProcessed());
             return new Result(WorkQueue.Outcome.CONTINUED, Optional.of(report));
+        }
+        if (!report.errors().isEmpty()) {
+            // Some batch failed (the lake or S3 unavailable, a conflict past its retries): if it left
+            // segments behind, fail the message so that SQS delivers it again (and, if it keeps
+            // failing, the dead-letter queue and its alarm show it). Quarantined segments are gone
+            // from segments/ and do not count.
+            long left = rollup.waitingSegments(tenant, cutoff);
+            if (left > 0) {
+                throw new dev.lakelog.lake.LakeException("rollup of tenant " + tenant + " left " + left
+                        + " segments behind; first error: " + report.errors().get(0), null);
+            }
         }
         return new Result(WorkQueue.Outcome.DONE, Optional.of(report));
     }
