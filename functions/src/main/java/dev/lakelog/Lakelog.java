@@ -210,7 +210,7 @@ public final class Lakelog implements AutoCloseable {
 
     /** The fan-out's planner: one message per tenant with segments, on the backend's rollup queue (docs/scaling.md). */
     public dev.lakelog.rollup.RollupPlanner rollupPlanner() {
-        return new dev.lakelog.rollup.RollupPlanner(backend.blobs(), backend.rollupQueue());
+        return new dev.lakelog.rollup.RollupPlanner(backend.blobs(), backend.rollupQueue(), metrics);
     }
 
     /** The fan-out's worker: one tenant per message, continuing on the rollup queue when its deadline comes. */

@@ -25,10 +25,17 @@ public final class RollupPlanner {
     private static final String TENANT_FOLDER = SegmentKeys.ROOT + "tenant=";
     private final BlobStore store;
     private final WorkQueue queue;
+    private final dev.lakelog.metrics.Metrics metrics;
 
     public RollupPlanner(BlobStore store, WorkQueue queue) {
+        this(store, queue, dev.lakelog.metrics.Metrics.NONE);
+    }
+
+    /** With metrics: a plan that finds no tenant with segments reports a rollup lag of 0 (the workers report the others). */
+    public RollupPlanner(BlobStore store, WorkQueue queue, dev.lakelog.metrics.Metrics metrics) {
         this.store = store;
         this.queue = queue;
+        this.metrics = metrics;
     }
 
     /** The planner's answer: how many tenants were queued, and which. */
@@ -51,6 +58,7 @@ public final class RollupPlanner {
         List<WorkMessage> messages = new ArrayList<>(tenants.size());
         for (String t : tenants) messages.add(WorkMessage.rollup(t, trigger));
         if (!messages.isEmpty()) queue.send(messages, Duration.ZERO);
+        else metrics.rollupLag(Duration.ZERO);
         long t2 = System.nanoTime();
         Plan plan = new Plan(List.copyOf(tenants), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000);
         LOG.info("rollup_planned", "trigger", trigger, "tenants_enqueued", tenants.size(),

@@ -127,9 +127,9 @@ public final class RollupService {
         } finally {
             if (run != null) run.held.close();
         }
-        if (req.tenantId().isEmpty()) {
-            metrics.rollupLag(totals.oldestWaiting == null ? Duration.ZERO : Duration.between(totals.oldestWaiting, started));
-        }
+        // a walk of every tenant reports the lake's lag; a one-tenant rollup (the fan-out's workers)
+        // that tenant's, and the alarm takes the maximum (docs/scaling.md)
+        metrics.rollupLag(totals.oldestWaiting == null ? Duration.ZERO : Duration.between(totals.oldestWaiting, started));
         RollupReport report = new RollupReport(totals.segmentsProcessed, totals.logsInserted, totals.segmentsDeleted,
                 List.copyOf(totals.errors), clock.instant().truncatedTo(ChronoUnit.MICROS).toString(), totals.snapshotId,
                 totals.budgetExhausted, totals.duplicatesDropped);
