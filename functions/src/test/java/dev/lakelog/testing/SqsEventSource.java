@@ -90,6 +90,27 @@ public final class SqsEventSource {
         }
     }
 
+    /** Polls and invokes until {@code stop} says so (the simulation: work keeps arriving from the planner). */
+    public void runUntil(Invocation fn, java.util.function.BooleanSupplier stop) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(maxConcurrency);
+        try {
+            List<Future<?>> pollers = new ArrayList<>();
+            for (int i = 0; i < maxConcurrency; i++) {
+                pollers.add(pool.submit(() -> {
+                    while (!stop.getAsBoolean()) {
+                        List<Message> got = sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(batchSize).waitTimeSeconds(1)
+                                .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)).messages();
+                        if (!got.isEmpty()) invoke(fn, got);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : pollers) f.get();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private void invoke(Invocation fn, List<Message> got) {
         SQSEvent event = new SQSEvent();
         List<SQSEvent.SQSMessage> records = new ArrayList<>();
