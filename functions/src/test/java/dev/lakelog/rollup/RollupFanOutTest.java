@@ -133,7 +133,10 @@ class RollupFanOutTest {
 
     @Test
     void a_poisoned_message_ends_in_the_dead_letter_queue_and_the_others_are_rolled_up() throws Exception {
-        ElasticMqServer.Queue q = TestServers.sqs().newQueue("rollup-poison", 2, 10);
+        // the visibility timeout must outlast an invocation (as the stack's 30 min outlast the worker's 15):
+        // a good message received again only because its first worker was slow would count towards the
+        // redrive as well; the poison comes back after it, fails again and moves to the DLQ
+        ElasticMqServer.Queue q = TestServers.sqs().newQueue("rollup-poison", 2, 120);
         try (LakelogFixture fx = fixture(q, Map.of())) {
             Map<String, List<String>> acked = ingestTenants(fx, "poison", 3, 2);
             fx.app().lake();
