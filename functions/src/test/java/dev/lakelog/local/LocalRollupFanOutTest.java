@@ -31,9 +31,15 @@ class LocalRollupFanOutTest {
                 var creds = fx.createTenant("local-fan-" + t, Tier.PAID);
                 tenants.add(creds.tenantId());
                 for (int r = 0; r < 3; r++) {
-                    String body = "[{\"log_id\":\"l" + t + "-" + r + "-a\",\"timestamp\":\"2026-11-20T10:00:00Z\",\"event_type\":\"LOGIN\"},"
-                            + "{\"log_id\":\"l" + t + "-" + r + "-b\",\"timestamp\":\"2026-11-20T10:00:01Z\",\"event_type\":\"LOGIN\"}]";
-                    assertThat(fx.call(LakelogFixture.signedJson(creds, "/v1/log/batch", body)).status()).isEqualTo(200);
+                    StringBuilder body = new StringBuilder("[");
+                    for (String suffix : new String[] {"a", "b"}) {
+                        if (body.length() > 1) body.append(',');
+                        body.append("{\"log_id\":\"l").append(t).append('-').append(r).append('-').append(suffix)
+                                .append("\",\"timestamp\":\"2026-11-20T10:00:00Z\",\"event_type\":\"LOGIN\",\"outcome\":\"SUCCESS\",")
+                                .append("\"severity\":\"INFO\",\"message\":\"m\",\"retention_until\":\"2030-01-01T00:00:00Z\"}");
+                    }
+                    body.append(']');
+                    assertThat(fx.call(LakelogFixture.signedJson(creds, "/v1/log/batch", body.toString())).status()).isEqualTo(200);
                 }
             }
             try (RollupScheduler scheduler = new RollupScheduler(fx.app().rollup(), fx.app().blobs(), Duration.ofSeconds(1), Duration.ZERO, 2)) {
