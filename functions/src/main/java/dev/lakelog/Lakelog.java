@@ -263,6 +263,21 @@ public final class Lakelog implements AutoCloseable {
         return rollup.get();
     }
 
+    /** The fan-out's planner: one message per tenant with segments, on the backend's rollup queue (docs/scaling.md). */
+    public dev.lakelog.rollup.RollupPlanner rollupPlanner() {
+        return new dev.lakelog.rollup.RollupPlanner(backend.blobs(), backend.rollupQueue(), metrics);
+    }
+
+    /** The fan-out's worker: one tenant per message, continuing on the rollup queue when its deadline comes. */
+    public dev.lakelog.rollup.RollupWorker rollupWorker() {
+        return new dev.lakelog.rollup.RollupWorker(rollup.get(), backend.rollupQueue(), config.rollupMinAge(), clock);
+    }
+
+    /** Maintenance jobs through the maintenance queue: {@code plan} on the schedule, {@code handle} in the worker. */
+    public dev.lakelog.maintenance.MaintenanceWorker maintenanceWorker() {
+        return new dev.lakelog.maintenance.MaintenanceWorker(maintenance.get(), backend.maintenanceQueue());
+    }
+
     /** Publisher of rollup status messages to AWS IoT, when LAKELOG_IOT_ENDPOINT is set. */
     public Optional<StatusPublisher> statusPublisher() {
         return backend.statusPublisher();

@@ -166,6 +166,33 @@ public final class AwsBackend implements Backend {
         }
     }
 
+    private software.amazon.awssdk.services.sqs.SqsClient sqs;
+    private SqsWorkQueue rollupQueue;
+    private SqsWorkQueue maintenanceQueue;
+
+    @Override
+    public synchronized dev.lakelog.queue.WorkQueue rollupQueue() {
+        if (rollupQueue == null) {
+            rollupQueue = new SqsWorkQueue(sqs(), required(config.fanOut().rollupQueueUrl(), "LAKELOG_ROLLUP_QUEUE_URL",
+                    "plans or runs fanned-out rollups"));
+        }
+        return rollupQueue;
+    }
+
+    @Override
+    public synchronized dev.lakelog.queue.WorkQueue maintenanceQueue() {
+        if (maintenanceQueue == null) {
+            maintenanceQueue = new SqsWorkQueue(sqs(), required(config.fanOut().maintenanceQueueUrl(), "LAKELOG_MAINTENANCE_QUEUE_URL",
+                    "plans or runs fanned-out maintenance"));
+        }
+        return maintenanceQueue;
+    }
+
+    private software.amazon.awssdk.services.sqs.SqsClient sqs() {
+        if (sqs == null) sqs = open(AwsClients.sqs(config, credentials));
+        return sqs;
+    }
+
     private DynamoDbClient dynamo() {
         if (dynamo == null) dynamo = open(AwsClients.dynamo(config, credentials));
         return dynamo;

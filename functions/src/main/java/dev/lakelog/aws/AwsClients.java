@@ -80,6 +80,14 @@ public final class AwsClients {
                 .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
     }
 
+    /** The SQS client of the fan-out queues ({@code LAKELOG_SQS_ENDPOINT} overrides the endpoint: tests). */
+    public static software.amazon.awssdk.services.sqs.SqsClient sqs(LakelogConfig c, AwsCredentialsProvider credentials) {
+        var b = software.amazon.awssdk.services.sqs.SqsClient.builder().region(Region.of(c.region())).credentialsProvider(credentials)
+                .httpClientBuilder(UrlConnectionHttpClient.builder());
+        c.fanOut().sqsEndpoint().ifPresent(ep -> b.endpointOverride(URI.create(ep)));
+        return b.build();
+    }
+
     /** The IoT data-plane client on the account's data endpoint ({@code LAKELOG_IOT_ENDPOINT}). */
     public static IotDataPlaneClient iotData(String endpoint, String region, AwsCredentialsProvider credentials) {
         String ep = endpoint.contains("://") ? endpoint : "https://" + endpoint;

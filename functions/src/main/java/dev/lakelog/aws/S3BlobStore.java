@@ -142,6 +142,20 @@ public final class S3BlobStore implements BlobStore {
     }
 
     @Override
+    public java.util.SortedSet<String> childPrefixes(String prefix) {
+        java.util.SortedSet<String> out = new java.util.TreeSet<>();
+        try {
+            ListObjectsV2Request req = ListObjectsV2Request.builder().bucket(bucket).prefix(prefix).delimiter("/").build();
+            for (ListObjectsV2Response page : s3.listObjectsV2Paginator(req)) {
+                page.commonPrefixes().forEach(p -> out.add(p.prefix()));
+            }
+        } catch (SdkException e) {
+            throw new StorageException("S3 LIST failed for " + prefix, e);
+        }
+        return out;
+    }
+
+    @Override
     public Iterable<BlobInfo> iterate(String prefix) {
         ListObjectsV2Request req = ListObjectsV2Request.builder().bucket(bucket).prefix(prefix).build();
         return () -> {

@@ -50,6 +50,19 @@ public interface Backend extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * The queue the rollup planner fans tenants out on (SQS in AWS, in process locally). AWS: needs
+     * {@code LAKELOG_ROLLUP_QUEUE_URL}, which only the planner and worker functions have.
+     */
+    default dev.lakelog.queue.WorkQueue rollupQueue() {
+        throw new UnsupportedOperationException("this backend has no rollup queue");
+    }
+
+    /** The queue of maintenance jobs (as {@link #rollupQueue()}; {@code LAKELOG_MAINTENANCE_QUEUE_URL}). */
+    default dev.lakelog.queue.WorkQueue maintenanceQueue() {
+        throw new UnsupportedOperationException("this backend has no maintenance queue");
+    }
+
     @Override
     void close();
 }

@@ -92,7 +92,8 @@ final class ServeCommand implements Callable<Integer> {
         app.lake(); // open DuckDB and attach now, so a broken setup fails at start
         LocalServer server = new LocalServer(app.router(), port);
         RollupScheduler scheduler = rollupIntervalSeconds > 0
-                ? new RollupScheduler(app.rollup(), Duration.ofSeconds(rollupIntervalSeconds), config.rollupMinAge(),
+                ? new RollupScheduler(app.rollup(), app.blobs(), Duration.ofSeconds(rollupIntervalSeconds), config.rollupMinAge(),
+                        config.fanOut().localWorkers(),
                         new RollupScheduler.After("metrics_rollup", () -> app.metricsRollup().rollupAll(true, "schedule")),
                         new RollupScheduler.After("access_trail_commit", app::commitAccessTrail))
                 : null;

@@ -3,6 +3,7 @@ package dev.lakelog.config;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -37,6 +38,7 @@ public record LakelogConfig(
         Duration rollupMinAge,
         long segmentMaxBytes,
         RollupLimits rollupLimits,
+        FanOut fanOut,
         Optional<AwsKeys> awsKeys,
         Optional<Integer> lambdaMemoryMb,
         Optional<String> lambdaFunctionName,
@@ -114,6 +116,21 @@ public record LakelogConfig(
     }
 
     /**
+     * The rollup and maintenance fan-out (docs/scaling.md): the SQS queues the planners send to
+     * ({@code LAKELOG_ROLLUP_QUEUE_URL}, {@code LAKELOG_MAINTENANCE_QUEUE_URL}; only the planner
+     * and worker functions need them), an SQS endpoint override ({@code LAKELOG_SQS_ENDPOINT},
+     * tests), the time a worker keeps free at the end of its invocation for the batch in flight
+     * ({@code LAKELOG_WORKER_RESERVE_SECONDS}, 180), and local mode's worker threads
+     * ({@code LAKELOG_LOCAL_ROLLUP_WORKERS}, 2).
+     */
+    public record FanOut(Optional<String> rollupQueueUrl, Optional<String> maintenanceQueueUrl, Optional<String> sqsEndpoint,
+                         Duration workerReserve, int localWorkers) {
+        public static FanOut defaults() {
+            return new FanOut(Optional.empty(), Optional.empty(), Optional.empty(), Duration.ofSeconds(180), 2);
+        }
+    }
+
+    /**
      * Explicit AWS credentials ({@code AWS_ACCESS_KEY_ID}, {@code AWS_SECRET_ACCESS_KEY},
      * {@code AWS_SESSION_TOKEN}), as Lambda sets them; when absent the SDK's default chain is used.
      */
@@ -181,7 +198,7 @@ public record LakelogConfig(
                 opt(env, "LAKELOG_IOT_ENDPOINT"),
                 extensionDir, tempDir,
                 opt(env, "LAKELOG_DEV_TOKEN"), opt(env, "LAKELOG_DEV_HMAC_SECRET"), opt(env, "LAKELOG_DEV_OPERATOR_TOKEN"),
-                Duration.ofSeconds(minAge), segMax, rollupLimits, keys,
+                Duration.ofSeconds(minAge), segMax, rollupLimits, fanOut(env), keys,
                 opt(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE").map(v -> intVar(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0, 128, 10240)),
                 opt(env, "AWS_LAMBDA_FUNCTION_NAME"),
                 opt(env, "LAKELOG_RATE_LIMITS_TABLE"),
@@ -216,6 +233,20 @@ public record LakelogConfig(
                 Duration.ofSeconds(longVar(env, "LAKELOG_DROP_SETTLE_SECONDS", d.settle().toSeconds(), 0, 3600)),
                 longVar(env, "LAKELOG_DROP_MAX_BYTES", d.maxObjectBytes(), 1024, 1L << 40),
                 Duration.ofDays(longVar(env, "LAKELOG_DROP_DEDUP_DAYS", d.dedupWindow().toDays(), 1, 365)));
+    }
+
+    private static FanOut fanOut(Map<String, String> env) {
+        FanOut d = FanOut.defaults();
+        for (String name : List.of("LAKELOG_ROLLUP_QUEUE_URL", "LAKELOG_MAINTENANCE_QUEUE_URL", "LAKELOG_SQS_ENDPOINT")) {
+            opt(env, name).ifPresent(v -> {
+                if (!v.startsWith("https://") && !v.startsWith("http://")) {
+                    throw new ConfigException(name + " must be an http(s) URL, got: " + v);
+                }
+            });
+        }
+        return new FanOut(opt(env, "LAKELOG_ROLLUP_QUEUE_URL"), opt(env, "LAKELOG_MAINTENANCE_QUEUE_URL"), opt(env, "LAKELOG_SQS_ENDPOINT"),
+                Duration.ofSeconds(longVar(env, "LAKELOG_WORKER_RESERVE_SECONDS", d.workerReserve().toSeconds(), 0, 900)),
+                intVar(env, "LAKELOG_LOCAL_ROLLUP_WORKERS", d.localWorkers(), 1, 64));
     }
 
     private static TenantRates tenantRates(Map<String, String> env) {

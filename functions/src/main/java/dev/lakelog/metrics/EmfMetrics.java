@@ -67,7 +67,10 @@ public final class EmfMetrics implements Metrics {
 
     @Override
     public void rollupLag(Duration lag) {
-        lagSeconds = lag.toMillis() / 1000.0;
+        // several rollups in one invocation (a fan-out worker's batch of tenants): the largest lag counts
+        double s = lag.toMillis() / 1000.0;
+        Double before = lagSeconds;
+        lagSeconds = before == null ? s : Math.max(before, s);
     }
 
     @Override

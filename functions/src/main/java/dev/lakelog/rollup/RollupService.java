@@ -127,9 +127,9 @@ public final class RollupService {
         } finally {
             if (run != null) run.held.close();
         }
-        if (req.tenantId().isEmpty()) {
-            metrics.rollupLag(totals.oldestWaiting == null ? Duration.ZERO : Duration.between(totals.oldestWaiting, started));
-        }
+        // a walk of every tenant reports the lake's lag; a one-tenant rollup (the fan-out's workers)
+        // that tenant's, and the alarm takes the maximum (docs/scaling.md)
+        metrics.rollupLag(totals.oldestWaiting == null ? Duration.ZERO : Duration.between(totals.oldestWaiting, started));
         RollupReport report = new RollupReport(totals.segmentsProcessed, totals.logsInserted, totals.segmentsDeleted,
                 List.copyOf(totals.errors), clock.instant().truncatedTo(ChronoUnit.MICROS).toString(), totals.snapshotId,
                 totals.budgetExhausted, totals.duplicatesDropped);
@@ -141,6 +141,16 @@ public final class RollupService {
                 "budget_exhausted", totals.budgetExhausted, "batches", totals.batches,
                 "read_decode_ms", totals.readNanos / 1_000_000, "total_ms", java.time.Duration.between(started, clock.instant()).toMillis());
         return report;
+    }
+
+    /** Segments of the tenant still in the hot tier that were created before {@code cutoff} (one LIST of its prefix). */
+    public long waitingSegments(String tenant, Instant cutoff) {
+        long n = 0;
+        for (BlobStore.BlobInfo b : store.iterate(SegmentKeys.tenantPrefix(tenant))) {
+            Optional<Instant> created = SegmentKeys.createdAt(b.key());
+            if (created.isPresent() && !created.get().isAfter(cutoff)) n++;
+        }
+        return n;
     }
 
     private static final class Totals {

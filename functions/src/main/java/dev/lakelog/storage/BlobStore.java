@@ -56,6 +56,21 @@ public interface BlobStore {
     }
 
     /** Deletes; deleting a missing key is not an error. */
+    /**
+     * The distinct "folders" right below {@code prefix}: for {@code segments/} and keys
+     * {@code segments/tenant=a/...}, {@code segments/tenant=b/...} that is
+     * {@code [segments/tenant=a/, segments/tenant=b/]}, sorted. S3 answers it with one delimiter
+     * LIST per 1,000 folders; this default walks every key.
+     */
+    default java.util.SortedSet<String> childPrefixes(String prefix) {
+        java.util.SortedSet<String> out = new java.util.TreeSet<>();
+        for (BlobInfo b : iterate(prefix)) {
+            int slash = b.key().indexOf('/', prefix.length());
+            if (slash > 0) out.add(b.key().substring(0, slash + 1));
+        }
+        return out;
+    }
+
     void delete(String key);
 
     /** Where DuckDB finds the object or prefix: {@code s3://bucket/key} or a local path. */

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
     static final String ROOT = "dev.lakelog";
     static final List<String> CAPABILITIES = List.of("ingest", "rollup", "query", "maintenance", "integrity", "telemetry");
-    static final List<String> GROUND = List.of("api", "config", "log", "metrics", "segment", "storage", "lake", "auth", "idempotency", "backend", "throttle");
+    static final List<String> GROUND = List.of("api", "config", "log", "metrics", "segment", "storage", "lake", "auth", "idempotency", "backend", "throttle", "queue");
     static final List<String> ADAPTERS = List.of("aws", "local", "handler", "cli");
 
     private static JavaClasses classes;

@@ -13,6 +13,7 @@ import java.util.function.Supplier;
  * S3Server s3 = TestServers.s3();              String bucket = s3.newBucket();
  * DynamoServer dynamo = TestServers.dynamo();  String prefix = dynamo.newTablePrefix();
  * MotoServer moto = TestServers.moto();        String key = moto.newSigningKey(KeySpec.ECC_NIST_P256);
+ * ElasticMqServer sqs = TestServers.sqs();     ElasticMqServer.Queue q = sqs.newQueue("rollup", 3, 30);
  * }</pre>
  *
  * Tests isolate themselves by asking for a fresh database, bucket or table prefix rather than by
@@ -48,6 +49,11 @@ public final class TestServers {
         static final MotoServer INSTANCE = start(MotoServer::start);
     }
 
+    /** An SQS-compatible server (ElasticMQ, in-process, in memory). */
+    public static ElasticMqServer sqs() {
+        return SqsHolder.INSTANCE;
+    }
+
     // Initialization-on-demand holders: the JVM runs each static initializer once, on first use.
     private static final class PostgresHolder {
         static final PostgresServer INSTANCE = start(PostgresServer::start);
@@ -59,6 +65,10 @@ public final class TestServers {
 
     private static final class DynamoHolder {
         static final DynamoServer INSTANCE = start(DynamoServer::start);
+    }
+
+    private static final class SqsHolder {
+        static final ElasticMqServer INSTANCE = start(ElasticMqServer::start);
     }
 
     private static <T extends AutoCloseable> T start(Supplier<T> starter) {

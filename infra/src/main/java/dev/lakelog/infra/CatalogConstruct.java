@@ -155,12 +155,17 @@ final class CatalogConstruct extends Construct {
         endpointSg.addIngressRule(proxySg, Port.tcp(443), "RDS Proxy to Secrets Manager");
         // Egress: HTTPS to the interface endpoints' security group and to the S3 and DynamoDB gateway
         // endpoints' AWS-managed prefix lists (looked up at deploy time), and the proxy on 5432 (below).
-        lambdaSg.addEgressRule(endpointSg, Port.tcp(443), "HTTPS to the interface endpoints (Secrets Manager, IoT data)");
+        lambdaSg.addEgressRule(endpointSg, Port.tcp(443), "HTTPS to the interface endpoints (Secrets Manager, IoT data, SQS)");
         lambdaSg.addEgressRule(Peer.prefixList(prefixList("S3PrefixList", "s3")), Port.tcp(443), "HTTPS to S3 (gateway endpoint)");
         lambdaSg.addEgressRule(Peer.prefixList(prefixList("DynamoDbPrefixList", "dynamodb")), Port.tcp(443),
                 "HTTPS to DynamoDB (gateway endpoint)");
         proxySg.addEgressRule(endpointSg, Port.tcp(443), "HTTPS to the Secrets Manager endpoint");
 
+        // the rollup and maintenance workers re-enqueue work (docs/scaling.md)
+        vpc.addInterfaceEndpoint("SqsEndpoint", InterfaceVpcEndpointOptions.builder()
+                .service(InterfaceVpcEndpointAwsService.SQS)
+                .subnets(isolated).securityGroups(List.of(endpointSg)).open(false)
+                .privateDnsEnabled(true).build());
         vpc.addInterfaceEndpoint("SecretsManagerEndpoint", InterfaceVpcEndpointOptions.builder()
                 .service(InterfaceVpcEndpointAwsService.SECRETS_MANAGER)
                 .subnets(isolated).securityGroups(List.of(endpointSg)).open(false)

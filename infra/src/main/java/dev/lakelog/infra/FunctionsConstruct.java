@@ -99,6 +99,8 @@ import software.amazon.awscdk.services.s3.ObjectOwnership;
 import software.amazon.awscdk.services.sns.Topic;
 import software.amazon.awscdk.services.sns.subscriptions.EmailSubscription;
 import software.amazon.awscdk.services.sqs.Queue;
+import software.amazon.awscdk.services.sqs.DeadLetterQueue;
+import software.amazon.awscdk.services.lambda.eventsources.SqsEventSource;
 import software.amazon.awscdk.services.sqs.QueueEncryption;
 import software.constructs.Construct;
 
@@ -132,6 +134,14 @@ final class FunctionsConstruct extends Construct {
     final Function maintenanceFn;
     final Function rollupFn;
     final Function dropFolderFn;
+    /** The fan-out (docs/scaling.md): planners on the schedules, SQS-triggered workers. */
+    final Function rollupPlanFn;
+    final Function rollupWorkerFn;
+    final Function maintenancePlanFn;
+    final Function maintenanceWorkerFn;
+    final Queue rollupWorkQueue;
+    final Queue maintenanceWorkQueue;
+    final List<Queue> workQueues = new ArrayList<>();
     final CfnTopicRule commandsRule;
 
     FunctionsConstruct(Construct scope, StackConfig cfg, Code lakeCode, Code ingestCode, StorageConstruct storage,
@@ -184,6 +194,41 @@ final class FunctionsConstruct extends Construct {
             iotRollupFn.addEnvironment("LAKELOG_IOT_ENDPOINT", cfg.iotEndpoint());
         }
 
+        // ---- Fan-out: planners on the schedules, one SQS message per tenant (rollup) or job
+        // (maintenance), workers triggered by SQS with a maximum concurrency (docs/scaling.md) -----
+        Queue rollupWorkDlq = dlq("RollupWorkDlq");
+        rollupWorkQueue = workQueue("RollupWorkQueue", rollupWorkDlq);
+        Queue maintenanceWorkDlq = dlq("MaintenanceWorkDlq");
+        maintenanceWorkQueue = workQueue("MaintenanceWorkQueue", maintenanceWorkDlq);
+        // planners need no DuckDB and no VPC: the slim zip, S3 and SQS over their public endpoints
+        rollupPlanFn = function("RollupPlanFunction", "RollupPlanHandler", PLANNER_MEMORY_MB, PLANNER_TIMEOUT, 512, false,
+                rollupDlq, 1, "lakelog rollup planner (EventBridge): one SQS message per tenant with segments");
+        maintenancePlanFn = function("MaintenancePlanFunction", "MaintenancePlanHandler", PLANNER_MEMORY_MB, PLANNER_TIMEOUT, 512,
+                false, maintenanceScheduleDlq, 1, "lakelog maintenance planner (EventBridge): the job onto the maintenance queue");
+        rollupWorkerFn = function("RollupWorkerFunction", "RollupWorkerHandler", cfg.rollupMemoryMb(), WORKER_TIMEOUT,
+                cfg.duckdbEphemeralStorageMb(), true, null, cfg.rollupWorkerMaxConcurrency(),
+                "lakelog rollup worker (SQS): one tenant per message, under its lease");
+        maintenanceWorkerFn = function("MaintenanceWorkerFunction", "MaintenanceWorkerHandler", cfg.maintenanceMemoryMb(),
+                WORKER_TIMEOUT, cfg.duckdbEphemeralStorageMb(), true, null, MAINTENANCE_WORKER_CONCURRENCY,
+                "lakelog maintenance worker (SQS): one job per message, under the lake-wide lease");
+        for (Function f : List.of(rollupPlanFn, rollupWorkerFn)) {
+            f.addEnvironment("LAKELOG_ROLLUP_QUEUE_URL", rollupWorkQueue.getQueueUrl());
+        }
+        for (Function f : List.of(maintenancePlanFn, maintenanceWorkerFn)) {
+            f.addEnvironment("LAKELOG_MAINTENANCE_QUEUE_URL", maintenanceWorkQueue.getQueueUrl());
+        }
+        rollupWorkerFn.addEnvironment("LAKELOG_WORKER_RESERVE_SECONDS", Long.toString(WORKER_RESERVE.toSeconds().longValue()));
+        rollupWorkerFn.addEventSource(SqsEventSource.Builder.create(rollupWorkQueue)
+                .batchSize(ROLLUP_WORKER_BATCH_SIZE)
+                .reportBatchItemFailures(true)
+                .maxConcurrency(cfg.rollupWorkerMaxConcurrency())
+                .build());
+        maintenanceWorkerFn.addEventSource(SqsEventSource.Builder.create(maintenanceWorkQueue)
+                .batchSize(1)
+                .reportBatchItemFailures(true)
+                .maxConcurrency(MAINTENANCE_WORKER_CONCURRENCY)
+                .build());
+
         // ---- IAM (explicit statements: no wildcard actions) -----------------------------------
         grantIngest(ingestFn);
         grantTenantsRead(authorizerFn, false);
@@ -194,9 +239,17 @@ final class FunctionsConstruct extends Construct {
             f.addToRolePolicy(statement("RateLimitsReadWrite", List.of("dynamodb:GetItem", "dynamodb:PutItem"),
                     List.of(rateLimits.getTableArn())));
         }
-        for (Function f : List.of(maintenanceFn, rollupFn, iotRollupFn, maintenanceScheduleFn)) {
+        for (Function f : List.of(maintenanceFn, rollupFn, iotRollupFn, maintenanceScheduleFn, rollupWorkerFn, maintenanceWorkerFn)) {
             grantLakeWriter(f);
             grantAnchorWrite(f); // every function that commits publishes the new head
+        }
+        // planners: list the tenants' folders and send; workers: send (continuations, requeues);
+        // receiving and deleting is the event source's, granted by CDK on the queue alone
+        rollupPlanFn.addToRolePolicy(listBucket("SegmentsList", List.of("segments/")));
+        rollupPlanFn.addToRolePolicy(statement("RollupWorkSend", List.of("sqs:SendMessage"), List.of(rollupWorkQueue.getQueueArn())));
+        rollupWorkerFn.addToRolePolicy(statement("RollupWorkSend", List.of("sqs:SendMessage"), List.of(rollupWorkQueue.getQueueArn())));
+        for (Function f : List.of(maintenancePlanFn, maintenanceWorkerFn)) {
+            f.addToRolePolicy(statement("MaintenanceWorkSend", List.of("sqs:SendMessage"), List.of(maintenanceWorkQueue.getQueueArn())));
         }
         iotRollupFn.addToRolePolicy(PolicyStatement.Builder.create()
                 .sid("PublishRollupStatus")
@@ -211,16 +264,16 @@ final class FunctionsConstruct extends Construct {
         Rule.Builder.create(this, "RollupSchedule")
                 .description("lakelog: roll segments into the lake")
                 .schedule(Schedule.expression(cfg.rollupSchedule()))
-                .targets(List.of(new LambdaFunction(rollupFn, LambdaFunctionProps.builder()
+                .targets(List.of(new LambdaFunction(rollupPlanFn, LambdaFunctionProps.builder()
                         .deadLetterQueue(rollupDlq).retryAttempts(2).maxEventAge(Duration.hours(1)).build())))
                 .build();
-        maintenanceRule("CompactSchedule", cfg.compactSchedule(), maintenanceScheduleFn, maintenanceScheduleDlq,
+        maintenanceRule("CompactSchedule", cfg.compactSchedule(), maintenancePlanFn, maintenanceScheduleDlq,
                 ordered("job", "compact"));
-        maintenanceRule("ExpireSnapshotsSchedule", cfg.expireSnapshotsSchedule(), maintenanceScheduleFn,
+        maintenanceRule("ExpireSnapshotsSchedule", cfg.expireSnapshotsSchedule(), maintenancePlanFn,
                 maintenanceScheduleDlq, ordered("job", "expire-snapshots", "older_than_days", cfg.expireSnapshotsOlderThanDays()));
-        maintenanceRule("RetentionSchedule", cfg.retentionSchedule(), maintenanceScheduleFn, maintenanceScheduleDlq,
+        maintenanceRule("RetentionSchedule", cfg.retentionSchedule(), maintenancePlanFn, maintenanceScheduleDlq,
                 ordered("job", "retention"));
-        maintenanceRule("CleanupSchedule", cfg.cleanupSchedule(), maintenanceScheduleFn, maintenanceScheduleDlq,
+        maintenanceRule("CleanupSchedule", cfg.cleanupSchedule(), maintenancePlanFn, maintenanceScheduleDlq,
                 ordered("job", "cleanup", "older_than_hours", cfg.cleanupOlderThanHours(), "dry_run", false));
 
         // ---- IoT -----------------------------------------------------------------------------
@@ -332,6 +385,35 @@ final class FunctionsConstruct extends Construct {
         deadLetterQueues.add(q);
         return q;
     }
+
+    /**
+     * A fan-out work queue: SSE, TLS only, 4 days' retention, and a redrive policy to its
+     * dead-letter queue after {@link #MAX_RECEIVE_COUNT} receives. Its visibility timeout is twice
+     * the worker's timeout: a message is never visible again while a worker may still be on it
+     * (the worker's event source has a maximum concurrency at or below the function's reserved
+     * concurrency, so Lambda never throttles it and no receive is spent on a throttle).
+     */
+    private Queue workQueue(String id, Queue dlq) {
+        Queue q = Queue.Builder.create(this, id)
+                .encryption(QueueEncryption.SQS_MANAGED)
+                .enforceSsl(true)
+                .retentionPeriod(Duration.days(4))
+                .visibilityTimeout(Duration.seconds(WORKER_TIMEOUT.toSeconds().intValue() * 2))
+                .deadLetterQueue(DeadLetterQueue.builder().queue(dlq).maxReceiveCount(MAX_RECEIVE_COUNT).build())
+                .build();
+        workQueues.add(q);
+        return q;
+    }
+
+    static final Duration WORKER_TIMEOUT = Duration.minutes(15);
+    /** Kept free at the end of a worker's invocation for the batch in flight to commit. */
+    static final Duration WORKER_RESERVE = Duration.minutes(3);
+    static final Duration PLANNER_TIMEOUT = Duration.minutes(2);
+    static final int PLANNER_MEMORY_MB = 512;
+    static final int MAX_RECEIVE_COUNT = 3;
+    static final int ROLLUP_WORKER_BATCH_SIZE = 5;
+    /** Maintenance jobs hold one lake-wide lease: two workers are the event source's minimum and enough. */
+    static final int MAINTENANCE_WORKER_CONCURRENCY = 2;
 
     /** API Gateway's integration timeout is 29 s; each API-fronted function ends before it. */
     static final Duration INGEST_TIMEOUT = Duration.seconds(20);

@@ -205,9 +205,26 @@ final class MonitoringConstruct extends Construct {
         // Rollup lag: the scheduled rollup reports (EMF) the age of the oldest waiting segment when
         // it starts. Above three schedule intervals the lake is falling behind; no report at all
         // (the schedule or the function gone) counts as breaching too.
-        Metric lag = Metric.Builder.create().namespace(LakelogStack.METRIC_NAMESPACE).metricName(ROLLUP_LAG_METRIC)
-                .dimensionsMap(java.util.Map.of("function", fns.rollupFn.getFunctionName()))
+        // In the fan-out the workers report each tenant's lag and the planner reports 0 when no
+        // tenant has segments; the alarm takes the larger of the two.
+        Metric workerLag = Metric.Builder.create().namespace(LakelogStack.METRIC_NAMESPACE).metricName(ROLLUP_LAG_METRIC)
+                .dimensionsMap(java.util.Map.of("function", fns.rollupWorkerFn.getFunctionName()))
                 .period(Duration.minutes(15)).statistic("Maximum").build();
+        Metric plannerLag = Metric.Builder.create().namespace(LakelogStack.METRIC_NAMESPACE).metricName(ROLLUP_LAG_METRIC)
+                .dimensionsMap(java.util.Map.of("function", fns.rollupPlanFn.getFunctionName()))
+                .period(Duration.minutes(15)).statistic("Maximum").build();
+        IMetric lag = MathExpression.Builder.create().expression("MAX([w, p])").usingMetrics(Map.of("w", workerLag, "p", plannerLag))
+                .period(Duration.minutes(15)).label("rollup lag (s)").build();
+
+        // Fan-out queues: work waiting longer than two schedule intervals means the workers fall behind
+        // (too few, too slow, or failing); the dead-letter queues alarm with the others above.
+        for (Queue q : fns.workQueues) {
+            String name = q.getNode().getId();
+            alarm(name + "AgeAlarm", "lakelog " + name + ": the oldest message has waited more than "
+                            + WORK_AGE_ALARM_SECONDS / 60 + " minutes",
+                    q.metricApproximateAgeOfOldestMessage(MetricOptions.builder().period(Duration.minutes(5)).statistic("Maximum").build()),
+                    WORK_AGE_ALARM_SECONDS, 2, 2);
+        }
         Alarm lagAlarm = Alarm.Builder.create(this, "RollupLagAlarm")
                 .alarmDescription("lakelog: the oldest segment waiting for rollup is older than three schedule intervals")
                 .metric(lag)
@@ -242,6 +259,8 @@ final class MonitoringConstruct extends Construct {
     }
 
     static final String API_DEFECTS_METRIC = "ApiDefects";
+    /** Two default schedule intervals (15 minutes) of waiting in a fan-out queue. */
+    static final int WORK_AGE_ALARM_SECONDS = 2 * 15 * 60;
 
     /** The EMF metric the rollup functions write (functions: dev.lakelog.metrics.EmfMetrics). */
     static final String ROLLUP_LAG_METRIC = "RollupLagSeconds";

@@ -61,6 +61,7 @@ public record StackConfig(
         int queryReservedConcurrency,
         int maintenanceReservedConcurrency,
         int rollupReservedConcurrency,
+        int rollupWorkerMaxConcurrency,
         int dbConnectionsAlarm,
         String catalogSslMode) {
 
@@ -114,6 +115,7 @@ public record StackConfig(
         d.put("queryReservedConcurrency", 20);
         d.put("maintenanceReservedConcurrency", 5);
         d.put("rollupReservedConcurrency", 5);
+        d.put("rollupWorkerMaxConcurrency", 10);
         d.put("dbConnectionsAlarm", 150);
         d.put("catalogSslMode", "verify-full");
         return java.util.Collections.unmodifiableMap(d);
@@ -173,6 +175,7 @@ public record StackConfig(
                 r.intRange("queryReservedConcurrency", 0, 10_000),
                 r.intRange("maintenanceReservedConcurrency", 0, 10_000),
                 r.intRange("rollupReservedConcurrency", 0, 10_000),
+                r.intRange("rollupWorkerMaxConcurrency", 2, 1_000), // SQS event sources: maximum concurrency 2-1000
                 r.intRange("dbConnectionsAlarm", 1, 100_000),
                 r.str("catalogSslMode").trim());
         if (!c.stageName.matches("[A-Za-z0-9_]+")) {

@@ -20,7 +20,8 @@ class AlarmsTest {
     private final Template t = Synth.template();
 
     static final List<String> HANDLERS = List.of("IngestHandler", "AuthorizerHandler", "QueryHandler",
-            "MaintenanceHandler", "RollupScheduleHandler", "IotRollupHandler", "MaintenanceScheduleHandler", "DropFolderHandler");
+            "MaintenanceHandler", "RollupScheduleHandler", "IotRollupHandler", "MaintenanceScheduleHandler", "DropFolderHandler",
+            "RollupPlanHandler", "RollupWorkerHandler", "MaintenancePlanHandler", "MaintenanceWorkerHandler");
 
     private List<Map<String, Object>> alarms() {
         return resources(t, "AWS::CloudWatch::Alarm").values().stream().map(Synth::props).toList();
@@ -66,13 +67,16 @@ class AlarmsTest {
 
     @Test
     void rollupLagFromTheRollupFunctionsEmfMetricAlarmsAndMissingDataCountsAsLate() {
-        Object fnRef = ref(function(t, "RollupScheduleHandler").getKey());
+        // the fan-out: the workers report each tenant's lag, the planner 0 when no tenant waits; the alarm takes the larger
+        Object worker = ref(function(t, "RollupWorkerHandler").getKey());
+        Object planner = ref(function(t, "RollupPlanHandler").getKey());
         assertThat(alarms()).anySatisfy(a -> {
-            assertThat(a).containsEntry("Namespace", "Lakelog").containsEntry("MetricName", "RollupLagSeconds")
-                    .containsEntry("Statistic", "Maximum").containsEntry("Threshold", 2700)
-                    .containsEntry("ComparisonOperator", "GreaterThanThreshold")
+            assertThat(a).containsEntry("Threshold", 2700).containsEntry("ComparisonOperator", "GreaterThanThreshold")
                     .containsEntry("TreatMissingData", "breaching");
-            assertThat(hasDimension(a, "function", fnRef)).isTrue();
+            String metrics = Synth.toJson(a.get("Metrics"));
+            assertThat(metrics).contains("MAX([w, p])").contains("RollupLagSeconds").contains("\"Maximum\"")
+                    .contains(Synth.toJson(Map.of("Name", "function", "Value", worker)))
+                    .contains(Synth.toJson(Map.of("Name", "function", "Value", planner)));
         });
     }
 
@@ -126,8 +130,9 @@ class AlarmsTest {
     void everyAlarmNotifiesTheAlarmTopic() {
         Object topic = ref(logicalId(t, "AWS::SNS::Topic", "AlarmTopic"));
         List<Map<String, Object>> all = alarms();
-        // 7 errors + 8 throttles + 3 duration + 4 DLQ + rollup failures + API defects + latency + 3 database + 4 tables + lag
-        assertThat(all).hasSize(7 + 8 + 3 + 4 + 1 + 1 + 1 + 3 + 4 + 1);
+        // 7+4 errors + 8+4 throttles (the drop folder; the fan-out's planners and workers) + 3 duration + 6 DLQ
+        // + 2 work-queue age + rollup failures + API defects + latency + 3 database + 4 tables + lag
+        assertThat(all).hasSize(7 + 4 + 8 + 4 + 3 + 6 + 2 + 1 + 1 + 1 + 3 + 4 + 1);
         all.forEach(a -> assertThat(a.get("AlarmActions")).isEqualTo(List.of(topic)));
         all.forEach(a -> assertThat(a.get("OKActions")).isEqualTo(List.of(topic)));
         t.resourceCountIs("AWS::SNS::Subscription", 0);

@@ -50,7 +50,7 @@ class SchedulesTest {
     void rollupRunsEveryFifteenMinutesWithThePlainScheduledEvent() {
         assertThat(schedule(t, "RollupSchedule")).isEqualTo("rate(15 minutes)");
         Map<String, Object> target = target(t, "RollupSchedule");
-        assertThat(target.get("Arn")).isEqualTo(getAtt(function(t, "RollupScheduleHandler").getKey(), "Arn"));
+        assertThat(target.get("Arn")).isEqualTo(getAtt(function(t, "RollupPlanHandler").getKey(), "Arn"));
         assertThat(target).doesNotContainKeys("Input", "InputTransformer");
         assertThat(target).containsEntry("DeadLetterConfig", Map.of("Arn", getAtt(logicalId(t, "AWS::SQS::Queue", "RollupDlq"), "Arn")));
         assertThat(map(target.get("RetryPolicy"))).containsEntry("MaximumRetryAttempts", 2);
@@ -68,7 +68,7 @@ class SchedulesTest {
                 "ExpireSnapshotsSchedule", Map.of("job", "expire-snapshots", "older_than_days", 90),
                 "RetentionSchedule", Map.of("job", "retention"),
                 "CleanupSchedule", Map.of("job", "cleanup", "older_than_hours", 168, "dry_run", false));
-        String fn = function(t, "MaintenanceScheduleHandler").getKey();
+        String fn = function(t, "MaintenancePlanHandler").getKey(); // the fan-out: the planner enqueues the job
         String dlq = logicalId(t, "AWS::SQS::Queue", "MaintenanceScheduleDlq");
         for (String rule : expectedSchedule.keySet()) {
             assertThat(schedule(t, rule)).as(rule).isEqualTo(expectedSchedule.get(rule));
@@ -113,8 +113,8 @@ class SchedulesTest {
 
     @Test
     void eventBridgeMayInvokeTheScheduledFunctionsFromTheirRulesOnly() {
-        for (String[] pair : new String[][] {{"RollupScheduleHandler", "RollupSchedule"},
-                {"MaintenanceScheduleHandler", "CompactSchedule"}, {"MaintenanceScheduleHandler", "CleanupSchedule"}}) {
+        for (String[] pair : new String[][] {{"RollupPlanHandler", "RollupSchedule"},
+                {"MaintenancePlanHandler", "CompactSchedule"}, {"MaintenancePlanHandler", "CleanupSchedule"}}) {
             String fn = function(t, pair[0]).getKey();
             String rule = logicalId(t, "AWS::Events::Rule", pair[1]);
             assertThat(resources(t, "AWS::Lambda::Permission").values().stream().map(Synth::props))

@@ -1,0 +1,52 @@
+package dev.lakelog.handler;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import dev.lakelog.Lakelog;
+import dev.lakelog.queue.WorkMessage;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * EventBridge schedules of maintenance, fan-out form: the rule's {@code detail} names the job as
+ * for {@link MaintenanceScheduleHandler} ({@code {"job":"compact"}}, ...); the job is enqueued on
+ * the maintenance queue (LAKELOG_MAINTENANCE_QUEUE_URL) and run by {@link MaintenanceWorkerHandler}.
+ * An unknown job fails the invocation at once (nothing is enqueued).
+ */
+public final class MaintenancePlanHandler implements RequestStreamHandler {
+    private final Lakelog app;
+
+    public MaintenancePlanHandler() {
+        this(LambdaApp.get());
+    }
+
+    public MaintenancePlanHandler(Lakelog app) {
+        this.app = app;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void handleRequest(InputStream in, OutputStream out, Context context) {
+        Map<String, Object> event = HandlerJson.read(in, Map.class);
+        Object detail = event == null ? null : event.get("detail");
+        HandlerJson.write(out, plan(detail instanceof Map<?, ?> d ? (Map<String, Object>) d : Map.of(), context));
+    }
+
+    public Map<String, Object> plan(Map<String, Object> detail, Context context) {
+        try (LambdaInvocation inv = LambdaInvocation.begin(context, app.metrics())) {
+            Object job = detail.get("job");
+            Map<String, String> params = new HashMap<>();
+            detail.forEach((k, v) -> {
+                if (!k.equals("job") && v != null) params.put(k, String.valueOf(v));
+            });
+            WorkMessage m = app.maintenanceWorker().plan(job == null ? null : String.valueOf(job), params, "schedule");
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("job", m.job().orElseThrow());
+            out.put("status", "enqueued");
+            return out;
+        }
+    }
+}
