@@ -35,16 +35,33 @@ public final class RollupScheduleHandler implements RequestStreamHandler {
     /** The Lambda entry point: the scheduled event in, the report out as documented JSON. */
     @Override
     public void handleRequest(InputStream in, OutputStream out, Context context) throws java.io.IOException {
-        in.transferTo(OutputStream.nullOutputStream()); // the schedule's event carries nothing the rollup needs
-        HandlerJson.write(out, handleRequest((ScheduledEvent) null, context));
+        byte[] event = in.readAllBytes();
+        // the plain scheduled event walks every tenant's logs; the LakeTasksSchedule rule sends {"logs": false}
+        // because the fan-out (RollupPlanHandler, RollupWorkerHandler) rolls the logs up (docs/infra.md)
+        boolean logs = true;
+        if (event.length > 0) {
+            com.fasterxml.jackson.databind.JsonNode node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(event);
+            if (node != null && node.path("logs").isBoolean()) logs = node.path("logs").asBoolean();
+        }
+        HandlerJson.write(out, run(logs, context));
     }
 
     /** The rollup of one scheduled invocation; the report as a map with the documented field names. */
     public Map<String, Object> handleRequest(ScheduledEvent event, Context context) {
+        return run(true, context);
+    }
+
+    /** {@code logs}: walk every tenant's log segments too (false: the fan-out does that); then metrics and the access trail. */
+    public Map<String, Object> run(boolean logs, Context context) {
         try (LambdaInvocation inv = LambdaInvocation.begin(context, app.metrics())) {
-            RollupReport report = app.rollup().rollup(new RollupRequest("schedule", Optional.empty(), app.config().rollupMinAge(), true)
-                    .withDeadline(inv.deadline(RESERVE)));
-            Map<String, Object> out = new java.util.LinkedHashMap<>(report.toMap());
+            Map<String, Object> out = new java.util.LinkedHashMap<>();
+            if (logs) {
+                RollupReport report = app.rollup().rollup(new RollupRequest("schedule", Optional.empty(), app.config().rollupMinAge(), true)
+                        .withDeadline(inv.deadline(RESERVE)));
+                out.putAll(report.toMap());
+            } else {
+                out.put("logs", "fan-out");
+            }
             // then every tenant's metric segments (docs/metrics.md), one tenant per lease
             var m = app.metricsRollup().rollupAll(true, "schedule", inv.deadline(RESERVE));
             out.put("metrics", Map.of("segments_processed", m.segmentsProcessed(), "points_inserted", m.pointsInserted(),

@@ -267,6 +267,15 @@ final class FunctionsConstruct extends Construct {
                 .targets(List.of(new LambdaFunction(rollupPlanFn, LambdaFunctionProps.builder()
                         .deadLetterQueue(rollupDlq).retryAttempts(2).maxEventAge(Duration.hours(1)).build())))
                 .build();
+        // what the planner (outside the VPC, no lake) cannot do: the metrics rollup and the access trail's
+        // commit run in the lake-side scheduled rollup function, its log walk left to the fan-out
+        Rule.Builder.create(this, "LakeTasksSchedule")
+                .description("lakelog: roll metric segments up and commit the access trail (logs go through the fan-out)")
+                .schedule(Schedule.expression(cfg.rollupSchedule()))
+                .targets(List.of(new LambdaFunction(rollupFn, LambdaFunctionProps.builder()
+                        .event(RuleTargetInput.fromObject(ordered("logs", false)))
+                        .deadLetterQueue(rollupDlq).retryAttempts(2).maxEventAge(Duration.hours(1)).build())))
+                .build();
         maintenanceRule("CompactSchedule", cfg.compactSchedule(), maintenancePlanFn, maintenanceScheduleDlq,
                 ordered("job", "compact"));
         maintenanceRule("ExpireSnapshotsSchedule", cfg.expireSnapshotsSchedule(), maintenancePlanFn,

@@ -57,6 +57,15 @@ class SchedulesTest {
     }
 
     @Test
+    void metricsRollupAndTheAccessTrailCommitRunOnTheRollupScheduleInTheLakeSideFunctionWithoutItsLogWalk() throws IOException {
+        assertThat(schedule(t, "LakeTasksSchedule")).isEqualTo("rate(15 minutes)");
+        Map<String, Object> target = target(t, "LakeTasksSchedule");
+        assertThat(target.get("Arn")).isEqualTo(getAtt(function(t, "RollupScheduleHandler").getKey(), "Arn"));
+        assertThat(Synth.JSON.readValue(String.valueOf(target.get("Input")), Map.class)).isEqualTo(Map.of("logs", false));
+        assertThat(target).containsEntry("DeadLetterConfig", Map.of("Arn", getAtt(logicalId(t, "AWS::SQS::Queue", "RollupDlq"), "Arn")));
+    }
+
+    @Test
     void maintenanceJobsRunOnTheirSchedulesWithAScheduledEventWhoseDetailIsTheJob() throws IOException {
         Map<String, String> expectedSchedule = Map.of(
                 "CompactSchedule", "cron(0 3 ? * SUN *)",
