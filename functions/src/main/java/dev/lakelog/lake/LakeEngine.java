@@ -38,6 +38,7 @@ public final class LakeEngine implements AutoCloseable {
     private volatile S3Credentials currentCredentials;
     private volatile Timings timings;
     private volatile ChainAnchor anchor = ChainAnchor.NONE;
+    private final SandboxPool sandboxes = new SandboxPool();
 
     /** How long each step of {@link #open} took, in milliseconds (cold-start analysis). */
     public record Timings(long duckdbLoadMs, long extensionLoadMs, long attachMs, long totalMs) {}
@@ -406,6 +407,30 @@ public final class LakeEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * A locked sandbox for {@code tenant} as {@link #openSandbox} makes it, reused from an earlier
+     * query of the same tenant when everything it was built from is equal ({@link SandboxPool}):
+     * the allowed files, set-up SQL, limits and S3 credentials. The caller calls
+     * {@link Sandbox#keep} after a query that ended cleanly, then closes it; a sandbox not kept is
+     * closed for good.
+     */
+    public Sandbox sandbox(String tenant, List<String> allowedPaths, String memoryLimit, int threads, List<String> setup) {
+        S3Credentials cr = storage instanceof LakeStorage.S3Postgres ? credentials.get() : null;
+        SandboxPool.Key key = new SandboxPool.Key(tenant, allowedPaths, memoryLimit, threads, setup, cr);
+        Sandbox s = sandboxes.take(key, System.currentTimeMillis());
+        if (s == null) s = openSandbox(allowedPaths, memoryLimit, threads, setup);
+        s.pooled(sandboxes, key);
+        return s;
+    }
+
+    /** Sandboxes reused and opened by {@link #sandbox} so far, and how many are idle now. */
+    public record SandboxCounts(long reused, long opened, int idle) {}
+
+    public SandboxCounts sandboxCounts() {
+        long[] c = sandboxes.counts();
+        return new SandboxCounts(c[0], c[1], sandboxes.idleCount());
+    }
+
     private void refreshSecretOn(Statement st, S3Credentials c) throws SQLException {
         st.execute(s3SecretSql(c));
     }
@@ -425,6 +450,7 @@ public final class LakeEngine implements AutoCloseable {
 
     @Override
     public void close() {
+        sandboxes.close();
         try {
             root.close();
         } catch (SQLException e) {

@@ -19,6 +19,9 @@ public final class Sandbox implements AutoCloseable {
     private static final JsonLog LOG = JsonLog.get(Sandbox.class);
     private final Connection connection;
     private final Path spillDir;
+    private SandboxPool pool;
+    private SandboxPool.Key key;
+    private boolean keep;
 
     Sandbox(Connection connection, Path spillDir) {
         this.connection = connection;
@@ -39,8 +42,52 @@ public final class Sandbox implements AutoCloseable {
         return spillDir;
     }
 
+    /** Marks this sandbox for one more query of the same key: the caller's query ended cleanly. */
+    public void keep() {
+        keep = true;
+    }
+
+    void pooled(SandboxPool pool, SandboxPool.Key key) {
+        this.pool = pool;
+        this.key = key;
+        this.keep = false;
+    }
+
+    /**
+     * Ends the caller's use: back to the pool when it came from one and {@link #keep} was called
+     * (its output directory emptied first), otherwise the instance is closed and its directory
+     * deleted.
+     */
     @Override
     public void close() {
+        if (pool != null && keep && emptyOutput()) {
+            SandboxPool p = pool;
+            keep = false;
+            p.give(key, this, System.currentTimeMillis());
+            return;
+        }
+        destroy();
+    }
+
+    /** Deletes every answer file of the last query; false if one could not be deleted. */
+    private boolean emptyOutput() {
+        Path out = outputDir();
+        if (!Files.isDirectory(out)) return false;
+        try (Stream<Path> s = Files.list(out)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                if (Files.isDirectory(p)) deleteTree(p);
+                else Files.deleteIfExists(p);
+            }
+            try (Stream<Path> left = Files.list(out)) {
+                return left.findAny().isEmpty();
+            }
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Closes the instance and deletes its directory. */
+    void destroy() {
         try {
             connection.close();
         } catch (SQLException e) {

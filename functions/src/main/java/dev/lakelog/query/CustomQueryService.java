@@ -39,9 +39,12 @@ import java.nio.file.Path;
  *   <li>{@link SqlGuard} judges the query from DuckDB's parse tree and returns canonical SQL.</li>
  *   <li>The caller's live data files are listed from the lake (its tenant partition) with their
  *       delete files.</li>
- *   <li>A fresh DuckDB instance (no lake, no catalog, no secrets but the S3 one) gets
+ *   <li>A DuckDB instance of its own (no lake, no catalog, no secrets but the S3 one) gets
  *       {@code allowed_paths} = exactly those files, {@code enable_external_access = false}, a view
- *       {@code logs} over them filtered to the tenant, then {@code lock_configuration = true}.</li>
+ *       {@code logs} over them filtered to the tenant, then {@code lock_configuration = true}. In a
+ *       warm container the instance of the tenant's previous query is reused when it was locked to
+ *       exactly the same files with the same set-up ({@link LakeEngine#sandbox}); otherwise a fresh
+ *       one is made.</li>
  *   <li>The query runs with named parameters bound, a row cap and a time limit (a watchdog
  *       cancels the statement).</li>
  * </ol>
@@ -159,9 +162,14 @@ public final class CustomQueryService {
         List<String> setup = new ArrayList<>(SqlGuard.SANDBOX_MACROS);
         setup.add(viewSql(tenant.id(), data, deletes));
         List<Object> values = bindable(checked, params);
-        try (Sandbox sandbox = lake.get().openSandbox(allowed, SANDBOX_MEMORY, SANDBOX_THREADS, setup)) {
-            if (format != ExportFormat.JSON) return exportIn(tenant, sandbox, checked.sql(), values, format, exports, limit);
-            return execute(tenant, sandbox, checked.sql(), values, limit);
+        // Reused from this tenant's previous query when its files (snapshot), set-up and limits are
+        // unchanged (LakeEngine#sandbox); kept for the next one only when this query ended cleanly.
+        try (Sandbox sandbox = lake.get().sandbox(tenant.id(), allowed, SANDBOX_MEMORY, SANDBOX_THREADS, setup)) {
+            Object answer = format != ExportFormat.JSON
+                    ? exportIn(tenant, sandbox, checked.sql(), values, format, exports, limit)
+                    : execute(tenant, sandbox, checked.sql(), values, limit);
+            sandbox.keep();
+            return answer;
         } catch (SQLException e) {
             throw failed(e);
         }
