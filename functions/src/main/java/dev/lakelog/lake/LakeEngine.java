@@ -352,7 +352,9 @@ public final class LakeEngine implements AutoCloseable {
      * (e.g. to create the view over the allowed files). The caller closes it.
      */
     public Sandbox openSandbox(List<String> allowedPaths, String memoryLimit, int threads, List<String> setup) {
-        Path spill = tempBase.resolve("sandbox-" + UUID.randomUUID());
+        String id = UUID.randomUUID().toString();
+        Path spill = tempBase.resolve("sandbox-" + id); // DuckDB creates it only when a query spills
+        Path out = tempBase.resolve("answers-" + id);
         Properties props = new Properties();
         props.setProperty("extension_directory", extensionDir.toAbsolutePath().toString());
         props.setProperty("autoinstall_known_extensions", "false");
@@ -381,13 +383,12 @@ public final class LakeEngine implements AutoCloseable {
             }
             st.execute("SET allowed_paths = " + paths.append("]::VARCHAR[]"));
             // the one place the sandbox may write: its own output directory (answers are COPYed there)
-            Path out = spill.resolve("out");
             Files.createDirectories(out);
             st.execute("SET allowed_directories = [" + literal(out + "/") + "]");
             st.execute("SET enable_external_access = false");
             for (String sql : setup) st.execute(sql);
             st.execute("SET lock_configuration = true");
-            return new Sandbox(c, spill);
+            return new Sandbox(c, spill, out);
         } catch (SQLException e) {
             try {
                 c.close();
@@ -395,6 +396,7 @@ public final class LakeEngine implements AutoCloseable {
                 // nothing more to release
             }
             Sandbox.deleteTree(spill);
+            Sandbox.deleteTree(out);
             throw new LakeException("cannot prepare the SQL sandbox: " + redactor.redact(e.getMessage()), null);
         } catch (java.io.IOException e) {
             try {
@@ -403,6 +405,7 @@ public final class LakeEngine implements AutoCloseable {
                 // nothing more to release
             }
             Sandbox.deleteTree(spill);
+            Sandbox.deleteTree(out);
             throw new LakeException("cannot prepare the SQL sandbox's directory: " + e.getMessage(), e);
         }
     }

@@ -202,7 +202,7 @@ public final class CustomQueryService {
         throw new LakelogException(ErrorCode.INVALID_PARAMETER, "parameter '" + name + "' must be a string, number, boolean or null");
     }
 
-    static String viewSql(String tenant, List<String> data, List<String> deletes) {
+    public static String viewSql(String tenant, List<String> data, List<String> deletes) {
         if (data.isEmpty()) {
             return "CREATE TABLE logs (" + LakeSchema.LOGS_COLUMNS + ")";
         }

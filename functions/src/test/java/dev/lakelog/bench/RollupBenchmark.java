@@ -44,9 +44,13 @@ import java.util.concurrent.Future;
  * </pre>
  */
 public final class RollupBenchmark {
+    /** What one run measured (the bench command's table reads it). */
+    public record Result(long events, double rollupSeconds, double copySeconds, double jsonBytesPerEvent,
+                         double lakeBytesPerEvent, double copyParquetBytesPerEvent) {}
+
     public static void main(String[] args) {
         try {
-            run();
+            measure(Integer.getInteger("bench.segments", 1000), Integer.getInteger("bench.perSegment", 1000));
         } catch (Throwable t) {
             t.printStackTrace();
             System.exit(1);
@@ -54,9 +58,8 @@ public final class RollupBenchmark {
         System.exit(0);
     }
 
-    private static void run() throws Exception {
-        int segments = Integer.getInteger("bench.segments", 1000);
-        int perSegment = Integer.getInteger("bench.perSegment", 1000);
+    /** Rolls up {@code segments} segments of {@code perSegment} events and times bare DuckDB's COPY of the same rows. */
+    public static Result measure(int segments, int perSegment) throws Exception {
         long events = (long) segments * perSegment;
         Path work = Files.createTempDirectory("lakelog-rollup-bench-");
         Path ndjson = work.resolve("events.ndjson");
@@ -135,6 +138,8 @@ public final class RollupBenchmark {
             System.out.printf("ratio rollup/COPY time: %.2f%n", rollupSec / copySec);
             System.out.printf("bytes per event: raw JSON %.1f, CBOR segment %.1f, lake Parquet %.1f (bare COPY Parquet %.1f)%n",
                     jsonBytes / (double) events, cborBytes / (double) events, parquetBytes / (double) events,
+                    Files.size(out) / (double) events);
+            return new Result(events, rollupSec, copySec, jsonBytes / (double) events, parquetBytes / (double) events,
                     Files.size(out) / (double) events);
         } finally {
             try (var files = Files.walk(work)) {
