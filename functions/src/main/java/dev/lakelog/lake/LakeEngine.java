@@ -371,6 +371,9 @@ public final class LakeEngine implements AutoCloseable {
             st.execute("SET TimeZone = 'UTC'");
             st.execute("SET memory_limit = " + literal(memoryLimit));
             st.execute("SET threads = " + threads);
+            // the allowed files never change under a sandbox (a new snapshot means a new sandbox), so
+            // their Parquet footers may be cached for the next query of a reused sandbox
+            st.execute("SET parquet_metadata_cache = true");
             if (storage instanceof LakeStorage.S3Postgres) {
                 st.execute("LOAD httpfs");
                 S3Credentials cr = credentials.get();

@@ -72,6 +72,19 @@ public final class CustomQueryService {
 
     private final BigResults big;
 
+    /**
+     * Queries the guard accepted, with their canonical SQL: the guard's verdict depends on the query
+     * text alone, so a repeated query (a dashboard's) skips re-parsing. Refusals are not kept.
+     */
+    private final java.util.Map<String, SqlGuard.Checked> checkedCache = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(64, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<String, SqlGuard.Checked> eldest) {
+                    return size() > CHECKED_CACHE_SIZE;
+                }
+            });
+    static final int CHECKED_CACHE_SIZE = 256;
+
     private final Metrics metrics;
 
     public CustomQueryService(Supplier<LakeEngine> lake, ObjectMapper json, int maxRows, Duration timeLimit, BigResults big) {
@@ -148,9 +161,13 @@ public final class CustomQueryService {
         List<String> data = new ArrayList<>();
         List<String> deletes = new ArrayList<>();
         try (Connection c = lake.get().connect()) {
-            checked = guard.check(c, q.asText());
+            checked = checkedCache.get(q.asText());
+            if (checked == null) {
+                checked = guard.check(c, q.asText());
+                checkedCache.put(q.asText(), checked);
+            }
             bindable(checked, params); // fail fast before touching data
-            for (LakeCatalog.DataFile f : LakeCatalog.tenantDataFiles(c, tenant.id())) {
+            for (LakeCatalog.DataFile f : liveFiles(c, tenant.id())) {
                 data.add(f.path());
                 if (f.deleteFile() != null) deletes.add(f.deleteFile());
             }
@@ -174,6 +191,31 @@ public final class CustomQueryService {
             throw failed(e);
         }
     }
+
+    /** The tenant's live files as of the lake's current snapshot: listed once per snapshot. */
+    private List<LakeCatalog.DataFile> liveFiles(Connection c, String tenant) throws SQLException {
+        long snapshot = LakeCatalog.currentSnapshot(c);
+        FilesAt cached = filesCache.get(tenant);
+        if (cached != null && cached.snapshot() == snapshot) return cached.files();
+        List<LakeCatalog.DataFile> files = List.copyOf(LakeCatalog.tenantDataFiles(c, tenant));
+        // listed after reading the snapshot id: the list is of that snapshot or a later one, never an older one
+        filesCache.put(tenant, new FilesAt(snapshot, files));
+        return files;
+    }
+
+    private record FilesAt(long snapshot, List<LakeCatalog.DataFile> files) {}
+
+    /**
+     * Each tenant's data and delete files at the snapshot they were listed at. Any commit makes a new
+     * snapshot, so an unchanged snapshot id means an unchanged list.
+     */
+    private final java.util.Map<String, FilesAt> filesCache = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(64, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<String, FilesAt> eldest) {
+                    return size() > CHECKED_CACHE_SIZE;
+                }
+            });
 
     /** The parameter values in positional order; 400 for a missing or unused or non-scalar one. */
     private static List<Object> bindable(SqlGuard.Checked checked, JsonNode params) {
