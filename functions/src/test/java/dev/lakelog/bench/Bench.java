@@ -38,6 +38,7 @@ import java.util.Optional;
  * printed as one table (Markdown). {@code ./lakelog bench} runs it; {@code ./lakelog bench --full}
  * uses the full sizes. Directly:
  * <pre>cd functions && mvn -q -o test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.lakelog.bench.Bench [-Dbench.full=true]</pre>
+ * {@code -Dbench.only=ingest,queries,rollup,coldstart} picks parts; {@code -Dzip=...} names the Lambda zip for the cold start.
  *
  * <ul>
  *   <li>rollup vs bare DuckDB {@code COPY (read_ndjson) TO parquet} of the same rows ({@link RollupBenchmark});</li>
@@ -77,10 +78,12 @@ public final class Bench {
         System.out.printf("lakelog bench (%s): %d cores, %s, Java %s, load average at start %s%n", full ? "full" : "short",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("os.arch"), System.getProperty("java.version"), load);
 
-        ingest(ingestSeconds);
-        queries(queryRows, iterations);
-        rollup(rollupSegments);
-        coldStart(full ? 5 : 3);
+        // -Dbench.only=ingest,queries,rollup,coldstart runs a subset
+        List<String> only = List.of(System.getProperty("bench.only", "ingest,queries,rollup,coldstart").split(","));
+        if (only.contains("ingest")) ingest(ingestSeconds);
+        if (only.contains("queries")) queries(queryRows, iterations);
+        if (only.contains("rollup")) rollup(rollupSegments);
+        if (only.contains("coldstart")) coldStart(full ? 5 : 3);
 
         System.out.printf("%n| figure | lakelog | baseline (same run) | ratio | goal |%n|---|---|---|---|---|%n");
         for (String[] r : ROWS) System.out.printf("| %s | %s | %s | %s | %s |%n", (Object[]) r);

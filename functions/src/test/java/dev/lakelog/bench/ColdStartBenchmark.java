@@ -82,6 +82,8 @@ public final class ColdStartBenchmark {
         env.remove("LAKELOG_DUCKDB_EXTENSION_DIR"); // found via LAMBDA_TASK_ROOT, as in Lambda
         env.put("LAMBDA_TASK_ROOT", task.toString());
         env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3008");
+        // set by Lambda: metrics go to CloudWatch EMF, not to Prometheus (whose library the zip does not carry)
+        env.put("AWS_LAMBDA_FUNCTION_NAME", "lakelog-query-cold-start-bench");
         env.put("LAKELOG_DUCKDB_TEMP_DIR", Files.createTempDirectory("lakelog-duck-").toString());
         env.put("AWS_ACCESS_KEY_ID", s3.accessKey());
         env.put("AWS_SECRET_ACCESS_KEY", s3.secretKey());
