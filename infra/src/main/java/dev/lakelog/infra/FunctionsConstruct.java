@@ -297,8 +297,8 @@ final class FunctionsConstruct extends Construct {
     /**
      * JIT settings every function starts with (issue 13, docs/benchmarks.md#cold-start-issue-13):
      * C1 only, which cut the fresh-JVM time to the first answered query in the local measurement and
-     * is what Lambda's Java 17+ runtimes default to; set here so the deployed setting does not
-     * depend on that default.
+     * is what AWS documents as its Java 17 runtime's default; set here so the deployed setting does
+     * not depend on a runtime default.
      */
     static final String COLD_START_JVM_OPTIONS = "-XX:+TieredCompilation -XX:TieredStopAtLevel=1";
 
