@@ -374,6 +374,9 @@ public final class LakeEngine implements AutoCloseable {
             // the allowed files never change under a sandbox (a new snapshot means a new sandbox), so
             // their Parquet footers may be cached for the next query of a reused sandbox
             st.execute("SET parquet_metadata_cache = true");
+            // but no file data: an idle pooled sandbox then holds almost no memory beyond the
+            // QueryLimiter's count of running ones (the OS page cache / S3 are the data cache)
+            st.execute("SET enable_external_file_cache = false");
             if (storage instanceof LakeStorage.S3Postgres) {
                 st.execute("LOAD httpfs");
                 S3Credentials cr = credentials.get();
