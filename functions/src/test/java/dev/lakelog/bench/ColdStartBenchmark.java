@@ -136,7 +136,10 @@ public final class ColdStartBenchmark {
             int code = p.waitFor();
             String stdout = Files.readString(out, StandardCharsets.UTF_8);
             String stderr = Files.readString(err, StandardCharsets.UTF_8);
-            JsonNode resp = code == 0 ? JSON.readTree(stdout) : null;
+            JsonNode resp = null; // EMF metric lines share stdout with the answer
+            for (String line : stdout.split("\n")) {
+                if (code == 0 && line.contains("\"statusCode\"")) resp = JSON.readTree(line);
+            }
             if (resp == null || resp.path("statusCode").asInt() != 200) {
                 throw new IllegalStateException("run failed (exit " + code + "): " + stdout + "\n" + stderr);
             }
