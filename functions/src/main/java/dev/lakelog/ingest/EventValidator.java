@@ -33,6 +33,7 @@ public final class EventValidator {
     public static final Duration MAX_FUTURE = Duration.ofDays(1);
     /** Earliest accepted event time. */
     public static final Instant MIN_TIME = Instant.parse("1970-01-01T00:00:00Z");
+    private static final Instant MAX_TIME = Instant.parse("9999-12-31T23:59:59Z");
 
     private static final Map<String, Integer> SHORT_FIELDS = Map.of(
             "sensitivity", 64, "actor_id", MAX_SHORT_CHARS, "component", MAX_SHORT_CHARS,
@@ -42,7 +43,7 @@ public final class EventValidator {
     private static final Set<String> KNOWN = Set.of("log_id", "timestamp", "event_type", "outcome", "severity",
             "sensitivity", "actor_id", "component", "environment", "resource", "message", "payload", "policy_tags",
             "session_id", "request_id", "source_ip", "retention_until", "trace_id", "span_id");
-    private static final Pattern LOG_ID = Pattern.compile("[A-Za-z0-9._:@/+-]{1,128}");
+    static final Pattern LOG_ID = Pattern.compile("[A-Za-z0-9._:@/+-]{1,128}");
     private static final Pattern IP = Pattern.compile("[0-9A-Fa-f:.%a-zA-Z]{2,64}");
     private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
 
@@ -68,7 +69,7 @@ public final class EventValidator {
             }
         }
         String logId = optText(node, "log_id", index, errors, 128);
-        if (logId != null && !LOG_ID.matcher(logId).matches()) {
+        if (logId != null && !logIdChars(logId)) {
             errors.add(new FieldError(index, "log_id", "must be 1-128 characters of letters, digits and ._:@/+-"));
         }
         Long ts = time(node, "timestamp", true, index, now, errors);
@@ -103,20 +104,69 @@ public final class EventValidator {
         String s = optText(node, f, index, errors, digits);
         if (s == null) return null;
         String lower = s.toLowerCase(java.util.Locale.ROOT);
-        if (!lower.matches("[0-9a-f]{" + digits + "}") || lower.chars().allMatch(c -> c == '0')) {
+        if (!lowerHex(lower, digits)) {
             errors.add(new FieldError(index, f, "must be " + digits + " hex digits, not all zero (W3C trace context)"));
             return null;
         }
         return lower;
     }
 
-    private static boolean validIp(String s) {
-        var m = IPV4.matcher(s);
-        if (m.matches()) {
-            for (int i = 1; i <= 4; i++) if (Integer.parseInt(m.group(i)) > 255) return false;
-            return true;
+    /** What {@code LOG_ID} matches, without a matcher per event. */
+    static boolean logIdChars(String s) {
+        int n = s.length();
+        if (n < 1 || n > 128) return false;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            boolean ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                    || c == '.' || c == '_' || c == ':' || c == '@' || c == '/' || c == '+' || c == '-';
+            if (!ok) return false;
         }
+        return true;
+    }
+
+    /** Exactly {@code digits} characters of 0-9a-f, not all '0'. */
+    private static boolean lowerHex(String s, int digits) {
+        if (s.length() != digits) return false;
+        boolean nonZero = false;
+        for (int i = 0; i < digits; i++) {
+            char c = s.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+            if (c != '0') nonZero = true;
+        }
+        return nonZero;
+    }
+
+    private static boolean validIp(String s) {
+        int v4 = ipv4(s);
+        if (v4 >= 0) return v4 == 1;
         return s.contains(":") && IP.matcher(s).matches() && s.chars().filter(c -> c == ':').count() >= 2;
+    }
+
+    /**
+     * What {@code IPV4} says of {@code s} without a regex: -1 when it is not four dot-separated
+     * groups of 1-3 ASCII digits, else 1 when every group is at most 255 and 0 when one is not.
+     */
+    static int ipv4(String s) {
+        int n = s.length();
+        if (n < 7 || n > 15) return -1;
+        int groups = 0, digits = 0, value = 0;
+        boolean inRange = true;
+        for (int i = 0; i <= n; i++) {
+            char c = i < n ? s.charAt(i) : '.';
+            if (c >= '0' && c <= '9') {
+                if (++digits > 3) return -1;
+                value = value * 10 + (c - '0');
+            } else if (c == '.') {
+                if (digits == 0 || ++groups > 4) return -1;
+                if (value > 255) inRange = false;
+                digits = 0;
+                value = 0;
+            } else {
+                return -1;
+            }
+        }
+        if (groups != 4) return -1;
+        return inRange ? 1 : 0;
     }
 
     private static String text(JsonNode node, String f, Integer index, List<FieldError> errors, int max, boolean required) {
@@ -169,8 +219,8 @@ public final class EventValidator {
     private Long time(JsonNode node, String f, boolean required, Integer index, Instant now, List<FieldError> errors) {
         String s = text(node, f, index, errors, 64, required);
         if (s == null) return null;
-        Instant t;
-        try {
+        Instant t = IsoTime.parseCommon(s);
+        if (t == null) try {
             t = OffsetDateTime.parse(s, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
         } catch (DateTimeParseException e) {
             errors.add(new FieldError(index, f, "must be an ISO 8601 date-time with offset, e.g. 2026-11-23T10:15:30Z; got '" + s + "'"));
@@ -184,7 +234,7 @@ public final class EventValidator {
             errors.add(new FieldError(index, f, "is more than " + MAX_FUTURE.toHours() + " hours in the future"));
             return null;
         }
-        if (t.isAfter(Instant.parse("9999-12-31T23:59:59Z"))) {
+        if (t.isAfter(MAX_TIME)) {
             errors.add(new FieldError(index, f, "is out of range"));
             return null;
         }
@@ -239,7 +289,7 @@ public final class EventValidator {
             errors.add(new FieldError(index, "payload", "contains an unpaired UTF-16 surrogate escape (not valid Unicode)"));
             return null;
         }
-        int bytes = s.getBytes(StandardCharsets.UTF_8).length;
+        long bytes = utf8Length(s);
         if (bytes > MAX_PAYLOAD_BYTES) {
             errors.add(new FieldError(index, "payload", "is larger than " + MAX_PAYLOAD_BYTES + " bytes (" + bytes + ")"));
             return null;
@@ -249,9 +299,8 @@ public final class EventValidator {
 
     /** The path of the first number in {@code v} that is infinite or NaN as a double, or null. */
     private static String nonFinite(JsonNode v, String path) {
-        if (v.isNumber()) {
-            return Double.isFinite(v.doubleValue()) ? null : path;
-        }
+        if (!hasNonFinite(v)) return null; // the common case: no path strings built
+        if (v.isNumber()) return path;
         if (v.isArray()) {
             for (int i = 0; i < v.size(); i++) {
                 String w = nonFinite(v.get(i), path + "[" + i + "]");
@@ -266,6 +315,29 @@ public final class EventValidator {
             }
         }
         return null;
+    }
+
+    private static boolean hasNonFinite(JsonNode v) {
+        if (v.isNumber()) return !Double.isFinite(v.doubleValue());
+        if (v.isContainerNode()) {
+            for (JsonNode c : v) if (hasNonFinite(c)) return true;
+        }
+        return false;
+    }
+
+    /** The UTF-8 length of a well-formed string, without encoding it. */
+    static long utf8Length(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) n += 1;
+            else if (c < 0x800) n += 2;
+            else if (Character.isHighSurrogate(c)) {
+                n += 4;
+                i++;
+            } else n += 3;
+        }
+        return n;
     }
 
     /** True when every surrogate in {@code s} is part of a pair (so it encodes as UTF-8). */

@@ -168,17 +168,19 @@ public final class IngestService {
     }
 
     private IngestResult write(Tenant tenant, List<LogEvent> events, Instant now) {
-        List<List<LogEvent>> chunks = split(events);
-        List<String> keys = new ArrayList<>(chunks.size());
-        for (int i = 0; i < chunks.size(); i++) keys.add(SegmentKeys.newKey(tenant.id(), now));
+        SegmentCodec.Encoded encoded = codec.encodeEach(events); // every event encoded once
+        int[] bounds = split(encoded);
+        int parts = bounds.length - 1;
+        List<String> keys = new ArrayList<>(parts);
+        for (int i = 0; i < parts; i++) keys.add(SegmentKeys.newKey(tenant.id(), now));
         // Several parts: each names the whole group, so rollup never counts a partial request.
-        String group = chunks.size() > 1 ? java.util.UUID.randomUUID().toString() : null;
+        String group = parts > 1 ? java.util.UUID.randomUUID().toString() : null;
         List<String> written = new ArrayList<>();
         long createdAt = LogEvent.micros(now);
         try {
-            for (int i = 0; i < chunks.size(); i++) {
+            for (int i = 0; i < parts; i++) {
                 String key = keys.get(i);
-                store.put(key, codec.encode(tenant.id(), createdAt, chunks.get(i), group, i + 1, keys));
+                store.put(key, codec.encodeSegment(tenant.id(), createdAt, encoded, bounds[i], bounds[i + 1], group, i + 1, keys));
                 written.add(key);
             }
         } catch (StorageException e) {
@@ -193,26 +195,31 @@ public final class IngestService {
             throw LakelogException.unavailable(ErrorCode.STORAGE_UNAVAILABLE, "storage is unavailable; nothing was stored, retry later", 5, e);
         }
         LOG.info("ingested", "tenant", tenant.id(), "events", events.size(), "segments", written.size());
-        return new IngestResult(events.stream().map(LogEvent::logId).toList(), written);
+        List<String> ids = new ArrayList<>(events.size());
+        for (LogEvent e : events) ids.add(e.logId());
+        return new IngestResult(ids, written);
     }
 
-    /** Splits into chunks whose encoded size stays under the segment threshold. */
-    private List<List<LogEvent>> split(List<LogEvent> events) {
-        List<List<LogEvent>> out = new ArrayList<>();
-        List<LogEvent> cur = new ArrayList<>();
+    /**
+     * Splits into chunks whose encoded size stays under the segment threshold: the start index of
+     * each chunk, then the number of events.
+     */
+    private int[] split(SegmentCodec.Encoded encoded) {
+        int n = encoded.count();
+        int[] bounds = new int[n + 1];
+        int parts = 0;
         long size = 0;
-        for (LogEvent e : events) {
-            int s = events.size() == 1 ? 0 : codec.encodedSize(e);
-            if (!cur.isEmpty() && size + s > segmentMaxBytes) {
-                out.add(cur);
-                cur = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int s = n == 1 ? 0 : encoded.size(i);
+            if (i > 0 && size + s > segmentMaxBytes) {
+                bounds[++parts] = i;
                 size = 0;
             }
-            cur.add(e);
             size += s;
         }
-        if (!cur.isEmpty()) out.add(cur);
-        return out;
+        if (n > 0) parts++;
+        bounds[parts] = n;
+        return java.util.Arrays.copyOf(bounds, parts + 1);
     }
 
     /** Returns true for NDJSON. */
@@ -237,6 +244,7 @@ public final class IngestService {
         if (body.length > MAX_BODY_BYTES) {
             throw new LakelogException(ErrorCode.PAYLOAD_TOO_LARGE, "request body is " + body.length + " bytes; at most " + MAX_BODY_BYTES + " are accepted");
         }
+        if (ascii(body)) return; // ASCII is valid UTF-8: the common case needs no decoder
         try {
             StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
@@ -245,6 +253,11 @@ public final class IngestService {
         } catch (CharacterCodingException e) {
             throw new LakelogException(ErrorCode.INVALID_BODY, "request body is not valid UTF-8");
         }
+    }
+
+    private static boolean ascii(byte[] b) {
+        for (byte x : b) if (x < 0) return false;
+        return true;
     }
 
     private JsonNode parse(byte[] body) {

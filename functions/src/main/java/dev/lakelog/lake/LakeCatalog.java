@@ -126,6 +126,14 @@ public final class LakeCatalog {
     }
 
     /** The tenant's live data files (its partition directory) with their delete files. */
+    /** The lake's current snapshot id (a new one for every commit). */
+    public static long currentSnapshot(Connection c) throws SQLException {
+        try (java.sql.Statement st = c.createStatement(); ResultSet rs = st.executeQuery("FROM lake.current_snapshot()")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     public static List<DataFile> tenantDataFiles(Connection c, String tenant) throws SQLException {
         List<DataFile> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT data_file, delete_file FROM ducklake_list_files('lake', 'logs', schema => 'main') "

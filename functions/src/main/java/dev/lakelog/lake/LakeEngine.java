@@ -38,6 +38,7 @@ public final class LakeEngine implements AutoCloseable {
     private volatile S3Credentials currentCredentials;
     private volatile Timings timings;
     private volatile ChainAnchor anchor = ChainAnchor.NONE;
+    private final SandboxPool sandboxes = new SandboxPool();
 
     /** How long each step of {@link #open} took, in milliseconds (cold-start analysis). */
     public record Timings(long duckdbLoadMs, long extensionLoadMs, long attachMs, long totalMs) {}
@@ -391,7 +392,9 @@ public final class LakeEngine implements AutoCloseable {
      * (e.g. to create the view over the allowed files). The caller closes it.
      */
     public Sandbox openSandbox(List<String> allowedPaths, String memoryLimit, int threads, List<String> setup) {
-        Path spill = tempBase.resolve("sandbox-" + UUID.randomUUID());
+        String id = UUID.randomUUID().toString();
+        Path spill = tempBase.resolve("sandbox-" + id); // DuckDB creates it only when a query spills
+        Path out = tempBase.resolve("answers-" + id);
         Properties props = new Properties();
         props.setProperty("extension_directory", extensionDir.toAbsolutePath().toString());
         props.setProperty("autoinstall_known_extensions", "false");
@@ -408,6 +411,12 @@ public final class LakeEngine implements AutoCloseable {
             st.execute("SET TimeZone = 'UTC'");
             st.execute("SET memory_limit = " + literal(memoryLimit));
             st.execute("SET threads = " + threads);
+            // the allowed files never change under a sandbox (a new snapshot means a new sandbox), so
+            // their Parquet footers may be cached for the next query of a reused sandbox
+            st.execute("SET parquet_metadata_cache = true");
+            // but no file data: an idle pooled sandbox then holds almost no memory beyond the
+            // QueryLimiter's count of running ones (the OS page cache / S3 are the data cache)
+            st.execute("SET enable_external_file_cache = false");
             if (storage instanceof LakeStorage.S3Postgres) {
                 st.execute("LOAD httpfs");
                 S3Credentials cr = credentials.get();
@@ -420,13 +429,12 @@ public final class LakeEngine implements AutoCloseable {
             }
             st.execute("SET allowed_paths = " + paths.append("]::VARCHAR[]"));
             // the one place the sandbox may write: its own output directory (answers are COPYed there)
-            Path out = spill.resolve("out");
             Files.createDirectories(out);
             st.execute("SET allowed_directories = [" + literal(out + "/") + "]");
             st.execute("SET enable_external_access = false");
             for (String sql : setup) st.execute(sql);
             st.execute("SET lock_configuration = true");
-            return new Sandbox(c, spill);
+            return new Sandbox(c, spill, out);
         } catch (SQLException e) {
             try {
                 c.close();
@@ -434,6 +442,7 @@ public final class LakeEngine implements AutoCloseable {
                 // nothing more to release
             }
             Sandbox.deleteTree(spill);
+            Sandbox.deleteTree(out);
             throw new LakeException("cannot prepare the SQL sandbox: " + redactor.redact(e.getMessage()), null);
         } catch (java.io.IOException e) {
             try {
@@ -442,8 +451,33 @@ public final class LakeEngine implements AutoCloseable {
                 // nothing more to release
             }
             Sandbox.deleteTree(spill);
+            Sandbox.deleteTree(out);
             throw new LakeException("cannot prepare the SQL sandbox's directory: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A locked sandbox for {@code tenant} as {@link #openSandbox} makes it, reused from an earlier
+     * query of the same tenant when everything it was built from is equal ({@link SandboxPool}):
+     * the allowed files, set-up SQL, limits and S3 credentials. The caller calls
+     * {@link Sandbox#keep} after a query that ended cleanly, then closes it; a sandbox not kept is
+     * closed for good.
+     */
+    public Sandbox sandbox(String tenant, List<String> allowedPaths, String memoryLimit, int threads, List<String> setup) {
+        S3Credentials cr = storage instanceof LakeStorage.S3Postgres ? credentials.get() : null;
+        SandboxPool.Key key = new SandboxPool.Key(tenant, allowedPaths, memoryLimit, threads, setup, cr);
+        Sandbox s = sandboxes.take(key, System.currentTimeMillis());
+        if (s == null) s = openSandbox(allowedPaths, memoryLimit, threads, setup);
+        s.pooled(sandboxes, key);
+        return s;
+    }
+
+    /** Sandboxes reused and opened by {@link #sandbox} so far, and how many are idle now. */
+    public record SandboxCounts(long reused, long opened, int idle) {}
+
+    public SandboxCounts sandboxCounts() {
+        long[] c = sandboxes.counts();
+        return new SandboxCounts(c[0], c[1], sandboxes.idleCount());
     }
 
     private void refreshSecretOn(Statement st, S3Credentials c) throws SQLException {
@@ -465,6 +499,7 @@ public final class LakeEngine implements AutoCloseable {
 
     @Override
     public void close() {
+        sandboxes.close();
         try {
             root.close();
         } catch (SQLException e) {

@@ -10,43 +10,95 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
- * A locked-down DuckDB instance for untrusted SQL ({@link LakeEngine#openSandbox}) and the private
- * directory it spills to. Closing it closes the instance and deletes the directory: no two
- * instances ever share spill files (concurrent instances writing the same
+ * A locked-down DuckDB instance for untrusted SQL ({@link LakeEngine#openSandbox}), the private
+ * directory it spills to and the private directory it writes answers to. Closing it closes the
+ * instance and deletes both (or, for a sandbox from {@link LakeEngine#sandbox}, may return it to the
+ * pool, see {@link #close}): no two instances ever share spill files (concurrent instances writing the same
  * {@code duckdb_temp_storage_*} files crash the process, duckdb/duckdb#15173).
  */
 public final class Sandbox implements AutoCloseable {
     private static final JsonLog LOG = JsonLog.get(Sandbox.class);
     private final Connection connection;
     private final Path spillDir;
+    private final Path outputDir;
+    private SandboxPool pool;
+    private SandboxPool.Key key;
+    private boolean keep;
 
-    Sandbox(Connection connection, Path spillDir) {
+    Sandbox(Connection connection, Path spillDir, Path outputDir) {
         this.connection = connection;
         this.spillDir = spillDir;
+        this.outputDir = outputDir;
     }
 
     public Connection connection() {
         return connection;
     }
 
-    /** The only directory the instance may write to (answers are COPYed here); inside {@link #spillDir}. */
+    /** The only directory the instance may write to (answers are COPYed here); private to it, deleted on close. */
     public Path outputDir() {
-        return spillDir.resolve("out");
+        return outputDir;
     }
 
-    /** The directory this instance spills to (deleted on close). */
+    /** The directory this instance spills to (DuckDB creates it when a query spills; deleted on close). */
     public Path spillDir() {
         return spillDir;
     }
 
+    /** Marks this sandbox for one more query of the same key: the caller's query ended cleanly. */
+    public void keep() {
+        keep = true;
+    }
+
+    void pooled(SandboxPool pool, SandboxPool.Key key) {
+        this.pool = pool;
+        this.key = key;
+        this.keep = false;
+    }
+
+    /**
+     * Ends the caller's use: back to the pool when it came from one, {@link #keep} was called, its
+     * query never spilled (so no spill directory exists: a sandbox keeps no spill files between
+     * queries) and its output directory could be emptied; otherwise the instance is closed and its
+     * directories deleted.
+     */
     @Override
     public void close() {
+        if (pool != null && keep && !Files.exists(spillDir) && emptyOutput()) {
+            SandboxPool p = pool;
+            keep = false;
+            p.give(key, this, System.currentTimeMillis());
+            return;
+        }
+        destroy();
+    }
+
+    /** Deletes every answer file of the last query; false if one could not be deleted. */
+    private boolean emptyOutput() {
+        Path out = outputDir();
+        if (!Files.isDirectory(out)) return false;
+        try (Stream<Path> s = Files.list(out)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                if (Files.isDirectory(p)) deleteTree(p);
+                else Files.deleteIfExists(p);
+            }
+            try (Stream<Path> left = Files.list(out)) {
+                return left.findAny().isEmpty();
+            }
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Closes the instance and deletes its directory. */
+    void destroy() {
         try {
             connection.close();
         } catch (SQLException e) {
             LOG.warn("sandbox_close_failed", "error", e.getMessage());
         }
         deleteTree(spillDir);
+        deleteTree(outputDir);
     }
 
     static void deleteTree(Path dir) {

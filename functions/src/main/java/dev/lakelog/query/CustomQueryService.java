@@ -39,9 +39,12 @@ import java.nio.file.Path;
  *   <li>{@link SqlGuard} judges the query from DuckDB's parse tree and returns canonical SQL.</li>
  *   <li>The caller's live data files are listed from the lake (its tenant partition) with their
  *       delete files.</li>
- *   <li>A fresh DuckDB instance (no lake, no catalog, no secrets but the S3 one) gets
+ *   <li>A DuckDB instance of its own (no lake, no catalog, no secrets but the S3 one) gets
  *       {@code allowed_paths} = exactly those files, {@code enable_external_access = false}, a view
- *       {@code logs} over them filtered to the tenant, then {@code lock_configuration = true}.</li>
+ *       {@code logs} over them filtered to the tenant, then {@code lock_configuration = true}. In a
+ *       warm container the instance of the tenant's previous query is reused when it was locked to
+ *       exactly the same files with the same set-up ({@link LakeEngine#sandbox}); otherwise a fresh
+ *       one is made.</li>
  *   <li>The query runs with named parameters bound, a row cap and a time limit (a watchdog
  *       cancels the statement).</li>
  * </ol>
@@ -68,6 +71,19 @@ public final class CustomQueryService {
     public static final int SANDBOX_THREADS = 2;
 
     private final BigResults big;
+
+    /**
+     * Queries the guard accepted, with their canonical SQL: the guard's verdict depends on the query
+     * text alone, so a repeated query (a dashboard's) skips re-parsing. Refusals are not kept.
+     */
+    private final java.util.Map<String, SqlGuard.Checked> checkedCache = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(64, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<String, SqlGuard.Checked> eldest) {
+                    return size() > CHECKED_CACHE_SIZE;
+                }
+            });
+    static final int CHECKED_CACHE_SIZE = 256;
 
     private final Metrics metrics;
 
@@ -145,9 +161,13 @@ public final class CustomQueryService {
         List<String> data = new ArrayList<>();
         List<String> deletes = new ArrayList<>();
         try (Connection c = lake.get().connect()) {
-            checked = guard.check(c, q.asText());
+            checked = checkedCache.get(q.asText());
+            if (checked == null) {
+                checked = guard.check(c, q.asText());
+                checkedCache.put(q.asText(), checked);
+            }
             bindable(checked, params); // fail fast before touching data
-            for (LakeCatalog.DataFile f : LakeCatalog.tenantDataFiles(c, tenant.id())) {
+            for (LakeCatalog.DataFile f : liveFiles(c, tenant.id())) {
                 data.add(f.path());
                 if (f.deleteFile() != null) deletes.add(f.deleteFile());
             }
@@ -160,13 +180,43 @@ public final class CustomQueryService {
         setup.add(viewSql(tenant.id(), data, deletes));
         metricsViews(tenant.id(), allowed, setup);
         List<Object> values = bindable(checked, params);
-        try (Sandbox sandbox = lake.get().openSandbox(allowed, SANDBOX_MEMORY, SANDBOX_THREADS, setup)) {
-            if (format != ExportFormat.JSON) return exportIn(tenant, sandbox, checked.sql(), values, format, exports, limit);
-            return execute(tenant, sandbox, checked.sql(), values, limit);
+        // Reused from this tenant's previous query when its files (snapshot), set-up and limits are
+        // unchanged (LakeEngine#sandbox); kept for the next one only when this query ended cleanly.
+        try (Sandbox sandbox = lake.get().sandbox(tenant.id(), allowed, SANDBOX_MEMORY, SANDBOX_THREADS, setup)) {
+            Object answer = format != ExportFormat.JSON
+                    ? exportIn(tenant, sandbox, checked.sql(), values, format, exports, limit)
+                    : execute(tenant, sandbox, checked.sql(), values, limit);
+            sandbox.keep();
+            return answer;
         } catch (SQLException e) {
             throw failed(e);
         }
     }
+
+    /** The tenant's live files as of the lake's current snapshot: listed once per snapshot. */
+    private List<LakeCatalog.DataFile> liveFiles(Connection c, String tenant) throws SQLException {
+        long snapshot = LakeCatalog.currentSnapshot(c);
+        FilesAt cached = filesCache.get(tenant);
+        if (cached != null && cached.snapshot() == snapshot) return cached.files();
+        List<LakeCatalog.DataFile> files = List.copyOf(LakeCatalog.tenantDataFiles(c, tenant));
+        // listed after reading the snapshot id: the list is of that snapshot or a later one, never an older one
+        filesCache.put(tenant, new FilesAt(snapshot, files));
+        return files;
+    }
+
+    private record FilesAt(long snapshot, List<LakeCatalog.DataFile> files) {}
+
+    /**
+     * Each tenant's data and delete files at the snapshot they were listed at. Any commit makes a new
+     * snapshot, so an unchanged snapshot id means an unchanged list.
+     */
+    private final java.util.Map<String, FilesAt> filesCache = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(64, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<String, FilesAt> eldest) {
+                    return size() > CHECKED_CACHE_SIZE;
+                }
+            });
 
     /** The parameter values in positional order; 400 for a missing or unused or non-scalar one. */
     private static List<Object> bindable(SqlGuard.Checked checked, JsonNode params) {
@@ -229,7 +279,7 @@ public final class CustomQueryService {
         return sql.toString();
     }
 
-    static String viewSql(String tenant, List<String> data, List<String> deletes) {
+    public static String viewSql(String tenant, List<String> data, List<String> deletes) {
         if (data.isEmpty()) {
             return "CREATE TABLE logs (" + LakeSchema.LOGS_COLUMNS + ")";
         }

@@ -1,12 +1,9 @@
 package dev.lakelog.segment;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -43,79 +40,123 @@ public final class SegmentCodec {
      * with fewer than two group keys this is a plain segment.
      */
     public byte[] encode(String tenantId, long createdAtMicros, List<LogEvent> events, String group, int part, List<String> groupKeys) {
-        byte[] eventBytes = encodeEvents(events);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(eventBytes.length + 160);
-        try (JsonGenerator g = CBOR.createGenerator(out)) {
-            g.writeStartObject();
-            g.writeNumberField("format", FORMAT_VERSION);
-            g.writeStringField("tenant", tenantId);
-            g.writeNumberField("count", events.size());
-            g.writeNumberField("created_at", createdAtMicros);
-            g.writeStringField("digest", "sha256:" + sha256Hex(eventBytes));
-            if (groupKeys != null && groupKeys.size() > 1) {
-                g.writeStringField("group", group);
-                g.writeNumberField("part", part);
-                g.writeNumberField("parts", groupKeys.size());
-                g.writeArrayFieldStart("group_keys");
-                for (String k : groupKeys) g.writeString(k);
-                g.writeEndArray();
-            }
-            g.writeFieldName("events");
-            g.writeBinary(eventBytes);
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        Encoded enc = encodeEach(events);
+        return encodeSegment(tenantId, createdAtMicros, enc, 0, enc.count(), group, part, groupKeys);
+    }
+
+    /**
+     * Events encoded once, each event's CBOR map back to back, so that a batch can be split into
+     * segments by {@link #size} and each segment assembled by {@link #encodeSegment} without
+     * encoding any event twice.
+     */
+    public static final class Encoded {
+        private final byte[] bytes;
+        private final int[] ends;
+
+        private Encoded(byte[] bytes, int[] ends) {
+            this.bytes = bytes;
+            this.ends = ends;
         }
-        return out.toByteArray();
+
+        public int count() {
+            return ends.length;
+        }
+
+        private int start(int i) {
+            return i == 0 ? 0 : ends[i - 1];
+        }
+
+        /** What {@link #encodedSize} says of event {@code i}: its map plus the array around it. */
+        public int size(int i) {
+            return ends[i] - start(i) + 2;
+        }
+    }
+
+    /** Encodes every event's map once (see {@link Encoded}). */
+    public Encoded encodeEach(List<LogEvent> events) {
+        CborWriter w = new CborWriter(events.size() * 320 + 16);
+        int[] ends = new int[events.size()];
+        for (int i = 0; i < events.size(); i++) {
+            writeEvent(w, events.get(i));
+            ends[i] = w.size();
+        }
+        return new Encoded(w.array(), ends);
+    }
+
+    /** The segment of events {@code [from, to)} of {@code enc}, with its header and digest. */
+    public byte[] encodeSegment(String tenantId, long createdAtMicros, Encoded enc, int from, int to, String group, int part,
+                                List<String> groupKeys) {
+        int a = enc.start(from);
+        int b = to == 0 ? 0 : enc.ends[to - 1];
+        // the events array (indefinite-length array of the maps) is the byte string the digest covers
+        MessageDigest sha = sha256();
+        sha.update((byte) 0x9F);
+        sha.update(enc.bytes, a, b - a);
+        sha.update((byte) 0xFF);
+        CborWriter w = new CborWriter(256);
+        w.startMap();
+        w.field("format", FORMAT_VERSION);
+        w.field("tenant", tenantId);
+        w.field("count", to - from);
+        w.field("created_at", createdAtMicros);
+        w.field("digest", "sha256:" + HexFormat.of().formatHex(sha.digest()));
+        if (groupKeys != null && groupKeys.size() > 1) {
+            w.field("group", group);
+            w.field("part", part);
+            w.field("parts", groupKeys.size());
+            w.text("group_keys");
+            w.startArray();
+            for (String k : groupKeys) w.text(k);
+            w.end();
+        }
+        w.text("events");
+        w.bytesHead(b - a + 2);
+        // one exact-size copy: header, then the events array, then the map's end
+        byte[] out = new byte[w.size() + (b - a) + 3];
+        System.arraycopy(w.array(), 0, out, 0, w.size());
+        int p = w.size();
+        out[p++] = (byte) 0x9F;
+        System.arraycopy(enc.bytes, a, out, p, b - a);
+        p += b - a;
+        out[p++] = (byte) 0xFF;
+        out[p] = (byte) 0xFF;
+        return out;
     }
 
     /** Size in bytes of one event once encoded, for splitting batches into segments. */
     public int encodedSize(LogEvent e) {
-        return encodeEvents(List.of(e)).length;
+        return encodeEach(List.of(e)).size(0);
     }
 
-    private byte[] encodeEvents(List<LogEvent> events) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(events.size() * 256 + 16);
-        try (JsonGenerator g = CBOR.createGenerator(out)) {
-            g.writeStartArray();
-            for (LogEvent e : events) {
-                g.writeStartObject();
-                str(g, "tenant_id", e.tenantId());
-                str(g, "log_id", e.logId());
-                g.writeNumberField("timestamp", e.timestampMicros());
-                str(g, "event_type", e.eventType());
-                str(g, "outcome", e.outcome());
-                str(g, "severity", e.severity());
-                str(g, "sensitivity", e.sensitivity());
-                str(g, "actor_id", e.actorId());
-                str(g, "component", e.component());
-                str(g, "environment", e.environment());
-                str(g, "resource", e.resource());
-                str(g, "message", e.message());
-                str(g, "payload", e.payload());
-                if (e.policyTags() != null) {
-                    g.writeArrayFieldStart("policy_tags");
-                    for (String t : e.policyTags()) g.writeString(t);
-                    g.writeEndArray();
-                }
-                str(g, "session_id", e.sessionId());
-                str(g, "request_id", e.requestId());
-                str(g, "source_ip", e.sourceIp());
-                if (e.retentionUntilMicros() != null) g.writeNumberField("retention_until", e.retentionUntilMicros());
-                g.writeNumberField("ingested_at", e.ingestedAtMicros());
-                str(g, "trace_id", e.traceId());
-                str(g, "span_id", e.spanId());
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-        } catch (IOException ex) {
-            throw new UncheckedIOException(ex);
+    private static void writeEvent(CborWriter w, LogEvent e) {
+        w.startMap();
+        w.field("tenant_id", e.tenantId());
+        w.field("log_id", e.logId());
+        w.field("timestamp", e.timestampMicros());
+        w.field("event_type", e.eventType());
+        w.field("outcome", e.outcome());
+        w.field("severity", e.severity());
+        w.field("sensitivity", e.sensitivity());
+        w.field("actor_id", e.actorId());
+        w.field("component", e.component());
+        w.field("environment", e.environment());
+        w.field("resource", e.resource());
+        w.field("message", e.message());
+        w.field("payload", e.payload());
+        if (e.policyTags() != null) {
+            w.text("policy_tags");
+            w.startArray();
+            for (String t : e.policyTags()) w.text(t);
+            w.end();
         }
-        return out.toByteArray();
-    }
-
-    private static void str(JsonGenerator g, String name, String v) throws IOException {
-        if (v != null) g.writeStringField(name, v);
+        w.field("session_id", e.sessionId());
+        w.field("request_id", e.requestId());
+        w.field("source_ip", e.sourceIp());
+        if (e.retentionUntilMicros() != null) w.field("retention_until", e.retentionUntilMicros());
+        w.field("ingested_at", e.ingestedAtMicros());
+        w.field("trace_id", e.traceId());
+        w.field("span_id", e.spanId());
+        w.end();
     }
 
     public Segment decode(byte[] bytes) throws SegmentFormatException {
@@ -234,8 +275,12 @@ public final class SegmentCodec {
     }
 
     static String sha256Hex(byte[] b) {
+        return HexFormat.of().formatHex(sha256().digest(b));
+    }
+
+    private static MessageDigest sha256() {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

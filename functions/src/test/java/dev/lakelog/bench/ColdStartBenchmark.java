@@ -47,6 +47,13 @@ public final class ColdStartBenchmark {
             System.err.println("missing " + zip + "; build it first: mvn -q -B -pl lambda-package -am package -DskipTests");
             System.exit(1);
         }
+        measure(zip, RUNS);
+        System.exit(0);
+    }
+
+    /** Median total ms (spawn to first answer) per JVM option set, in the order measured. */
+    public static Map<String, Long> measure(Path zip, int runs) throws Exception {
+        Map<String, Long> totals = new java.util.LinkedHashMap<>();
         Path task = Files.createTempDirectory("lakelog-task-");
         unzip(zip, task);
 
@@ -75,20 +82,22 @@ public final class ColdStartBenchmark {
         env.remove("LAKELOG_DUCKDB_EXTENSION_DIR"); // found via LAMBDA_TASK_ROOT, as in Lambda
         env.put("LAMBDA_TASK_ROOT", task.toString());
         env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3008");
+        // set by Lambda: metrics go to CloudWatch EMF, not to Prometheus (whose library the zip does not carry)
+        env.put("AWS_LAMBDA_FUNCTION_NAME", "lakelog-query-cold-start-bench");
         env.put("LAKELOG_DUCKDB_TEMP_DIR", Files.createTempDirectory("lakelog-duck-").toString());
         env.put("AWS_ACCESS_KEY_ID", s3.accessKey());
         env.put("AWS_SECRET_ACCESS_KEY", s3.secretKey());
 
         Path jsa = task.resolve("app-cds.jsa");
         run("warm-up of the archive (excluded)", task, eventFile, env, List.of("-XX:ArchiveClassesAtExit=" + jsa), 1);
-        System.out.printf("%nCold start of QueryHandler from %s (%d runs each, medians, ms)%n", zip.getFileName(), RUNS);
+        System.out.printf("%nCold start of QueryHandler from %s (%d runs each, medians, ms)%n", zip.getFileName(), runs);
         System.out.printf("%-38s %9s %9s %9s %9s %9s %9s %9s%n", "JVM options", "jvm", "init", "duckdb", "ext", "attach",
                 "query", "total");
-        run("default (C2 tiered)", task, eventFile, env, List.of(), RUNS);
-        run("-XX:TieredStopAtLevel=1", task, eventFile, env, List.of("-XX:TieredStopAtLevel=1"), RUNS);
-        run("TieredStopAtLevel=1 + AppCDS archive", task, eventFile, env,
-                List.of("-XX:TieredStopAtLevel=1", "-XX:SharedArchiveFile=" + jsa), RUNS);
-        System.exit(0);
+        totals.put("default (C2 tiered)", run("default (C2 tiered)", task, eventFile, env, List.of(), runs));
+        totals.put("-XX:TieredStopAtLevel=1", run("-XX:TieredStopAtLevel=1", task, eventFile, env, List.of("-XX:TieredStopAtLevel=1"), runs));
+        totals.put("TieredStopAtLevel=1 + AppCDS archive", run("TieredStopAtLevel=1 + AppCDS archive", task, eventFile, env,
+                List.of("-XX:TieredStopAtLevel=1", "-XX:SharedArchiveFile=" + jsa), runs));
+        return totals;
     }
 
     private static LakelogFixture.TenantCredentials createTenant(Lakelog app) {
@@ -100,7 +109,7 @@ public final class ColdStartBenchmark {
         return new LakelogFixture.TenantCredentials("bench", token, key.keyId(), key.secret());
     }
 
-    private static void run(String label, Path task, Path event, Map<String, String> env, List<String> jvmOpts, int runs)
+    private static long run(String label, Path task, Path event, Map<String, String> env, List<String> jvmOpts, int runs)
             throws IOException, InterruptedException {
         List<long[]> rows = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
@@ -127,7 +136,10 @@ public final class ColdStartBenchmark {
             int code = p.waitFor();
             String stdout = Files.readString(out, StandardCharsets.UTF_8);
             String stderr = Files.readString(err, StandardCharsets.UTF_8);
-            JsonNode resp = code == 0 ? JSON.readTree(stdout) : null;
+            JsonNode resp = null; // EMF metric lines share stdout with the answer
+            for (String line : stdout.split("\n")) {
+                if (code == 0 && line.contains("\"statusCode\"")) resp = JSON.readTree(line);
+            }
             if (resp == null || resp.path("statusCode").asInt() != 200) {
                 throw new IllegalStateException("run failed (exit " + code + "): " + stdout + "\n" + stderr);
             }
@@ -153,7 +165,9 @@ public final class ColdStartBenchmark {
                 med[c] = rows.stream().mapToLong(r -> r[col]).sorted().toArray()[rows.size() / 2];
             }
             System.out.printf("%-38s %9d %9d %9d %9d %9d %9d %9d%n", label, med[0], med[1], med[2], med[3], med[4], med[5], med[6]);
+            return med[6];
         }
+        return rows.get(0)[6];
     }
 
     static String serializationJar() {

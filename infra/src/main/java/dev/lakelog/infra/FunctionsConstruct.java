@@ -445,6 +445,14 @@ final class FunctionsConstruct extends Construct {
         return memoryMb - duckdb - nativeReserveMb(memoryMb);
     }
 
+    /**
+     * JIT settings every function starts with (issue 13, docs/benchmarks.md#cold-start-issue-13):
+     * C1 only, which cut the fresh-JVM time to the first answered query in the local measurement and
+     * is what AWS documents as its Java 17 runtime's default; set here so the deployed setting does
+     * not depend on a runtime default.
+     */
+    static final String COLD_START_JVM_OPTIONS = "-XX:+TieredCompilation -XX:TieredStopAtLevel=1";
+
     /** Native reserve: 15% of the function's memory, at least 96 MB. */
     static int nativeReserveMb(int memoryMb) {
         return Math.max(96, (int) (memoryMb * 0.15));
@@ -470,7 +478,7 @@ final class FunctionsConstruct extends Construct {
         env.put("LAKELOG_TENANT_INGEST_BURST", Integer.toString(cfg.tenantIngestBurst()));
         env.put("LAKELOG_TENANT_QUERY_RATE", Integer.toString(cfg.tenantQueryRatePerSecond()));
         env.put("LAKELOG_TENANT_QUERY_BURST", Integer.toString(cfg.tenantQueryBurst()));
-        env.put("JAVA_TOOL_OPTIONS", "-Xmx" + heapMb(memoryMb, lake) + "m");
+        env.put("JAVA_TOOL_OPTIONS", "-Xmx" + heapMb(memoryMb, lake) + "m " + COLD_START_JVM_OPTIONS);
         Function.Builder b = Function.Builder.create(this, id)
                 .description(description)
                 .runtime(Runtime.JAVA_21)

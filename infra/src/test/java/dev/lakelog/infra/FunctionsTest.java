@@ -101,6 +101,14 @@ class FunctionsTest {
     }
 
     @Test
+    void everyFunctionStartsItsJvmWithC1OnlyForColdStart() {
+        for (String h : AlarmsTest.HANDLERS) {
+            String opts = String.valueOf(map(map(props(function(t, h).getValue()).get("Environment")).get("Variables")).get("JAVA_TOOL_OPTIONS"));
+            assertThat(opts).as(h).contains("-XX:+TieredCompilation").contains("-XX:TieredStopAtLevel=1").contains("-Xmx");
+        }
+    }
+
+    @Test
     void heapIsCappedSoHeapPlusDuckdbPlusNativeFitTheFunctionsMemory() {
         for (String h : AlarmsTest.HANDLERS) {
             Map<String, Object> p = props(function(t, h).getValue());
