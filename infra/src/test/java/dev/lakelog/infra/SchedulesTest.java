@@ -96,7 +96,7 @@ class SchedulesTest {
                     .containsEntry("resources", List.of())
                     .containsEntry("detail", expectedDetail.get(rule));
         }
-        assertThat(resources(t, "AWS::Events::Rule")).hasSize(5);
+        assertThat(resources(t, "AWS::Events::Rule")).hasSize(6); // rollup (planner), lake tasks, four maintenance jobs
     }
 
     @Test
