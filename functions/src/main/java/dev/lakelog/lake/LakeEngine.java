@@ -212,6 +212,20 @@ public final class LakeEngine implements AutoCloseable {
         this.anchor = a;
     }
 
+    /**
+     * After rollups: seals the heads of these tenants' integrity lanes into the lake chain
+     * ({@link IntegrityChain#seal}) and publishes the lake chain's head to the anchor. Throws
+     * {@link LakeException} when the seal cannot be committed.
+     */
+    public void sealLanes(java.util.Collection<String> tenants) {
+        try (Connection c = connect()) {
+            IntegrityChain.seal(c, tenants);
+            anchorHead(c);
+        } catch (SQLException e) {
+            throw new LakeException("sealing the integrity lanes failed: " + redactor.redact(e.getMessage()), e);
+        }
+    }
+
     /** After a commit: publishes the chain head {@code c} sees; a failure is logged, the next publish catches up. */
     public void anchorHead(Connection c) {
         try {
