@@ -41,7 +41,9 @@ public record LakelogConfig(
         Optional<Integer> lambdaMemoryMb,
         Optional<String> lambdaFunctionName,
         Optional<String> rateLimitsTable,
-        TenantRates tenantRates) {
+        TenantRates tenantRates,
+        Optional<String> jobsTable,
+        Optional<String> jobsFunction) {
 
     /**
      * Per-tenant token buckets (requests): the ingest routes, and the analytics routes. The same in
@@ -162,7 +164,9 @@ public record LakelogConfig(
                 opt(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE").map(v -> intVar(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0, 128, 10240)),
                 opt(env, "AWS_LAMBDA_FUNCTION_NAME"),
                 opt(env, "LAKELOG_RATE_LIMITS_TABLE"),
-                tenantRates(env));
+                tenantRates(env),
+                opt(env, "LAKELOG_JOBS_TABLE"),
+                opt(env, "LAKELOG_JOBS_FUNCTION"));
     }
 
     private static TenantRates tenantRates(Map<String, String> env) {

@@ -602,7 +602,7 @@ public final class IntegrityChain {
     /**
      * Seals the heads of {@code tenants}' lanes into the lake chain: one entry of kind {@code seal}
      * listing each lane's head, so the lake chain's head (which the anchor signs) covers them. A
-     * lane whose head is already sealed is left out; nothing to seal commits nothing (null). Runs
+     * tenant without a lane is left out; nothing to seal commits nothing (null). Runs
      * in its own small transaction, retried on a conflict with another lake-chain commit (no rows
      * or files are rewritten by a retry).
      */
@@ -632,13 +632,12 @@ public final class IntegrityChain {
         try (Statement st = c.createStatement()) {
             st.execute("BEGIN TRANSACTION");
             try {
-                Map<String, Long> sealedSeq = lastSealed(c);
+                // the callers seal lanes they have just appended to, so no lookup of earlier seals
+                // (which would read the whole lake chain); sealing a head twice is harmless
                 Change ch = Change.begin(c, "seal", null, false);
                 for (String t : new java.util.TreeSet<>(tenants)) {
                     LaneHead h = laneHead(c, t);
                     if (h == null) continue;
-                    Long done = sealedSeq.get(t);
-                    if (done != null && done >= h.seq()) continue;
                     ch.sealed.addObject().put("lane", t).put("seq", h.seq()).put("chain_hash", h.chainHash());
                 }
                 if (ch.sealed.isEmpty()) {
@@ -659,23 +658,6 @@ public final class IntegrityChain {
                 throw e;
             }
         }
-    }
-
-    /** The newest lane sequence number the lake chain has sealed, per lane. */
-    static Map<String, Long> lastSealed(Connection c) throws SQLException {
-        Map<String, Long> out = new java.util.HashMap<>();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT entry FROM " + CHAIN + " WHERE kind = 'seal' ORDER BY seq")) {
-            while (rs.next()) {
-                try {
-                    for (com.fasterxml.jackson.databind.JsonNode l : JSON.readTree(rs.getString(1)).path("lanes")) {
-                        out.merge(l.path("lane").asText(), l.path("seq").asLong(), Math::max);
-                    }
-                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                    throw new SQLException("integrity: a chain entry is not JSON", e);
-                }
-            }
-        }
-        return out;
     }
 
     /** The data files of logs holding rows that match {@code predicate}, as this transaction sees them. */

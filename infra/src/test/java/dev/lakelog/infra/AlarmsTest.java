@@ -20,7 +20,7 @@ class AlarmsTest {
     private final Template t = Synth.template();
 
     static final List<String> HANDLERS = List.of("IngestHandler", "AuthorizerHandler", "QueryHandler",
-            "MaintenanceHandler", "RollupScheduleHandler", "IotRollupHandler", "MaintenanceScheduleHandler");
+            "MaintenanceHandler", "RollupScheduleHandler", "IotRollupHandler", "MaintenanceScheduleHandler", "QueryJobHandler");
 
     private List<Map<String, Object>> alarms() {
         return resources(t, "AWS::CloudWatch::Alarm").values().stream().map(Synth::props).toList();
@@ -60,7 +60,7 @@ class AlarmsTest {
         for (String m : List.of("CPUUtilization", "DatabaseConnections", "FreeStorageSpace")) {
             assertThat(alarms()).as(m).anySatisfy(a -> assertThat(a).containsEntry("Namespace", "AWS/RDS").containsEntry("MetricName", m));
         }
-        assertThat(alarms().stream().filter(a -> Synth.toJson(a.get("Metrics")).contains("ThrottleEvents"))).hasSize(4);
+        assertThat(alarms().stream().filter(a -> Synth.toJson(a.get("Metrics")).contains("ThrottleEvents"))).hasSize(5);
         t.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
     }
 
@@ -78,7 +78,7 @@ class AlarmsTest {
 
     @Test
     void everyDeadLetterQueueAlarmsOnTheFirstMessage() {
-        for (String q : List.of("RollupDlq", "IotRollupDlq", "MaintenanceScheduleDlq")) {
+        for (String q : List.of("RollupDlq", "IotRollupDlq", "MaintenanceScheduleDlq", "QueryJobsDlq")) {
             Object queueName = Map.of("Fn::GetAtt", List.of(logicalId(t, "AWS::SQS::Queue", q), "QueueName"));
             assertThat(alarms()).as(q).anySatisfy(a -> {
                 assertThat(a).containsEntry("Namespace", "AWS/SQS")
@@ -126,8 +126,8 @@ class AlarmsTest {
     void everyAlarmNotifiesTheAlarmTopic() {
         Object topic = ref(logicalId(t, "AWS::SNS::Topic", "AlarmTopic"));
         List<Map<String, Object>> all = alarms();
-        // 6 errors + 7 throttles + 3 duration + 3 DLQ + rollup failures + API defects + latency + 3 database + 4 tables + lag
-        assertThat(all).hasSize(6 + 7 + 3 + 3 + 1 + 1 + 1 + 3 + 4 + 1);
+        // 7 errors + 8 throttles + 3 duration + 4 DLQ + rollup failures + API defects + latency + 3 database + 5 tables + lag
+        assertThat(all).hasSize(7 + 8 + 3 + 4 + 1 + 1 + 1 + 3 + 5 + 1);
         all.forEach(a -> assertThat(a.get("AlarmActions")).isEqualTo(List.of(topic)));
         all.forEach(a -> assertThat(a.get("OKActions")).isEqualTo(List.of(topic)));
         t.resourceCountIs("AWS::SNS::Subscription", 0);
