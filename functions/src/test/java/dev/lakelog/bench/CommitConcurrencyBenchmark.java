@@ -38,7 +38,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * S3 server), with 1, 2, 3, 4 and 8 concurrent workers, each a {@link Lakelog} of its own (a
  * Lambda container: its own DuckDB, its own attachment), on distinct tenants and on the same
  * tenant. Every segment is one commit ({@code LAKELOG_ROLLUP_BATCH_MAX_SEGMENTS=1}), 100 commits
- * per row ({@code -Dbench.commits}), {@code -Dbench.events} events per segment (10). "Same
+ * per row ({@code -Dbench.commits}), {@code -Dbench.events} events per segment (10),
+ * {@code -Dbench.modes=distinct,same} (the default: both). "Same
  * tenant" runs the workers WITHOUT a lease (each its own in-process lock), so they race for the
  * same segments and only the commit fence keeps them apart: the worst case the lease normally
  * prevents. Counted: commit conflicts (a commit attempt DuckLake aborted and rollup retried, from
@@ -91,7 +92,7 @@ public final class CommitConcurrencyBenchmark {
             }
             try {
                 int round = 0;
-                for (String mode : new String[] {"distinct", "same"}) {
+                for (String mode : System.getProperty("bench.modes", "distinct,same").split(",")) {
                     for (int w : workerCounts) {
                         round++;
                         List<String> tenants = new ArrayList<>();
