@@ -173,6 +173,14 @@ public final class LakeEngine implements AutoCloseable {
                 st.execute("ATTACH " + literal("ducklake:postgres:dbname=" + s3.pgDatabase() + " sslmode=" + s3.pgSslmode())
                         + " AS lake (DATA_PATH " + literal("s3://" + s3.bucket() + "/lake/") + ", OVERRIDE_DATA_PATH true, DATA_INLINING_ROW_LIMIT 0)");
             }
+            // Concurrent committers (per-tenant rollups side by side, docs/rollup.md) race for the next
+            // snapshot id; DuckLake retries a race without a logical conflict by itself, cheaply (no
+            // file is rewritten). Its default of 10 attempts ran out with 8 workers on one catalog.
+            try {
+                st.execute("SET GLOBAL ducklake_max_retry_count = " + DUCKLAKE_MAX_RETRY_COUNT);
+            } catch (SQLException e) {
+                LOG.warn("ducklake_retry_setting_failed", "error", redactor.redact(e.getMessage()));
+            }
             createTables(st);
             return new long[] {(t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000};
         } catch (SQLException e) {
@@ -201,6 +209,9 @@ public final class LakeEngine implements AutoCloseable {
                 "CALL lake.set_commit_message('lakelog', 'create the legal holds table', extra_info => '{\"kind\":\"maintenance\"}')"));
         IntegrityChain.ensure(st.getConnection());
     }
+
+    /** DuckLake's own retries of a snapshot-id race that has no logical conflict (its default is 10). */
+    public static final int DUCKLAKE_MAX_RETRY_COUNT = 100;
 
     /** Where the chain head is published (docs/integrity.md). */
     public ChainAnchor anchor() {

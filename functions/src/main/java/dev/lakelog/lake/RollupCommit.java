@@ -147,7 +147,9 @@ public final class RollupCommit implements AutoCloseable {
                 return new Committed(c.rows(), c.segments(), c.duplicates(), c.snapshotId(), attempt - 1, c.head());
             } catch (SQLException e) {
                 String m = String.valueOf(e.getMessage());
-                if (attempt >= COMMIT_ATTEMPTS || !m.toLowerCase(Locale.ROOT).contains("conflict")) throw e;
+                String lower = m.toLowerCase(Locale.ROOT);
+                // a logical conflict, or DuckLake's own snapshot-id retries exhausted under contention
+                if (attempt >= COMMIT_ATTEMPTS || !(lower.contains("conflict") || lower.contains("exceeded the maximum retry count"))) throw e;
                 LOG.info("rollup_commit_conflict_retry", "tenant", tenant, "attempt", attempt);
                 try {
                     Thread.sleep(50L * attempt + ThreadLocalRandom.current().nextInt(50));
