@@ -67,13 +67,36 @@ def main():
     for step in p["merkle_path"]:
         sib = bytes.fromhex(step["hash"])
         h = sha(b"\x01" + sib + h) if step["side"] == "left" else sha(b"\x01" + h + sib)
-    first = json.loads(p["entries"][0]["entry"])
+    lane = p.get("lane_entries")
+    adding = lane[0] if lane else p["entries"][0]
+    first = json.loads(adding["entry"])
+    name = ("entry %d of tenant %s's lane" % (first["seq"], p["lane"])) if lane else ("entry %d" % first["seq"])
     recorded = [f for f in first["files_added"] if f["path"] == p["file"]]
     if not recorded:
-        fail("2 merkle root", "entry %d does not add file %s" % (first["seq"], p["file"]))
+        fail("2 merkle root", "%s does not add file %s" % (name, p["file"]))
     if recorded[0]["rows_root"] != h.hex():
-        fail("2 merkle root", "the path leads to %s, entry %d recorded %s" % (h.hex(), first["seq"], recorded[0]["rows_root"]))
-    print("2. merkle root   %s = rows_root of %s in entry %d (%d steps)" % (h.hex(), p["file"], first["seq"], len(p["merkle_path"])))
+        fail("2 merkle root", "the path leads to %s, %s recorded %s" % (h.hex(), name, recorded[0]["rows_root"]))
+    print("2. merkle root   %s = rows_root of %s in %s (%d steps)" % (h.hex(), p["file"], name, len(p["merkle_path"])))
+
+    if lane:
+        # the tenant's lane (layout v2): its entries link from the one that added the file to the
+        # lane head that the first lake entry below (a seal) recorded
+        prev = None
+        for e in lane:
+            text = json.loads(e["entry"])
+            if prev is not None and e["prev_hash"] != prev:
+                fail("3 lane", "lane entry %d does not link to lane entry %d" % (e["seq"], e["seq"] - 1))
+            if text["seq"] != e["seq"] or text.get("lane") != p["lane"]:
+                fail("3 lane", "lane entry %d's text names another sequence number or lane" % e["seq"])
+            link = sha(bytes.fromhex(e["prev_hash"]) + e["entry"].encode("utf-8")).hex()
+            if link != e["chain_hash"]:
+                fail("3 lane", "lane entry %d's chain hash does not match its content" % e["seq"])
+            prev = link
+        seal = json.loads(p["entries"][0]["entry"])
+        if not any(l["lane"] == p["lane"] and l["seq"] == lane[-1]["seq"] and l["chain_hash"] == prev for l in seal.get("lanes", [])):
+            fail("3 lane", "lake entry %d does not seal lane entry %d with %s" % (seal["seq"], lane[-1]["seq"], prev))
+        print("3. lane          %s's entries %d..%d recomputed, sealed by lake entry %d"
+              % (p["lane"], lane[0]["seq"], lane[-1]["seq"], seal["seq"]))
 
     prev = None
     for e in p["entries"]:

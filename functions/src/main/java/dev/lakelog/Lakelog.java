@@ -40,6 +40,8 @@ import dev.lakelog.query.HotTierReader;
 import dev.lakelog.query.NamedQueries;
 import dev.lakelog.query.QueryLimiter;
 import dev.lakelog.query.QueryRoutes;
+import dev.lakelog.query.JobRoutes;
+import dev.lakelog.query.QueryJobs;
 import dev.lakelog.query.QueryService;
 import dev.lakelog.query.RecentRoutes;
 import dev.lakelog.query.TenantView;
@@ -194,6 +196,7 @@ public final class Lakelog implements AutoCloseable {
             new ProofRoutes(auth.get(), lake).register(router);
             access.get().register(router);
             metricsRoutes(null).registerQuery(router);
+            new JobRoutes(auth.get(), jobs(), rateLimiter()).register(router);
         }
         if (surfaces.contains(Surface.MAINTENANCE)) {
             new RollupRoutes(auth.get(), rollup.get()).register(router);
@@ -225,6 +228,37 @@ public final class Lakelog implements AutoCloseable {
 
     public LakelogConfig config() {
         return config;
+    }
+
+    private QueryJobs jobs;
+    private java.util.concurrent.ExecutorService jobExecutor;
+
+    /**
+     * The asynchronous queries (docs/api.md): recorded in the backend's job store, run by the AWS
+     * jobs function when one is configured, else on two threads of this process (local mode, tests).
+     * Their custom SQL runs in the same sandbox as the synchronous route, with the worker's longer
+     * time limit ({@link QueryJobs#CUSTOM_TIME_LIMIT}) and up to {@code Exports.MAX_EXPORT_ROWS} rows.
+     */
+    public synchronized QueryJobs jobs() {
+        if (jobs == null) {
+            BigResults big = results();
+            dev.lakelog.backend.JobDispatcher dispatcher = backend.jobDispatcher().orElseGet(() -> (tenantId, jobId) -> {
+                synchronized (this) {
+                    if (jobExecutor == null) {
+                        jobExecutor = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+                            Thread th = new Thread(r, "lakelog-query-job");
+                            th.setDaemon(true);
+                            return th;
+                        });
+                    }
+                }
+                jobExecutor.submit(() -> jobs().run(tenantId, jobId));
+            });
+            jobs = new QueryJobs(backend.jobs(), dispatcher, backend.tenants(), new NamedQueries(query.get().view(), lake, json),
+                    new CustomQueryService(lake, json, dev.lakelog.query.Exports.MAX_EXPORT_ROWS, QueryJobs.CUSTOM_TIME_LIMIT, big, metrics),
+                    query.get().exports(big), big, json, clock);
+        }
+        return jobs;
     }
 
     private TenantRateLimiter rateLimiter;
@@ -353,6 +387,16 @@ public final class Lakelog implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            if (jobExecutor != null) {
+                jobExecutor.shutdownNow();
+                try {
+                    jobExecutor.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
         lake.ifPresent(LakeEngine::close);
         backend.close();
     }

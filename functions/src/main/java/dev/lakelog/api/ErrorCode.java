@@ -37,6 +37,7 @@ public enum ErrorCode {
     QUERY_NOT_FOUND(ErrorKind.NOT_FOUND, 404),
     EVENT_NOT_FOUND(ErrorKind.NOT_FOUND, 404),
     HOLD_NOT_FOUND(ErrorKind.NOT_FOUND, 404),
+    JOB_NOT_FOUND(ErrorKind.NOT_FOUND, 404),
     // conflicts
     IDEMPOTENCY_KEY_REUSED(ErrorKind.CONFLICT, 409),
     IDEMPOTENCY_KEY_IN_PROGRESS(ErrorKind.CONFLICT, 409),

@@ -1,5 +1,8 @@
 package dev.lakelog.aws;
 
+import dev.lakelog.backend.JobDispatcher;
+import dev.lakelog.backend.JobStore;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lakelog.auth.TenantStore;
@@ -136,6 +139,27 @@ public final class AwsBackend implements Backend {
             String token = c instanceof AwsSessionCredentials sc ? sc.sessionToken() : null;
             return new S3Credentials(c.accessKeyId(), c.secretAccessKey(), token);
         };
+    }
+
+    private JobStore jobs;
+    private Optional<JobDispatcher> jobDispatcher;
+
+    @Override
+    public synchronized JobStore jobs() {
+        if (jobs == null) {
+            String table = required(config.jobsTable(), "LAKELOG_JOBS_TABLE", "answers asynchronous queries (DynamoDB jobs table)");
+            jobs = Unavailable.guard(JobStore.class, new DynamoJobStore(dynamo(), table), "the DynamoDB jobs table");
+        }
+        return jobs;
+    }
+
+    @Override
+    public synchronized Optional<JobDispatcher> jobDispatcher() {
+        if (jobDispatcher == null) {
+            jobDispatcher = config.jobsFunction().map(fn -> Unavailable.guard(JobDispatcher.class,
+                    new LambdaJobDispatcher(open(AwsClients.lambda(config, credentials)), fn), "the jobs function (Lambda Invoke)"));
+        }
+        return jobDispatcher;
     }
 
     @Override

@@ -75,6 +75,12 @@ public final class AwsClients {
         return b.build();
     }
 
+    /** The Lambda client that starts the jobs function (asynchronous invocations). */
+    public static software.amazon.awssdk.services.lambda.LambdaClient lambda(LakelogConfig c, AwsCredentialsProvider credentials) {
+        return software.amazon.awssdk.services.lambda.LambdaClient.builder().region(Region.of(c.region())).credentialsProvider(credentials)
+                .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+    }
+
     public static SecretsManagerClient secretsManager(LakelogConfig c, AwsCredentialsProvider credentials) {
         return SecretsManagerClient.builder().region(Region.of(c.region())).credentialsProvider(credentials)
                 .httpClientBuilder(UrlConnectionHttpClient.builder()).build();

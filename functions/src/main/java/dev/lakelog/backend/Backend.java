@@ -38,6 +38,17 @@ public interface Backend extends AutoCloseable {
     /** Per-tenant token buckets (in process locally, DynamoDB in AWS); empty when none is configured. */
     Optional<RateLimitStore> rateLimits();
 
+    /** Where asynchronous query jobs are recorded (DynamoDB in AWS, files locally). */
+    JobStore jobs();
+
+    /**
+     * Where a job's worker is started: the AWS jobs function when one is configured
+     * ({@code LAKELOG_JOBS_FUNCTION}); empty: the composition root runs jobs on an executor in this process.
+     */
+    default Optional<JobDispatcher> jobDispatcher() {
+        return Optional.empty();
+    }
+
     /** Publisher of rollup status messages (AWS IoT), if configured. */
     Optional<StatusPublisher> statusPublisher();
 

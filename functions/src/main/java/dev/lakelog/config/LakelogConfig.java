@@ -45,7 +45,9 @@ public record LakelogConfig(
         Optional<String> rateLimitsTable,
         TenantRates tenantRates,
         DropFolder dropFolder,
-        Optional<AnchorSettings> anchor) {
+        Optional<AnchorSettings> anchor,
+        Optional<String> jobsTable,
+        Optional<String> jobsFunction) {
 
     /**
      * The drop folder (docs/ingest.md, "Drop folder"): files under {@code incoming/tenant=<t>/} of
@@ -204,7 +206,9 @@ public record LakelogConfig(
                 opt(env, "LAKELOG_RATE_LIMITS_TABLE"),
                 tenantRates(env),
                 dropFolder(env),
-                anchor(env));
+                anchor(env),
+                opt(env, "LAKELOG_JOBS_TABLE"),
+                opt(env, "LAKELOG_JOBS_FUNCTION"));
     }
 
     private static Optional<AnchorSettings> anchor(Map<String, String> env) {

@@ -47,6 +47,16 @@ public final class IntegrityChain {
     public static final String HEAD = "lake.main.integrity_head";
     public static final String TENANT_STATE = "lake.main.integrity_tenant_state";
     /**
+     * The tenants' lanes (layout v2, docs/integrity.md#lanes): every rollup entry of a tenant is
+     * appended to that tenant's own hash-linked lane, whose head lives in a table of its own
+     * ({@link #laneHeadTable}), so rollups of different tenants never touch a table in common that
+     * they delete from, and DuckLake commits them side by side. The lake chain ({@link #CHAIN})
+     * keeps the lake-wide entries and seals the lanes' heads into itself ({@code kind = seal}).
+     */
+    public static final String LANES = "lake.main.integrity_lanes";
+    /** The prefix of every lane head table: {@code integrity_lane_head_<16 hex of SHA-256(tenant)>}. */
+    public static final String LANE_HEAD_PREFIX = "integrity_lane_head_";
+    /**
      * The end of the commit message of the commit that records a compaction's entry: the
      * compaction's own message, then this (the snapshot list shows both, newest first).
      */
@@ -63,8 +73,81 @@ public final class IntegrityChain {
     static final String CREATE_TENANT_STATE = "CREATE TABLE IF NOT EXISTS " + TENANT_STATE + " (tenant_id VARCHAR NOT NULL, "
             + "seq BIGINT NOT NULL, live_rows BIGINT NOT NULL, live_digest VARCHAR NOT NULL)";
 
+    static final String CREATE_LANES = "CREATE TABLE IF NOT EXISTS " + LANES + " (lane VARCHAR NOT NULL, seq BIGINT NOT NULL, "
+            + "kind VARCHAR NOT NULL, base_snapshot BIGINT, committed_at TIMESTAMPTZ NOT NULL, entry VARCHAR NOT NULL, "
+            + "prev_hash VARCHAR NOT NULL, chain_hash VARCHAR NOT NULL, live_rows BIGINT, live_digest VARCHAR)";
+
     /** The newest entry: its sequence number and chain hash. */
     public record Head(long seq, String chainHash) {}
+
+    /** A lane's newest entry. */
+    public record LaneHead(String lane, long seq, String chainHash) {}
+
+    /** The table that holds the head of {@code tenant}'s lane (and fences its commits). */
+    public static String laneHeadTable(String tenant) {
+        String h = CanonicalRow.hex(CanonicalRow.sha256().digest(tenant.getBytes(StandardCharsets.UTF_8)));
+        return "lake.main." + LANE_HEAD_PREFIX + h.substring(0, 16);
+    }
+
+    /** The head of {@code tenant}'s lane as {@code c}'s transaction sees it, or null (no entry yet). */
+    public static LaneHead laneHead(Connection c, String tenant) throws SQLException {
+        String table = laneHeadTable(tenant);
+        try (Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND schema_name = 'main' "
+                    + "AND table_name = " + LakeEngine.literal(table.substring("lake.main.".length())))) {
+                rs.next();
+                if (rs.getLong(1) == 0) return null;
+            }
+            try (ResultSet rs = st.executeQuery("SELECT lane, seq, chain_hash FROM " + table + " WHERE lane = " + LakeEngine.literal(tenant))) {
+                return rs.next() ? new LaneHead(rs.getString(1), rs.getLong(2), rs.getString(3)) : null;
+            }
+        }
+    }
+
+    /** One entry of the lake chain or of a lane, as stored. {@code lane} is null for the lake chain. */
+    public record Stored(String lane, long seq, String kind, long baseSnapshot, String entry, String prevHash, String chainHash) {
+        /** In words: {@code entry 7} or {@code entry 3 of tenant acme's lane}. */
+        public String name() {
+            return lane == null ? "entry " + seq : "entry " + seq + " of tenant " + lane + "'s lane";
+        }
+    }
+
+    /**
+     * Every entry, the lake chain's and the lanes', in the order their changes happened: by the
+     * snapshot each started from (an entry's changes are visible only to transactions that began
+     * after it committed, so whatever an entry removes or builds on was added by an entry with a
+     * smaller base snapshot; entries with the same base snapshot committed side by side and touch
+     * nothing in common), then the lake chain before the lanes, then lane and sequence number.
+     */
+    public static List<Stored> ordered(Connection c) throws SQLException {
+        List<Stored> out = new ArrayList<>();
+        try (Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT seq, kind, base_snapshot, entry, prev_hash, chain_hash FROM " + CHAIN + " ORDER BY seq")) {
+                while (rs.next()) out.add(new Stored(null, rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getString(5), rs.getString(6)));
+            }
+            if (lanesExist(st)) {
+                try (ResultSet rs = st.executeQuery("SELECT lane, seq, kind, base_snapshot, entry, prev_hash, chain_hash FROM " + LANES
+                        + " ORDER BY lane, seq")) {
+                    while (rs.next()) {
+                        out.add(new Stored(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getLong(4), rs.getString(5), rs.getString(6),
+                                rs.getString(7)));
+                    }
+                }
+            }
+        }
+        out.sort(java.util.Comparator.comparingLong(Stored::baseSnapshot)
+                .thenComparing(x -> x.lane() == null ? "" : "\u0001" + x.lane())
+                .thenComparingLong(Stored::seq));
+        return out;
+    }
+
+    static boolean lanesExist(Statement st) throws SQLException {
+        try (ResultSet rs = st.executeQuery("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND schema_name = 'main' "
+                + "AND table_name = 'integrity_lanes'")) {
+            rs.next();
+            return rs.getLong(1) > 0;
+        }
+    }
 
     /** {@code SHA-256(prev || entry)} as hex. */
     public static String link(String prevHashHex, String entryText) {
@@ -94,12 +177,16 @@ public final class IntegrityChain {
      */
     static void ensure(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
-            if (exists(st)) return;
+            if (exists(st)) {
+                ensureLanes(st);
+                return;
+            }
             try {
                 st.execute("BEGIN TRANSACTION");
                 st.execute(CREATE_CHAIN);
                 st.execute(CREATE_HEAD);
                 st.execute(CREATE_TENANT_STATE);
+                st.execute(CREATE_LANES);
                 Change g = Change.begin(c, "genesis", "true", false);
                 g.before.clear();
                 g.genesis = true;
@@ -115,6 +202,24 @@ public final class IntegrityChain {
                 }
                 if (!exists(st)) throw e;
             }
+        }
+    }
+
+    /** A lake whose chain predates the lanes gains their table (its old entries stay in the lake chain). */
+    private static void ensureLanes(Statement st) throws SQLException {
+        if (lanesExist(st)) return;
+        try {
+            st.execute("BEGIN TRANSACTION");
+            st.execute(CREATE_LANES);
+            st.execute("CALL lake.set_commit_message('lakelog', 'create the integrity lanes', extra_info => '{\"kind\":\"maintenance\"}')");
+            st.execute("COMMIT");
+        } catch (SQLException e) {
+            try {
+                st.execute("ROLLBACK");
+            } catch (SQLException ignored) {
+                // already ended
+            }
+            if (!lanesExist(st)) throw e;
         }
     }
 
@@ -159,6 +264,10 @@ public final class IntegrityChain {
         List<String> explicitAdded;
         List<String> explicitRemoved;
         final List<ObjectNode> explicitRemovedNodes = new ArrayList<>();
+        /** The tenant whose lane this entry goes to; null: the lake chain. */
+        String lane;
+        /** Lane heads a seal entry records. */
+        final ArrayNode sealed = JSON.createArrayNode();
 
         private Change(String kind, long baseSnapshot, String scope, boolean afterWithinBefore, Set<String> before) {
             this.kind = kind;
@@ -187,6 +296,17 @@ public final class IntegrityChain {
         /** Free-form facts of the commit (rollup id, trigger, tenant...), part of the entry. */
         public ObjectNode detail() {
             return detail;
+        }
+
+        /**
+         * Appends this entry to {@code tenant}'s lane instead of the lake chain (a rollup): it may
+         * change no other tenant's rows or files. The lane's head table is deleted from and
+         * re-inserted into by {@link #record}, which is what makes two overlapping commits of the
+         * same tenant conflict (and nothing else).
+         */
+        public Change inLane(String tenant) {
+            this.lane = tenant;
+            return this;
         }
 
         /** Counts the rows of added files as rows added (a rollup's INSERT). */
@@ -240,10 +360,20 @@ public final class IntegrityChain {
             hashFiles(c, removed, sizes, shas);
 
             ObjectNode e = JSON.createObjectNode();
-            Head prev = head(c);
-            long seq = prev == null ? 0 : prev.seq() + 1;
-            String prevHash = prev == null ? ZERO : prev.chainHash();
-            e.put("v", 1);
+            long seq;
+            String prevHash;
+            if (lane != null) {
+                LaneHead prev = laneHead(c, lane);
+                seq = prev == null ? 0 : prev.seq() + 1;
+                prevHash = prev == null ? ZERO : prev.chainHash();
+                e.put("v", 2);
+                e.put("lane", lane);
+            } else {
+                Head prev = head(c);
+                seq = prev == null ? 0 : prev.seq() + 1;
+                prevHash = prev == null ? ZERO : prev.chainHash();
+                e.put("v", 1);
+            }
             e.put("seq", seq);
             e.put("kind", kind);
             e.put("base_snapshot", baseSnapshot);
@@ -289,6 +419,12 @@ public final class IntegrityChain {
                 states.add(new String[] {t.getKey(), Long.toString(liveRows), digest});
             }
             e.set("expired_snapshots", expired);
+            if (!sealed.isEmpty()) e.set("lanes", sealed);
+            if (lane != null) {
+                for (String[] st : states) {
+                    if (!st[0].equals(lane)) throw new IllegalStateException("a lane entry of tenant " + lane + " changes tenant " + st[0]);
+                }
+            }
             String text;
             try {
                 text = JSON.writeValueAsString(e);
@@ -296,6 +432,22 @@ public final class IntegrityChain {
                 throw new IllegalStateException(ex);
             }
             String hash = link(prevHash, text);
+            if (lane != null) {
+                String[] state = states.isEmpty() ? null : states.get(0);
+                String table = laneHeadTable(lane);
+                try (Statement st = c.createStatement()) {
+                    st.execute("INSERT INTO " + LANES + " VALUES (" + LakeEngine.literal(lane) + ", " + seq + ", " + LakeEngine.literal(kind) + ", "
+                            + baseSnapshot + ", TIMESTAMPTZ " + LakeEngine.literal(at) + ", " + LakeEngine.literal(text) + ", "
+                            + LakeEngine.literal(prevHash) + ", " + LakeEngine.literal(hash) + ", " + (state == null ? "NULL" : state[1]) + ", "
+                            + (state == null ? "NULL" : LakeEngine.literal(state[2])) + ")");
+                    // the lane's head, and the fence of this tenant's commits: two overlapping
+                    // commits of one tenant both delete from this table and DuckLake aborts one
+                    st.execute("CREATE TABLE IF NOT EXISTS " + table + " (lane VARCHAR NOT NULL, seq BIGINT NOT NULL, chain_hash VARCHAR NOT NULL)");
+                    st.execute("DELETE FROM " + table);
+                    st.execute("INSERT INTO " + table + " VALUES (" + LakeEngine.literal(lane) + ", " + seq + ", " + LakeEngine.literal(hash) + ")");
+                }
+                return new Head(seq, hash);
+            }
             try (Statement st = c.createStatement()) {
                 st.execute("INSERT INTO " + CHAIN + " VALUES (" + seq + ", " + LakeEngine.literal(kind) + ", " + baseSnapshot + ", "
                         + "TIMESTAMPTZ " + LakeEngine.literal(at) + ", " + LakeEngine.literal(text) + ", " + LakeEngine.literal(prevHash)
@@ -400,11 +552,11 @@ public final class IntegrityChain {
     /** The data files of logs the chain says are live now (added and not removed since), by relative path. */
     static Map<String, com.fasterxml.jackson.databind.node.ObjectNode> liveFiles(Connection c) throws SQLException {
         Map<String, com.fasterxml.jackson.databind.node.ObjectNode> live = new java.util.LinkedHashMap<>();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT entry FROM " + CHAIN + " ORDER BY seq")) {
-            while (rs.next()) {
+        {
+            for (Stored stored : ordered(c)) {
                 com.fasterxml.jackson.databind.JsonNode e;
                 try {
-                    e = JSON.readTree(rs.getString(1));
+                    e = JSON.readTree(stored.entry());
                 } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
                     throw new SQLException("integrity: a chain entry is not JSON", ex);
                 }
@@ -417,12 +569,94 @@ public final class IntegrityChain {
         return live;
     }
 
+    /**
+     * The tenant's live state after its newest entry: the lake chain's (retention, an old-layout
+     * rollup) or its lane's, whichever started from the later snapshot (two entries that change one
+     * tenant's rows never start from the same snapshot: they conflict on logs or on the lane head).
+     */
     private static MuHash previousLive(Connection c, String tenant, long[] rows) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT live_rows, live_digest FROM " + TENANT_STATE
-                + " WHERE tenant_id = " + LakeEngine.literal(tenant) + " ORDER BY seq DESC LIMIT 1")) {
-            if (!rs.next()) return new MuHash();
-            rows[0] = rs.getLong(1);
-            return MuHash.ofHex(rs.getString(2));
+        long bestBase = Long.MIN_VALUE;
+        String digest = null;
+        try (Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT s.live_rows, s.live_digest, c.base_snapshot FROM " + TENANT_STATE + " s JOIN " + CHAIN
+                    + " c ON c.seq = s.seq WHERE s.tenant_id = " + LakeEngine.literal(tenant) + " ORDER BY s.seq DESC LIMIT 1")) {
+                if (rs.next()) {
+                    rows[0] = rs.getLong(1);
+                    digest = rs.getString(2);
+                    bestBase = rs.getLong(3);
+                }
+            }
+            if (lanesExist(st)) {
+                try (ResultSet rs = st.executeQuery("SELECT live_rows, live_digest, base_snapshot FROM " + LANES + " WHERE lane = "
+                        + LakeEngine.literal(tenant) + " AND live_digest IS NOT NULL ORDER BY seq DESC LIMIT 1")) {
+                    if (rs.next() && (digest == null || rs.getLong(3) > bestBase)) {
+                        rows[0] = rs.getLong(1);
+                        digest = rs.getString(2);
+                    }
+                }
+            }
+        }
+        return digest == null ? new MuHash() : MuHash.ofHex(digest);
+    }
+
+    /**
+     * Seals the heads of {@code tenants}' lanes into the lake chain: one entry of kind {@code seal}
+     * listing each lane's head, so the lake chain's head (which the anchor signs) covers them. A
+     * tenant without a lane is left out; nothing to seal commits nothing (null). Runs
+     * in its own small transaction, retried on a conflict with another lake-chain commit (no rows
+     * or files are rewritten by a retry).
+     */
+    public static Head seal(Connection c, java.util.Collection<String> tenants) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return sealOnce(c, tenants);
+            } catch (SQLException e) {
+                if (attempt >= SEAL_ATTEMPTS || !String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("conflict")) throw e;
+                sealConflicts.incrementAndGet();
+                try {
+                    Thread.sleep(5L * attempt + java.util.concurrent.ThreadLocalRandom.current().nextInt(10 + 10 * attempt));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Attempts of {@link #seal} before it gives up (the next seal carries the lane's newer head). */
+    public static final int SEAL_ATTEMPTS = 20;
+    /** Seal attempts that lost to another lake-chain commit, since start (benchmarks count them). */
+    public static final java.util.concurrent.atomic.AtomicLong sealConflicts = new java.util.concurrent.atomic.AtomicLong();
+
+    private static Head sealOnce(Connection c, java.util.Collection<String> tenants) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("BEGIN TRANSACTION");
+            try {
+                // the callers seal lanes they have just appended to, so no lookup of earlier seals
+                // (which would read the whole lake chain); sealing a head twice is harmless
+                Change ch = Change.begin(c, "seal", null, false);
+                for (String t : new java.util.TreeSet<>(tenants)) {
+                    LaneHead h = laneHead(c, t);
+                    if (h == null) continue;
+                    ch.sealed.addObject().put("lane", t).put("seq", h.seq()).put("chain_hash", h.chainHash());
+                }
+                if (ch.sealed.isEmpty()) {
+                    st.execute("ROLLBACK");
+                    return null;
+                }
+                Head head = ch.record(c);
+                st.execute("CALL lake.set_commit_message('lakelog', " + LakeEngine.literal("seal lanes=" + ch.sealed.size())
+                        + ", extra_info => " + LakeEngine.literal("{\"kind\":\"maintenance\",\"integrity_seq\":" + head.seq() + "}") + ")");
+                st.execute("COMMIT");
+                return head;
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    st.execute("ROLLBACK");
+                } catch (SQLException ignored) {
+                    // already ended
+                }
+                throw e;
+            }
         }
     }
 

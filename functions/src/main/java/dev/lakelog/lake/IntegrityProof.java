@@ -89,39 +89,73 @@ public final class IntegrityProof {
                 for (Merkle.Step s : Merkle.path(leaves, index)) {
                     path.addObject().put("side", s.left() ? "left" : "right").put("hash", CanonicalRow.hex(s.sibling()));
                 }
-                // the entry that added the file, then every entry to the anchored head
-                List<String[]> chain = new ArrayList<>();
-                long addedAt = -1;
-                try (ResultSet rs = st.executeQuery("SELECT seq, entry, prev_hash, chain_hash FROM " + IntegrityChain.CHAIN + " ORDER BY seq")) {
-                    while (rs.next()) {
-                        JsonNode e = IntegrityChain.JSON.readTree(rs.getString(2));
-                        for (JsonNode f : e.path("files_added")) {
-                            if (f.path("path").asText().equals(rel)) {
-                                addedAt = rs.getLong(1);
-                                chain.clear();
-                            }
+                // the entry that added the file (in the lake chain or in the tenant's lane), then
+                // every entry of that chain up to the anchored head; for a lane, up to the lane
+                // entry the lake chain sealed, then the lake chain from that seal to the anchored head
+                IntegrityChain.Stored adding = null;
+                List<IntegrityChain.Stored> all;
+                try {
+                    all = IntegrityChain.ordered(c);
+                    for (IntegrityChain.Stored x : all) {
+                        for (JsonNode f : IntegrityChain.JSON.readTree(x.entry()).path("files_added")) {
+                            if (f.path("path").asText().equals(rel)) adding = x;
                         }
-                        if (addedAt >= 0) chain.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)});
                     }
                 } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                     throw new Unavailable(false, "the integrity chain is unreadable: verify the lake");
                 }
-                if (addedAt < 0) throw new Unavailable(false, "no chain entry added the event's data file: verify the lake");
-                ChainAnchor.Anchored signed = null;
-                List<ChainAnchor.Anchored> heads = engine.anchor().read();
-                for (ChainAnchor.Anchored a : heads) {
-                    if (a.problem() == null && a.seq() >= addedAt && (signed == null || a.seq() > signed.seq())) signed = a;
-                }
+                if (adding == null) throw new Unavailable(false, "no chain entry added the event's data file: verify the lake");
                 if (!engine.anchor().present()) {
                     throw new Unavailable(false, "this lake has no anchor outside the catalog (" + engine.anchor().describe() + ")");
+                }
+                List<IntegrityChain.Stored> lake = new ArrayList<>();
+                for (IntegrityChain.Stored x : all) if (x.lane() == null) lake.add(x);
+                lake.sort(java.util.Comparator.comparingLong(IntegrityChain.Stored::seq));
+                long fromLakeSeq = adding.lane() == null ? adding.seq() : -1;
+                long sealedLaneSeq = -1;
+                if (adding.lane() != null) {
+                    // the first seal that covers the adding lane entry
+                    for (IntegrityChain.Stored x : lake) {
+                        if (!"seal".equals(x.kind())) continue;
+                        try {
+                            for (JsonNode l : IntegrityChain.JSON.readTree(x.entry()).path("lanes")) {
+                                if (l.path("lane").asText().equals(adding.lane()) && l.path("seq").asLong() >= adding.seq()) {
+                                    fromLakeSeq = x.seq();
+                                    sealedLaneSeq = l.path("seq").asLong();
+                                    break;
+                                }
+                            }
+                        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                            throw new Unavailable(false, "the integrity chain is unreadable: verify the lake");
+                        }
+                        if (fromLakeSeq >= 0) break;
+                    }
+                    if (fromLakeSeq < 0) {
+                        throw new Unavailable(false, "the entry that added the event's file is not sealed into the lake chain yet; "
+                                + "try again after the tenant's next rollup");
+                    }
+                }
+                ChainAnchor.Anchored signed = null;
+                for (ChainAnchor.Anchored a : engine.anchor().read()) {
+                    if (a.problem() == null && a.seq() >= fromLakeSeq && (signed == null || a.seq() > signed.seq())) signed = a;
                 }
                 if (signed == null) throw new Unavailable(false, "the entry that added the event's file is not anchored yet; try again after the next commit");
                 ChainAnchor.SignedHead sh = engine.anchor().signed(signed).orElseThrow(() -> new Unavailable(false,
                         "the anchor " + engine.anchor().describe() + " cannot show the signature of the head it signed"));
+                if (adding.lane() != null) {
+                    out.put("lane", adding.lane());
+                    ArrayNode laneEntries = out.putArray("lane_entries");
+                    for (IntegrityChain.Stored x : all) {
+                        if (adding.lane().equals(x.lane()) && x.seq() >= adding.seq() && x.seq() <= sealedLaneSeq) {
+                            laneEntries.addObject().put("seq", x.seq()).put("prev_hash", x.prevHash()).put("entry", x.entry())
+                                    .put("chain_hash", x.chainHash());
+                        }
+                    }
+                }
                 ArrayNode entries = out.putArray("entries");
-                for (String[] e : chain) {
-                    if (Long.parseLong(e[0]) > signed.seq()) break;
-                    entries.addObject().put("seq", Long.parseLong(e[0])).put("prev_hash", e[2]).put("entry", e[1]).put("chain_hash", e[3]);
+                for (IntegrityChain.Stored x : lake) {
+                    if (x.seq() < fromLakeSeq || x.seq() > signed.seq()) continue;
+                    entries.addObject().put("seq", x.seq()).put("prev_hash", x.prevHash()).put("entry", x.entry()).put("chain_hash", x.chainHash());
                 }
                 ObjectNode anchor = out.putObject("anchor");
                 anchor.put("seq", signed.seq()).put("chain_hash", signed.chainHash()).put("at", signed.at())

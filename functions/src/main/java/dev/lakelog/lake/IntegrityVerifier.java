@@ -49,9 +49,9 @@ public final class IntegrityVerifier {
         }
     }
 
-    private record LiveFile(String tenant, long size, String sha256, long rows, String rowsRoot, long seq) {}
+    private record LiveFile(String tenant, long size, String sha256, long rows, String rowsRoot, String by, Long snapshot) {}
 
-    private record Segment(String tenant, String digest, long rows, long seq) {}
+    private record Segment(String tenant, String digest, long rows, String by) {}
 
     private static final class Run {
         final List<String> problems = new ArrayList<>();
@@ -80,68 +80,136 @@ public final class IntegrityVerifier {
                 Map<String, String[]> tenantState = new TreeMap<>();
                 Map<String, Segment> segments = new HashMap<>();
                 Map<Long, String> hashAt = new HashMap<>();
-                // (1) the chain
+                // (1) the chain: the lake chain, then each tenant's lane, then every entry replayed
+                // in the order the changes happened (IntegrityChain.ordered)
                 progress.accept("checking the chain");
+                Map<String, Long> laneSnapshot = laneSnapshots(c);
+                List<IntegrityChain.Stored> all = IntegrityChain.ordered(c);
                 String prev = IntegrityChain.ZERO;
                 long expectSeq = 0;
-                try (ResultSet rs = st.executeQuery("SELECT seq, kind, entry, prev_hash, chain_hash FROM " + IntegrityChain.CHAIN + " ORDER BY seq")) {
-                    while (rs.next()) {
+                Map<String, String[]> laneLast = new TreeMap<>(); // lane -> {seq, chain_hash}
+                Map<String, String> laneHashAt = new HashMap<>();
+                List<IntegrityChain.Stored> byChain = new ArrayList<>(all);
+                byChain.sort(java.util.Comparator.comparing((IntegrityChain.Stored x) -> x.lane() == null ? "" : "\u0001" + x.lane())
+                        .thenComparingLong(IntegrityChain.Stored::seq));
+                for (IntegrityChain.Stored x : byChain) {
+                    long seq = x.seq();
+                    String where = x.name() + " (" + x.kind() + snapshotWords(x.lane() == null ? snapshotOfSeq.get(seq)
+                            : laneSnapshot.get(x.lane() + "#" + seq)) + ")";
+                    long expected;
+                    String prevHere;
+                    if (x.lane() == null) {
                         entries++;
-                        long seq = rs.getLong(1);
-                        String kind = rs.getString(2);
-                        String text = rs.getString(3);
-                        String where = "entry " + seq + " (" + kind + snapshotWords(snapshotOfSeq, seq) + ")";
-                        if (seq != expectSeq) {
-                            run.problem("the chain skips from entry " + (expectSeq - 1) + " to entry " + seq + ": entries were removed");
-                        }
-                        if (!prev.equals(rs.getString(4))) {
-                            run.problem(where + " does not link to the entry before it: its previous hash differs from that entry's chain hash");
-                        }
-                        if (!IntegrityChain.link(rs.getString(4), text).equals(rs.getString(5))) {
-                            run.problem(where + " was altered: its chain hash does not match its content");
-                        }
-                        prev = rs.getString(5);
+                        expected = expectSeq;
+                        prevHere = prev;
+                    } else {
+                        entries++;
+                        String[] l = laneLast.get(x.lane());
+                        expected = l == null ? 0 : Long.parseLong(l[0]) + 1;
+                        prevHere = l == null ? IntegrityChain.ZERO : l[1];
+                    }
+                    if (seq != expected) {
+                        run.problem((x.lane() == null ? "the chain" : "tenant " + x.lane() + "'s lane") + " skips from entry " + (expected - 1)
+                                + " to entry " + seq + ": entries were removed");
+                    }
+                    if (!prevHere.equals(x.prevHash())) {
+                        run.problem(where + " does not link to the entry before it: its previous hash differs from that entry's chain hash");
+                    }
+                    if (!IntegrityChain.link(x.prevHash(), x.entry()).equals(x.chainHash())) {
+                        run.problem(where + " was altered: its chain hash does not match its content");
+                    }
+                    JsonNode e = IntegrityChain.JSON.readTree(x.entry());
+                    if (e.path("seq").asLong(-1) != seq || !x.kind().equals(e.path("kind").asText())
+                            || (x.lane() != null && !x.lane().equals(e.path("lane").asText(null)))
+                            || (x.lane() == null && e.has("lane"))) {
+                        run.problem(where + " was altered: its sequence number, kind or lane differs from its content");
+                    }
+                    if (x.lane() == null) {
+                        prev = x.chainHash();
                         hashAt.put(seq, prev);
                         headSeq = seq;
                         expectSeq = seq + 1;
-                        JsonNode e = IntegrityChain.JSON.readTree(text);
-                        if (e.path("seq").asLong(-1) != seq || !kind.equals(e.path("kind").asText())) {
-                            run.problem(where + " was altered: its sequence number or kind differs from its content");
-                        }
-                        for (JsonNode f : e.path("files_removed")) {
-                            String path = f.path("path").asText();
-                            LiveFile was = live.remove(path);
-                            if (was == null) {
-                                run.problem(where + " removed data file " + path + ", which no earlier entry added");
-                            } else if (!was.sha256().equals(f.path("sha256").asText()) && mine(tenant, was.tenant())) {
-                                run.problem(where + " removed data file " + path + " of tenant " + was.tenant()
-                                        + " whose SHA-256 then differed from the one recorded when entry " + was.seq()
-                                        + " added it: the file was altered before that commit");
-                            }
-                        }
-                        for (JsonNode f : e.path("files_added")) {
-                            live.put(f.path("path").asText(), new LiveFile(f.path("tenant_id").asText(null), f.path("size").asLong(),
-                                    f.path("sha256").asText(), f.path("rows").asLong(), f.path("rows_root").asText(), seq));
-                        }
-                        for (JsonNode t : e.path("tenants")) {
-                            tenantState.put(t.path("tenant_id").asText(), new String[] {t.path("live_rows").asText(),
-                                t.path("live_digest").asText(), Long.toString(seq)});
-                        }
-                        for (JsonNode s : e.path("segments")) {
-                            String key = s.path("segment_key").asText();
-                            Segment before = segments.put(key, new Segment(s.path("tenant_id").asText(), s.path("digest").asText(),
-                                    s.path("rows").asLong(), seq));
-                            if (before != null && mine(tenant, before.tenant())) {
-                                run.problem(where + " consumed segment " + key + " again (entry " + before.seq() + " consumed it already)");
-                            }
-                        }
+                    } else {
+                        laneLast.put(x.lane(), new String[] {Long.toString(seq), x.chainHash()});
+                        laneHashAt.put(x.lane() + "#" + seq, x.chainHash());
                     }
                 }
-                if (entries == 0) run.problem("the integrity chain is empty: the integrity table was emptied or replaced");
-                IntegrityChain.Head head = IntegrityChain.head(c);
-                if (head == null || head.seq() != headSeq || !head.chainHash().equals(prev)) {
-                    run.problem("the chain's head record (" + (head == null ? "missing" : "entry " + head.seq())
-                            + ") does not match its last entry (" + headSeq + ")");
+                // the seals: every lane head the lake chain sealed is still that lane's entry
+                Map<String, Long> sealed = new HashMap<>();
+                for (IntegrityChain.Stored x : byChain) {
+                    if (x.lane() != null || !"seal".equals(x.kind())) continue;
+                    for (JsonNode l : IntegrityChain.JSON.readTree(x.entry()).path("lanes")) {
+                        String lane = l.path("lane").asText();
+                        long lseq = l.path("seq").asLong();
+                        String h = laneHashAt.get(lane + "#" + lseq);
+                        if (h == null) {
+                            run.problem("entry " + x.seq() + " (seal) sealed entry " + lseq + " of tenant " + lane
+                                    + "'s lane, which no longer exists: lane entries were removed");
+                        } else if (!h.equals(l.path("chain_hash").asText())) {
+                            run.problem("entry " + lseq + " of tenant " + lane + "'s lane differs from the head entry " + x.seq()
+                                    + " sealed: the lane was rewritten after it was sealed");
+                        }
+                        sealed.merge(lane, lseq, Math::max);
+                    }
+                }
+                // the lanes' head tables
+                java.util.Set<String> headTables = new java.util.HashSet<>();
+                try (ResultSet rs = st.executeQuery("SELECT table_name FROM duckdb_tables() WHERE database_name = 'lake' AND schema_name = 'main' "
+                        + "AND starts_with(table_name, '" + IntegrityChain.LANE_HEAD_PREFIX + "')")) {
+                    while (rs.next()) headTables.add("lake.main." + rs.getString(1));
+                }
+                for (Map.Entry<String, String[]> l : laneLast.entrySet()) {
+                    String table = IntegrityChain.laneHeadTable(l.getKey());
+                    IntegrityChain.LaneHead h = headTables.contains(table) ? IntegrityChain.laneHead(c, l.getKey()) : null;
+                    headTables.remove(table);
+                    if (h == null || h.seq() != Long.parseLong(l.getValue()[0]) || !h.chainHash().equals(l.getValue()[1])) {
+                        run.problem("tenant " + l.getKey() + "'s lane head record (" + (h == null ? "missing" : "entry " + h.seq())
+                                + ") does not match its last entry (" + l.getValue()[0] + ")");
+                    }
+                    Long s = sealed.get(l.getKey());
+                    long last = Long.parseLong(l.getValue()[0]);
+                    if (s == null || s < last) {
+                        run.notes.add("tenant " + l.getKey() + "'s lane: entries " + (s == null ? 0 : s + 1) + ".." + last
+                                + " are not sealed into the lake chain yet (the tenant's next rollup seals them)");
+                    }
+                }
+                for (String t : headTables) {
+                    run.problem("lane head table " + t + " has no lane entries: its lane was removed from the integrity table");
+                }
+                // replay every entry in the order the changes happened
+                for (IntegrityChain.Stored x : all) {
+                    long seq = x.seq();
+                    String where = x.name() + " (" + x.kind() + snapshotWords(x.lane() == null ? snapshotOfSeq.get(seq)
+                            : laneSnapshot.get(x.lane() + "#" + seq)) + ")";
+                    String at = x.name();
+                    Long snap = x.lane() == null ? snapshotOfSeq.get(seq) : laneSnapshot.get(x.lane() + "#" + seq);
+                    JsonNode e = IntegrityChain.JSON.readTree(x.entry());
+                    for (JsonNode f : e.path("files_removed")) {
+                        String path = f.path("path").asText();
+                        LiveFile was = live.remove(path);
+                        if (was == null) {
+                            run.problem(where + " removed data file " + path + ", which no earlier entry added");
+                        } else if (!was.sha256().equals(f.path("sha256").asText()) && mine(tenant, was.tenant())) {
+                            run.problem(where + " removed data file " + path + " of tenant " + was.tenant()
+                                    + " whose SHA-256 then differed from the one recorded when " + was.by() + " added it: the file was altered before that commit");
+                        }
+                    }
+                    for (JsonNode f : e.path("files_added")) {
+                        live.put(f.path("path").asText(), new LiveFile(f.path("tenant_id").asText(null), f.path("size").asLong(),
+                                f.path("sha256").asText(), f.path("rows").asLong(), f.path("rows_root").asText(), at, snap));
+                    }
+                    for (JsonNode t : e.path("tenants")) {
+                        tenantState.put(t.path("tenant_id").asText(), new String[] {t.path("live_rows").asText(),
+                            t.path("live_digest").asText(), at});
+                    }
+                    for (JsonNode sg : e.path("segments")) {
+                        String key = sg.path("segment_key").asText();
+                        Segment before = segments.put(key, new Segment(sg.path("tenant_id").asText(), sg.path("digest").asText(),
+                                sg.path("rows").asLong(), at));
+                        if (before != null && mine(tenant, before.tenant())) {
+                            run.problem(where + " consumed segment " + key + " again (" + before.by() + " consumed it already)");
+                        }
+                    }
                 }
                 // (2) the anchor
                 progress.accept("checking the anchor");
@@ -166,14 +234,14 @@ public final class IntegrityVerifier {
                                 + "rows were written behind lakelog's back");
                     } else if (catalogSize.get(f.getKey()) != rec.size()) {
                         run.problem("data file " + f.getKey() + " (tenant " + t + ") has " + catalogSize.get(f.getKey())
-                                + " bytes in the catalog, entry " + rec.seq() + " recorded " + rec.size());
+                                + " bytes in the catalog, " + rec.by() + " recorded " + rec.size());
                     }
                 }
                 for (Map.Entry<String, LiveFile> f : live.entrySet()) {
                     if (!mine(tenant, f.getValue().tenant())) continue;
                     if (!absolute.containsKey(f.getKey())) {
-                        run.problem("data file " + f.getKey() + " (tenant " + f.getValue().tenant() + "), added by entry "
-                                + f.getValue().seq() + ", is no longer referenced by the catalog");
+                        run.problem("data file " + f.getKey() + " (tenant " + f.getValue().tenant() + "), added by "
+                                + f.getValue().by() + ", is no longer referenced by the catalog");
                     }
                 }
                 // (4) re-hash the files and their rows
@@ -181,7 +249,7 @@ public final class IntegrityVerifier {
                 for (Map.Entry<String, LiveFile> f : live.entrySet()) {
                     if (!mine(tenant, f.getValue().tenant()) || !absolute.containsKey(f.getKey())) continue;
                     if (opt.sinceSnapshot().isPresent()) {
-                        Long snap = snapshotOfSeq.get(f.getValue().seq());
+                        Long snap = f.getValue().snapshot();
                         if (snap != null && snap < opt.sinceSnapshot().get()) continue;
                     }
                     toHash.add(f.getKey());
@@ -190,8 +258,8 @@ public final class IntegrityVerifier {
                 for (String rel : toHash) {
                     LiveFile rec = live.get(rel);
                     String abs = absolute.get(rel);
-                    String label = "data file " + rel + " (tenant " + rec.tenant() + ", added by entry " + rec.seq()
-                            + snapshotWords(snapshotOfSeq, rec.seq()) + ")";
+                    String label = "data file " + rel + " (tenant " + rec.tenant() + ", added by " + rec.by()
+                            + snapshotWords(rec.snapshot()) + ")";
                     Map<String, long[]> size = new HashMap<>();
                     Map<String, String> sha = new HashMap<>();
                     try {
@@ -246,10 +314,10 @@ public final class IntegrityVerifier {
                     if (s == null) {
                         run.problem("tenant " + t + " has " + n + " rows in the lake but the chain records none: rows were inserted behind lakelog's back");
                     } else if (Long.parseLong(s[0]) != n) {
-                        run.problem("tenant " + t + " has " + n + " live rows; the chain (entry " + s[2] + ") says " + s[0]
+                        run.problem("tenant " + t + " has " + n + " live rows; the chain (" + s[2] + ") says " + s[0]
                                 + ": rows were " + (n < Long.parseLong(s[0]) ? "deleted" : "inserted") + " behind lakelog's back");
                     } else if (!s[1].equals(d)) {
-                        run.problem("tenant " + t + ": the digest of its " + n + " live rows differs from the chain's (entry " + s[2]
+                        run.problem("tenant " + t + ": the digest of its " + n + " live rows differs from the chain's (" + s[2]
                                 + "): rows were changed behind lakelog's back");
                     }
                 }
@@ -266,14 +334,14 @@ public final class IntegrityVerifier {
                             run.problem("ledger row for segment " + key + " (tenant " + rs.getString(2) + ") was never recorded by the chain");
                         } else if (!s.tenant().equals(rs.getString(2)) || !s.digest().equals(rs.getString(3)) || s.rows() != rs.getLong(4)) {
                             run.problem("ledger row for segment " + key + " was altered: it says tenant " + rs.getString(2) + ", digest "
-                                    + rs.getString(3) + ", " + rs.getLong(4) + " rows; entry " + s.seq() + " recorded tenant " + s.tenant()
+                                    + rs.getString(3) + ", " + rs.getLong(4) + " rows; " + s.by() + " recorded tenant " + s.tenant()
                                     + ", digest " + s.digest() + ", " + s.rows() + " rows");
                         }
                     }
                 }
                 for (Map.Entry<String, Segment> s : segments.entrySet()) {
                     if (mine(tenant, s.getValue().tenant()) && !seen.contains(s.getKey())) {
-                        run.problem("segment " + s.getKey() + " consumed by entry " + s.getValue().seq() + " is missing from the rollup ledger");
+                        run.problem("segment " + s.getKey() + " consumed by " + s.getValue().by() + " is missing from the rollup ledger");
                     }
                 }
                 // (7) the access trail (AccessLog): each tenant's record chain against the chain's access entries
@@ -335,19 +403,35 @@ public final class IntegrityVerifier {
     private static Map<Long, Long> snapshotsOfEntries(Connection c) throws SQLException {
         Map<Long, Long> out = new HashMap<>();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT snapshot_id, "
-                + "TRY_CAST(json_extract_string(commit_extra_info, '$.integrity_seq') AS BIGINT) FROM lake.snapshots() "
+                + "TRY_CAST(json_extract_string(commit_extra_info, '$.integrity_seq') AS BIGINT), "
+                + "json_extract_string(commit_extra_info, '$.integrity_lane') FROM lake.snapshots() "
                 + "WHERE commit_extra_info LIKE '%integrity_seq%'")) {
             while (rs.next()) {
                 long seq = rs.getLong(2);
-                if (!rs.wasNull()) out.put(seq, rs.getLong(1));
+                if (!rs.wasNull() && rs.getString(3) == null) out.put(seq, rs.getLong(1));
             }
         }
         return out;
     }
 
-    private static String snapshotWords(Map<Long, Long> snapshotOfSeq, long seq) {
-        Long s = snapshotOfSeq.get(seq);
+    private static String snapshotWords(Long s) {
         return s == null ? "" : ", snapshot " + s;
+    }
+
+    /** The snapshot each lane entry was committed as, by {@code lane#seq} (from the commits' extra_info). */
+    private static Map<String, Long> laneSnapshots(Connection c) throws SQLException {
+        Map<String, Long> out = new HashMap<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT snapshot_id, "
+                + "json_extract_string(commit_extra_info, '$.integrity_lane'), "
+                + "TRY_CAST(json_extract_string(commit_extra_info, '$.integrity_seq') AS BIGINT) FROM lake.snapshots() "
+                + "WHERE commit_extra_info LIKE '%integrity_lane%'")) {
+            while (rs.next()) {
+                String lane = rs.getString(2);
+                long seq = rs.getLong(3);
+                if (lane != null && !rs.wasNull()) out.put(lane + "#" + seq, rs.getLong(1));
+            }
+        }
+        return out;
     }
 
     private static String firstLine(String s) {

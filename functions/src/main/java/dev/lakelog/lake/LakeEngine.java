@@ -174,6 +174,14 @@ public final class LakeEngine implements AutoCloseable {
                 st.execute("ATTACH " + literal("ducklake:postgres:dbname=" + s3.pgDatabase() + " sslmode=" + s3.pgSslmode())
                         + " AS lake (DATA_PATH " + literal("s3://" + s3.bucket() + "/lake/") + ", OVERRIDE_DATA_PATH true, DATA_INLINING_ROW_LIMIT 0)");
             }
+            // Concurrent committers (per-tenant rollups side by side, docs/rollup.md) race for the next
+            // snapshot id; DuckLake retries a race without a logical conflict by itself, cheaply (no
+            // file is rewritten). Its default of 10 attempts ran out with 8 workers on one catalog.
+            try {
+                st.execute("SET GLOBAL ducklake_max_retry_count = " + DUCKLAKE_MAX_RETRY_COUNT);
+            } catch (SQLException e) {
+                LOG.warn("ducklake_retry_setting_failed", "error", redactor.redact(e.getMessage()));
+            }
             createTables(st);
             return new long[] {(t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000};
         } catch (SQLException e) {
@@ -232,6 +240,9 @@ public final class LakeEngine implements AutoCloseable {
         }
     }
 
+    /** DuckLake's own retries of a snapshot-id race that has no logical conflict (its default is 10). */
+    public static final int DUCKLAKE_MAX_RETRY_COUNT = 100;
+
     /** Where the chain head is published (docs/integrity.md). */
     public ChainAnchor anchor() {
         return anchor;
@@ -249,6 +260,20 @@ public final class LakeEngine implements AutoCloseable {
             anchorHead(c);
         } catch (SQLException e) {
             LOG.warn("anchor_catch_up_failed", "error", redactor.redact(e.getMessage()));
+        }
+    }
+
+    /**
+     * After rollups: seals the heads of these tenants' integrity lanes into the lake chain
+     * ({@link IntegrityChain#seal}) and publishes the lake chain's head to the anchor. Throws
+     * {@link LakeException} when the seal cannot be committed.
+     */
+    public void sealLanes(java.util.Collection<String> tenants) {
+        try (Connection c = connect()) {
+            IntegrityChain.seal(c, tenants);
+            anchorHead(c);
+        } catch (SQLException e) {
+            throw new LakeException("sealing the integrity lanes failed: " + redactor.redact(e.getMessage()), e);
         }
     }
 

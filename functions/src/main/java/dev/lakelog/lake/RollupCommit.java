@@ -17,10 +17,12 @@ import org.duckdb.DuckDBConnection;
  * The commit protocol that makes rollup exactly-once, in one place. One batch of a tenant's
  * segments is staged in temporary tables of one connection ({@link #add}), then {@link #commit}
  * writes, in ONE DuckLake transaction: the batch's rows into {@code lake.main.logs}, one ledger row
- * per segment into {@code lake.main.rollup_ledger}, a rewrite of the commit fence, and a commit
+ * per segment into {@code lake.main.rollup_ledger}, the entry of the tenant's integrity lane with
+ * a rewrite of the lane's head (the tenant's commit fence), and a commit
  * message naming the trigger. Inside the transaction, segments the ledger already holds are
  * removed from the stage first, so a segment can never be inserted twice: not by a retry, not by
- * a second rollup that raced this one (the fence makes overlapping commits conflict; the loser
+ * a second rollup that raced this one (the tenant's lane head table is the fence: overlapping
+ * commits of one tenant both delete from it and conflict, other tenants' commits do not; the loser
  * retries and its re-check then drops what the winner committed). docs/rollup.md gives the proof.
  *
  * <pre>
@@ -145,7 +147,9 @@ public final class RollupCommit implements AutoCloseable {
                 return new Committed(c.rows(), c.segments(), c.duplicates(), c.snapshotId(), attempt - 1, c.head());
             } catch (SQLException e) {
                 String m = String.valueOf(e.getMessage());
-                if (attempt >= COMMIT_ATTEMPTS || !m.toLowerCase(Locale.ROOT).contains("conflict")) throw e;
+                String lower = m.toLowerCase(Locale.ROOT);
+                // a logical conflict, or DuckLake's own snapshot-id retries exhausted under contention
+                if (attempt >= COMMIT_ATTEMPTS || !(lower.contains("conflict") || lower.contains("exceeded the maximum retry count"))) throw e;
                 LOG.info("rollup_commit_conflict_retry", "tenant", tenant, "attempt", attempt);
                 try {
                     Thread.sleep(50L * attempt + ThreadLocalRandom.current().nextInt(50));
@@ -183,21 +187,20 @@ public final class RollupCommit implements AutoCloseable {
                 }
                 duplicates = stagedRows - rowCount;
                 IntegrityChain.Change change = IntegrityChain.Change.begin(conn, "rollup", rowCount == 0 ? null : stageScope(st), false)
-                        .filesAddRows();
+                        .filesAddRows().inLane(tenant);
                 change.detail().put("rollup_id", rollupId).put("trigger", trigger).put("tenant_id", tenant);
                 try (ResultSet rs = st.executeQuery("SELECT segment_key, tenant_id, digest, row_count FROM rollup_stage_ledger ORDER BY segment_key")) {
                     while (rs.next()) change.segment(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4));
                 }
                 st.execute("INSERT INTO " + LakeSchema.LOGS + " SELECT * FROM rollup_stage ORDER BY \"timestamp\", log_id");
                 st.execute("INSERT INTO " + LakeSchema.LEDGER + " SELECT * FROM rollup_stage_ledger");
-                st.execute("DELETE FROM " + LakeSchema.FENCE);
-                st.execute("INSERT INTO " + LakeSchema.FENCE + " VALUES (" + LakeEngine.literal(tenant) + ", "
-                        + LakeEngine.literal(rollupId) + ", now())");
+                // the fence: record() deletes from and re-inserts into this tenant's lane head
+                // table, so two overlapping commits of this tenant conflict, other tenants' never
                 head = change.record(conn);
                 beforeCommit.run();
                 String message = "rollup trigger=" + trigger + " tenant=" + tenant + " segments=" + segs + " rows=" + rowCount;
                 String extra = JSON.createObjectNode().put("rollup_id", rollupId).put("trigger", trigger)
-                        .put("tenant_id", tenant).put("segments", segs).put("rows", rowCount).put("integrity_seq", head.seq()).toString();
+                        .put("tenant_id", tenant).put("segments", segs).put("rows", rowCount).put("integrity_lane", tenant).put("integrity_seq", head.seq()).toString();
                 st.execute("CALL lake.set_commit_message('lakelog', " + LakeEngine.literal(message)
                         + ", extra_info => " + LakeEngine.literal(extra) + ")");
                 st.execute("COMMIT");

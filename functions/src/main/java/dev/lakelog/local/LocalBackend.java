@@ -1,5 +1,7 @@
 package dev.lakelog.local;
 
+import dev.lakelog.backend.JobStore;
+
 import dev.lakelog.auth.TenantStore;
 import dev.lakelog.backend.Backend;
 import dev.lakelog.backend.StatusPublisher;
@@ -34,6 +36,14 @@ public final class LocalBackend implements Backend {
         this.blobs = new LocalBlobStore(dataDir);
         this.tenants = new FileTenantStore(dataDir.resolve("tenants.json"));
         this.idempotency = new FileIdempotencyStore(dataDir.resolve("idempotency"));
+        this.jobs = new FileJobStore(dataDir.resolve("jobs"));
+    }
+
+    private final JobStore jobs;
+
+    @Override
+    public JobStore jobs() {
+        return jobs;
     }
 
     @Override

@@ -128,6 +128,21 @@ public final class BigResults {
         return new Published(key, out);
     }
 
+    /** Stores a finished result file under {@code key} (an asynchronous job's result). */
+    void store(String key, java.nio.file.Path file, String contentType) {
+        blobs.putFile(key, file, contentType);
+    }
+
+    /** Stores result bytes under {@code key}. */
+    void store(String key, byte[] bytes, String contentType) {
+        blobs.put(key, bytes, contentType);
+    }
+
+    /** A fresh presigned GET URL of a stored result, valid {@link #URL_VALIDITY}; empty when the store hands out none. */
+    Optional<URI> url(String key) {
+        return blobs.presignedGetUrl(key, URL_VALIDITY);
+    }
+
     /** Deletes a published result file (an answer that went inline after all). */
     void discard(String key) {
         blobs.delete(key);

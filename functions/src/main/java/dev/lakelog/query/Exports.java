@@ -61,6 +61,20 @@ public final class Exports {
         this.json = json;
     }
 
+    /** When set, every answer is stored as {@code storeAt + "." + ext} instead (an asynchronous job's result). */
+    private String storeAt;
+
+    /**
+     * The same exports, writing each result file to {@code keyWithoutExtension.<ext>} in the blob
+     * store whatever its size, and answering {@code {"result_key", "format", "row_count", "bytes"}}
+     * (the asynchronous jobs: {@link QueryJobs}).
+     */
+    Exports storingAt(String keyWithoutExtension) {
+        Exports e = new Exports(lake, view, big, json);
+        e.storeAt = keyWithoutExtension;
+        return e;
+    }
+
     /** The logs route's rows (filter, order, limit, offset as the JSON answer) as a file. */
     public ApiResponse logs(Tenant tenant, LogFilter f, TenantView.At at, boolean newestFirst, ExportFormat format) {
         QueryService.Where w = QueryService.Where.of(f);
@@ -99,6 +113,17 @@ public final class Exports {
             size = Files.size(file);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the export file", e);
+        }
+        if (storeAt != null) {
+            String key = storeAt + "." + format.wireName();
+            big.store(key, file, format.contentType());
+            ObjectNode stored = json.createObjectNode().put("result_key", key).put("format", format.wireName()).put("row_count", rows)
+                    .put("bytes", size);
+            try {
+                return ApiResponse.json(200, json.writeValueAsBytes(stored));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
         }
         boolean fits = size <= QueryRoutes.MAX_RESPONSE_BYTES;
         if (fits && !format.binary) return inline(file, format, rows, name);

@@ -191,6 +191,11 @@ public final class NamedQueries {
         return out;
     }
 
+    /** True when a named query of that name exists. */
+    public boolean exists(String name) {
+        return specs.containsKey(name);
+    }
+
     /** {@code POST /v1/analytics/queries/{name}} with {@code {params, cursor?, page_size?, fresh?}}. */
     public ObjectNode run(Tenant tenant, String name, JsonNode body) {
         Spec spec = specs.get(name);

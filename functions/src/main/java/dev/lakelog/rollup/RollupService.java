@@ -168,6 +168,8 @@ public final class RollupService {
         /** No further batch may start: budget spent or lease lost. */
         boolean stopped;
         final List<String> errors = new ArrayList<>();
+        /** Tenants whose lane gained entries in this run: sealed into the lake chain when the tenant is done. */
+        final java.util.Set<String> lanesToSeal = new java.util.LinkedHashSet<>();
 
         Totals(Instant deadline) {
             this.deadline = deadline;
@@ -215,9 +217,27 @@ public final class RollupService {
             done = true;
             try {
                 if (!totals.stopped) flush(req, totals);
+                seal(tenant, totals);
             } finally {
                 held.close();
             }
+        }
+    }
+
+    /**
+     * Seals the tenant's new lane entries into the lake chain and publishes the lake head to the
+     * anchor: once per tenant per run, not per commit, in a transaction of its own, so a conflict
+     * with another tenant's seal retries a few catalog rows, never a batch. A failure is reported
+     * in {@code errors} and loses nothing: the rows are committed and verified through the lane;
+     * the next seal of the tenant covers them (docs/integrity.md#lanes).
+     */
+    private void seal(String tenant, Totals totals) {
+        if (!totals.lanesToSeal.remove(tenant)) return;
+        try {
+            lake.get().sealLanes(List.of(tenant));
+        } catch (RuntimeException e) {
+            totals.errors.add("tenant " + tenant + ": committed, but sealing its integrity lane failed (" + e.getMessage()
+                    + "); the next rollup seals it");
         }
     }
 
@@ -293,7 +313,7 @@ public final class RollupService {
                         return;
                     }
                     RollupCommit.Committed c = stage.commit();
-                    lake.get().anchor().publish(c.head());
+                    totals.lanesToSeal.add(tenant);
                     totals.logsInserted += c.rows();
                     totals.segmentsProcessed += (int) c.segments();
                     totals.snapshotId = c.snapshotId();

@@ -89,6 +89,16 @@ class IntegrityChainTest {
         return out;
     }
 
+    /** The entries of one tenant's lane, oldest first. */
+    List<JsonNode> lane(String tenant) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        try (Connection c = fx.app().lake().connect(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT entry FROM " + IntegrityChain.LANES + " WHERE lane = '" + tenant + "' ORDER BY seq")) {
+            while (rs.next()) out.add(JSON.readTree(rs.getString(1)));
+        }
+        return out;
+    }
+
     void sql(String s) throws Exception {
         try (Connection c = fx.app().lake().connect(); Statement st = c.createStatement()) {
             st.execute(s);
@@ -110,13 +120,23 @@ class IntegrityChainTest {
     }
 
     @Test
-    void every_rollup_is_one_entry_with_its_segments_files_and_rows_by_tenant() throws Exception {
+    void every_rollup_is_one_entry_of_its_tenants_lane_with_its_segments_files_and_rows_sealed_into_the_lake_chain() throws Exception {
         ingest(acme, event("a1", "2026-11-20", null));
         ingest(acme, event("a2", "2026-11-21", null));
         rollup();
         List<JsonNode> e = entries();
-        assertThat(e).extracting(n -> n.path("kind").asText()).containsExactly("genesis", "rollup");
-        JsonNode r = e.get(1);
+        assertThat(e).extracting(n -> n.path("kind").asText()).containsExactly("genesis", "seal");
+        List<JsonNode> lane = lane("acme");
+        assertThat(lane).extracting(n -> n.path("kind").asText()).containsExactly("rollup");
+        JsonNode r = lane.get(0);
+        assertThat(r.path("lane").asText()).isEqualTo("acme");
+        assertThat(r.path("seq").asLong()).isZero();
+        JsonNode sealed = e.get(1).path("lanes").get(0);
+        assertThat(sealed.path("lane").asText()).isEqualTo("acme");
+        assertThat(sealed.path("seq").asLong()).isZero();
+        try (Connection c = fx.app().lake().connect()) {
+            assertThat(sealed.path("chain_hash").asText()).isEqualTo(IntegrityChain.laneHead(c, "acme").chainHash());
+        }
         assertThat(r.path("segments")).hasSize(2);
         assertThat(r.path("segments").get(0).path("digest").asText()).startsWith("sha256:");
         assertThat(r.path("files_added")).hasSize(2).allSatisfy(f -> {
@@ -151,7 +171,8 @@ class IntegrityChainTest {
         assertThat(r.problems()).isEmpty();
         assertThat(r.ok()).isTrue();
         assertThat(entries()).extracting(n -> n.path("kind").asText())
-                .containsSubsequence("genesis", "rollup", "rollup", "rollup", "compaction", "retention", "rewrite", "expiry", "rollup");
+                .containsSubsequence("genesis", "seal", "seal", "seal", "compaction", "retention", "rewrite", "expiry", "seal");
+        assertThat(lane("acme")).extracting(n -> n.path("kind").asText()).containsExactly("rollup", "rollup", "rollup", "rollup");
         JsonNode retention = entries().stream().filter(n -> n.path("kind").asText().equals("retention")).findFirst().orElseThrow();
         assertThat(retention.path("tenants").get(0).path("rows_removed").asLong()).isEqualTo(3);
         assertThat(r.rowsHashed()).isPositive();
@@ -212,9 +233,30 @@ class IntegrityChainTest {
     @Test
     void an_altered_entry_breaks_the_chain_at_that_entry() throws Exception {
         fillLake();
-        sql("UPDATE " + IntegrityChain.CHAIN + " SET entry = replace(entry, '\"trigger\":\"test\"', '\"trigger\":\"xxxx\"') WHERE seq = 2");
+        sql("UPDATE " + IntegrityChain.LANES + " SET entry = replace(entry, '\"trigger\":\"test\"', '\"trigger\":\"xxxx\"') "
+                + "WHERE lane = 'acme' AND seq = 1");
         IntegrityVerifier.Report r = verify();
-        assertThat(r.firstBroken()).startsWith("entry 2 (rollup, snapshot ").contains("was altered");
+        assertThat(r.firstBroken()).startsWith("entry 1 of tenant acme's lane (rollup, snapshot ").contains("was altered");
+    }
+
+    @Test
+    void an_altered_entry_of_the_lake_chain_breaks_it_at_that_entry() throws Exception {
+        fillLake();
+        sql("UPDATE " + IntegrityChain.CHAIN + " SET entry = replace(entry, '\"kind\":\"seal\"', '\"kind\":\"seal\" ') WHERE seq = 2");
+        IntegrityVerifier.Report r = verify();
+        assertThat(r.firstBroken()).startsWith("entry 2 (seal, snapshot ").contains("was altered");
+    }
+
+    /** A lane rewritten consistently in itself (hashes recomputed) no longer matches the head the lake chain sealed. */
+    @Test
+    void a_lane_rewritten_after_it_was_sealed_is_caught_by_the_seal() throws Exception {
+        fillLake();
+        sql("DELETE FROM lake.main.logs WHERE log_id = 'g-2-3'");
+        rewriteLaneToMatchTheLake("globex");
+        IntegrityVerifier.Report r = verify();
+        assertThat(r.problems()).noneMatch(p -> p.contains("behind lakelog's back"));
+        assertThat(r.ok()).isFalse();
+        assertThat(r.firstBroken()).contains("of tenant globex's lane differs from the head entry").contains("rewritten after it was sealed");
     }
 
     /**
@@ -257,8 +299,9 @@ class IntegrityChainTest {
         assertThat(heads.get(heads.size() - 1).seq()).isEqualTo(entries().size() - 1);
     }
 
-    /** Recomputes the last entry's state for {@code tenant} from the lake as it is, then every chain hash. */
-    private void rewriteChainToMatchTheLake(String tenant) throws Exception {
+    private record LiveState(long rows, String digest) {}
+
+    private LiveState liveNow(String tenant) throws Exception {
         MuHash live = new MuHash();
         long rows = 0;
         try (Connection c = fx.app().lake().connect(); Statement st = c.createStatement();
@@ -268,6 +311,38 @@ class IntegrityChainTest {
                 rows++;
             }
         }
+        return new LiveState(rows, live.hex());
+    }
+
+    /** Recomputes every entry of the tenant's lane to agree with the lake as it is (its state, hashes, head). Returns the new hash per seq. */
+    private List<String> rewriteLaneToMatchTheLake(String tenant) throws Exception {
+        LiveState now = liveNow(tenant);
+        List<JsonNode> e = lane(tenant);
+        List<String> hashes = new ArrayList<>();
+        String prev = IntegrityChain.ZERO;
+        try (Connection c = fx.app().lake().connect(); Statement st = c.createStatement()) {
+            st.execute("BEGIN TRANSACTION");
+            for (int i = 0; i < e.size(); i++) {
+                ObjectNode n = (ObjectNode) e.get(i);
+                for (JsonNode t : n.path("tenants")) ((ObjectNode) t).put("live_rows", now.rows()).put("live_digest", now.digest());
+                String text = JSON.writeValueAsString(n);
+                String hash = IntegrityChain.link(prev, text);
+                st.execute("UPDATE " + IntegrityChain.LANES + " SET entry = " + LakeEngine.literal(text) + ", prev_hash = '" + prev + "', chain_hash = '"
+                        + hash + "', live_rows = " + now.rows() + ", live_digest = '" + now.digest() + "' WHERE lane = '" + tenant + "' AND seq = " + i);
+                prev = hash;
+                hashes.add(hash);
+            }
+            String head = IntegrityChain.laneHeadTable(tenant);
+            st.execute("DELETE FROM " + head);
+            st.execute("INSERT INTO " + head + " VALUES ('" + tenant + "', " + (e.size() - 1) + ", '" + prev + "')");
+            st.execute("COMMIT");
+        }
+        return hashes;
+    }
+
+    /** Rewrites the tenant's lane, then every seal of it and every lake chain hash: only the anchor tells. */
+    private void rewriteChainToMatchTheLake(String tenant) throws Exception {
+        List<String> laneHashes = rewriteLaneToMatchTheLake(tenant);
         List<JsonNode> e = entries();
         String prev = IntegrityChain.ZERO;
         try (Connection c = fx.app().lake().connect(); Statement st = c.createStatement()) {
@@ -275,10 +350,8 @@ class IntegrityChainTest {
             st.execute("DELETE FROM " + IntegrityChain.CHAIN);
             for (int i = 0; i < e.size(); i++) {
                 ObjectNode n = (ObjectNode) e.get(i);
-                for (JsonNode t : n.path("tenants")) {
-                    if (t.path("tenant_id").asText().equals(tenant)) {
-                        ((ObjectNode) t).put("live_rows", rows).put("live_digest", live.hex());
-                    }
+                for (JsonNode l : n.path("lanes")) {
+                    if (l.path("lane").asText().equals(tenant)) ((ObjectNode) l).put("chain_hash", laneHashes.get(l.path("seq").asInt()));
                 }
                 String text = JSON.writeValueAsString(n);
                 String hash = IntegrityChain.link(prev, text);

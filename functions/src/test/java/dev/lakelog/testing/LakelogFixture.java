@@ -68,6 +68,7 @@ public final class LakelogFixture implements AutoCloseable {
         env.put("LAKELOG_TENANTS_TABLE", prefix + "tenants");
         env.put("LAKELOG_LEASES_TABLE", prefix + "leases");
         env.put("LAKELOG_IDEMPOTENCY_TABLE", prefix + "idempotency");
+        env.put("LAKELOG_JOBS_TABLE", prefix + "jobs");
         env.put("LAKELOG_DUCKDB_EXTENSION_DIR", TestDuckDb.extensionDirectory().toString());
         // explicit keys: nothing may look for credentials anywhere else (instance metadata)
         env.put("AWS_ACCESS_KEY_ID", s3.accessKey());
@@ -77,6 +78,7 @@ public final class LakelogFixture implements AutoCloseable {
         DynamoTenantStore.createTable(dynamo.client(), env.get("LAKELOG_TENANTS_TABLE"));
         dev.lakelog.aws.DynamoTenantLock.createTable(dynamo.client(), env.get("LAKELOG_LEASES_TABLE"));
         dev.lakelog.aws.DynamoIdempotencyStore.createTable(dynamo.client(), env.get("LAKELOG_IDEMPOTENCY_TABLE"));
+        dev.lakelog.aws.DynamoJobStore.createTable(dynamo.client(), env.get("LAKELOG_JOBS_TABLE"));
         return env;
     }
 

@@ -121,6 +121,7 @@ final class FunctionsConstruct extends Construct {
     private final Table tenants;
     private final Table idempotency;
     private final Table leases;
+    private final Table jobs;
     private final Vpc vpc;
     private final SecurityGroup lambdaSg;
     private final DatabaseInstance db;
@@ -142,6 +143,8 @@ final class FunctionsConstruct extends Construct {
     final Queue rollupWorkQueue;
     final Queue maintenanceWorkQueue;
     final List<Queue> workQueues = new ArrayList<>();
+    /** The asynchronous queries' worker (QueryJobHandler), invoked asynchronously by the query function. */
+    final Function queryJobsFn;
     final CfnTopicRule commandsRule;
 
     FunctionsConstruct(Construct scope, StackConfig cfg, Code lakeCode, Code ingestCode, StorageConstruct storage,
@@ -158,6 +161,7 @@ final class FunctionsConstruct extends Construct {
         this.tenants = storage.tenants;
         this.idempotency = storage.idempotency;
         this.leases = storage.leases;
+        this.jobs = storage.jobs;
         this.vpc = catalog.vpc;
         this.lambdaSg = catalog.lambdaSg;
         this.db = catalog.db;
@@ -193,6 +197,15 @@ final class FunctionsConstruct extends Construct {
         if (!cfg.iotEndpoint().isEmpty()) {
             iotRollupFn.addEnvironment("LAKELOG_IOT_ENDPOINT", cfg.iotEndpoint());
         }
+        // Asynchronous queries: the query function records the job and invokes this one with
+        // InvocationType=Event; it has Lambda's 15 minutes (docs/api.md#asynchronous-queries).
+        // A failed invocation is retried twice, then parked in its DLQ (the job then reads as failed
+        // once its worker is 16 minutes silent).
+        Queue queryJobsDlq = dlq("QueryJobsDlq");
+        queryJobsFn = function("QueryJobsFunction", "QueryJobHandler", cfg.queryMemoryMb(), fifteenMinutes,
+                cfg.duckdbEphemeralStorageMb(), true, queryJobsDlq, cfg.queryReservedConcurrency(),
+                "lakelog asynchronous queries: runs the jobs of POST /v1/analytics/jobs");
+        queryFn.addEnvironment("LAKELOG_JOBS_FUNCTION", queryJobsFn.getFunctionName());
 
         // ---- Fan-out: planners on the schedules, one SQS message per tenant (rollup) or job
         // (maintenance), workers triggered by SQS with a maximum concurrency (docs/scaling.md) -----
@@ -235,6 +248,11 @@ final class FunctionsConstruct extends Construct {
         grantKms(authorizerFn); // the tenants table is under the data key
         grantQuery(queryFn);
         grantAnchorRead(queryFn); // proofs and the anchor's check; it never signs
+        grantQuery(queryJobsFn);
+        for (Function f : List.of(queryFn, queryJobsFn)) {
+            f.addToRolePolicy(statement("JobsReadWrite", List.of("dynamodb:GetItem", "dynamodb:PutItem"), List.of(jobs.getTableArn())));
+        }
+        queryFn.addToRolePolicy(statement("StartQueryJobs", List.of("lambda:InvokeFunction"), List.of(queryJobsFn.getFunctionArn())));
         for (Function f : List.of(ingestFn, queryFn)) {
             f.addToRolePolicy(statement("RateLimitsReadWrite", List.of("dynamodb:GetItem", "dynamodb:PutItem"),
                     List.of(rateLimits.getTableArn())));
@@ -473,6 +491,7 @@ final class FunctionsConstruct extends Construct {
         env.put("LAKELOG_IDEMPOTENCY_TABLE", idempotency.getTableName());
         env.put("LAKELOG_LEASES_TABLE", leases.getTableName());
         env.put("LAKELOG_RATE_LIMITS_TABLE", rateLimits.getTableName());
+        env.put("LAKELOG_JOBS_TABLE", jobs.getTableName());
         env.put("LAKELOG_DUCKDB_TEMP_DIR", LakelogStack.DUCKDB_TEMP_DIR);
         env.put("LAKELOG_TENANT_INGEST_RATE", Integer.toString(cfg.tenantIngestRatePerSecond()));
         env.put("LAKELOG_TENANT_INGEST_BURST", Integer.toString(cfg.tenantIngestBurst()));

@@ -193,7 +193,7 @@ final class MonitoringConstruct extends Construct {
         storage.addAlarmAction(new SnsAction(alarmTopic));
         storage.addOkAction(new SnsAction(alarmTopic));
         // DynamoDB throttles (on-demand tables throttle past their partition limits or the account's table quota).
-        for (Table table : List.of(storageC.tenants, storageC.idempotency, storageC.leases, storageC.rateLimits)) {
+        for (Table table : List.of(storageC.tenants, storageC.idempotency, storageC.leases, storageC.rateLimits, storageC.jobs)) {
             String name = table.getNode().getId().replace("Table", "");
             alarm(name + "TableThrottlesAlarm", "lakelog " + name + " table throttled reads or writes",
                     MathExpression.Builder.create().expression("r + w")

@@ -113,6 +113,8 @@ final class StorageConstruct extends Construct {
     final Table idempotency;
     final Table leases;
     final Table rateLimits;
+    /** Asynchronous query jobs (aws.DynamoJobStore: key pk = tenant#job id, TTL expires_at). */
+    final Table jobs;
 
     final Bucket accessLogs;
     /** The integrity anchor: an asymmetric signing key and a bucket under Object Lock (docs/integrity.md#the-anchor). */
@@ -213,6 +215,7 @@ final class StorageConstruct extends Construct {
         idempotency = table("IdempotencyTable", "pk", null, "expires_at");
         leases = table("LeasesTable", "lease_key", null, "expires_at"); // aws.DynamoTenantLock.KEY
         rateLimits = table("RateLimitsTable", "bucket_key", null, "expires_at"); // aws.DynamoRateLimiter.KEY
+        jobs = table("JobsTable", "pk", null, "expires_at"); // aws.DynamoJobStore
     }
 
 

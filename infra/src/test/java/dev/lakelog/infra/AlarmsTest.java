@@ -21,7 +21,7 @@ class AlarmsTest {
 
     static final List<String> HANDLERS = List.of("IngestHandler", "AuthorizerHandler", "QueryHandler",
             "MaintenanceHandler", "RollupScheduleHandler", "IotRollupHandler", "MaintenanceScheduleHandler", "DropFolderHandler",
-            "RollupPlanHandler", "RollupWorkerHandler", "MaintenancePlanHandler", "MaintenanceWorkerHandler");
+            "RollupPlanHandler", "RollupWorkerHandler", "MaintenancePlanHandler", "MaintenanceWorkerHandler", "QueryJobHandler");
 
     private List<Map<String, Object>> alarms() {
         return resources(t, "AWS::CloudWatch::Alarm").values().stream().map(Synth::props).toList();
@@ -61,7 +61,7 @@ class AlarmsTest {
         for (String m : List.of("CPUUtilization", "DatabaseConnections", "FreeStorageSpace")) {
             assertThat(alarms()).as(m).anySatisfy(a -> assertThat(a).containsEntry("Namespace", "AWS/RDS").containsEntry("MetricName", m));
         }
-        assertThat(alarms().stream().filter(a -> Synth.toJson(a.get("Metrics")).contains("ThrottleEvents"))).hasSize(4);
+        assertThat(alarms().stream().filter(a -> Synth.toJson(a.get("Metrics")).contains("ThrottleEvents"))).hasSize(5);
         t.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
     }
 
@@ -82,7 +82,7 @@ class AlarmsTest {
 
     @Test
     void everyDeadLetterQueueAlarmsOnTheFirstMessage() {
-        for (String q : List.of("RollupDlq", "IotRollupDlq", "MaintenanceScheduleDlq")) {
+        for (String q : List.of("RollupDlq", "IotRollupDlq", "MaintenanceScheduleDlq", "QueryJobsDlq")) {
             Object queueName = Map.of("Fn::GetAtt", List.of(logicalId(t, "AWS::SQS::Queue", q), "QueueName"));
             assertThat(alarms()).as(q).anySatisfy(a -> {
                 assertThat(a).containsEntry("Namespace", "AWS/SQS")
@@ -130,9 +130,9 @@ class AlarmsTest {
     void everyAlarmNotifiesTheAlarmTopic() {
         Object topic = ref(logicalId(t, "AWS::SNS::Topic", "AlarmTopic"));
         List<Map<String, Object>> all = alarms();
-        // 7+4 errors + 8+4 throttles (the drop folder; the fan-out's planners and workers) + 3 duration + 6 DLQ
-        // + 2 work-queue age + rollup failures + API defects + latency + 3 database + 4 tables + lag
-        assertThat(all).hasSize(7 + 4 + 8 + 4 + 3 + 6 + 2 + 1 + 1 + 1 + 3 + 4 + 1);
+        // 7+4+1 errors + 8+4+1 throttles (the drop folder; the fan-out's planners and workers; the query jobs worker) + 3 duration
+        // + 7 DLQ + 2 work-queue age + rollup failures + API defects + latency + 3 database + 5 tables + lag
+        assertThat(all).hasSize(7 + 4 + 1 + 8 + 4 + 1 + 3 + 7 + 2 + 1 + 1 + 1 + 3 + 5 + 1);
         all.forEach(a -> assertThat(a.get("AlarmActions")).isEqualTo(List.of(topic)));
         all.forEach(a -> assertThat(a.get("OKActions")).isEqualTo(List.of(topic)));
         t.resourceCountIs("AWS::SNS::Subscription", 0);

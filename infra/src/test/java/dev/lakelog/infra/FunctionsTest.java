@@ -22,13 +22,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import software.amazon.awscdk.assertions.Template;
 
-/** The seven Lambda functions: handler, runtime, architecture, sizes, VPC placement, environment, DLQs. */
+/** The eight Lambda functions: handler, runtime, architecture, sizes, VPC placement, environment, DLQs. */
 class FunctionsTest {
     private final Template t = Synth.template();
 
     static final Set<String> BASE_ENV = Set.of("LAKELOG_BUCKET", "LAKELOG_TENANTS_TABLE", "LAKELOG_IDEMPOTENCY_TABLE",
             "LAKELOG_LEASES_TABLE", "LAKELOG_DUCKDB_TEMP_DIR", "LAKELOG_RATE_LIMITS_TABLE", "LAKELOG_TENANT_INGEST_RATE",
-            "LAKELOG_TENANT_INGEST_BURST", "LAKELOG_TENANT_QUERY_RATE", "LAKELOG_TENANT_QUERY_BURST", "JAVA_TOOL_OPTIONS");
+            "LAKELOG_TENANT_INGEST_BURST", "LAKELOG_TENANT_QUERY_RATE", "LAKELOG_TENANT_QUERY_BURST", "JAVA_TOOL_OPTIONS",
+            "LAKELOG_JOBS_TABLE");
     static final Set<String> LAKE_ENV = Set.of("LAKELOG_PG_HOST", "LAKELOG_PG_PORT", "LAKELOG_PG_DATABASE",
             "LAKELOG_PG_SECRET_ARN", "LAKELOG_PG_SSLMODE", "LAKELOG_PG_SSLROOTCERT",
             // the integrity anchor (docs/integrity.md#the-anchor)
@@ -45,6 +46,7 @@ class FunctionsTest {
             "RollupScheduleHandler,       3008,   900,     4096,      true,   RollupDlq",
             "IotRollupHandler,            3008,   900,     4096,      true,   IotRollupDlq",
             "MaintenanceScheduleHandler,  3008,   900,     4096,      true,   MaintenanceScheduleDlq",
+            "QueryJobHandler,             3008,   900,     4096,      true,   QueryJobsDlq",
     })
     void functionShape(String handler, int memory, int timeout, int ephemeral, boolean inVpc, String dlq) {
         Map<String, Object> p = props(function(t, handler).getValue());
@@ -59,7 +61,9 @@ class FunctionsTest {
         if (inVpc) {
             expected.addAll(LAKE_ENV);
         }
+        if (handler.equals("QueryHandler")) expected.add("LAKELOG_JOBS_FUNCTION");
         assertThat(env.keySet()).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(env).containsEntry("LAKELOG_JOBS_TABLE", Synth.ref(logicalId(t, "AWS::DynamoDB::Table", "JobsTable")));
         assertThat(env).containsEntry("LAKELOG_DUCKDB_TEMP_DIR", "/tmp/duckdb")
                 .containsEntry("LAKELOG_BUCKET", Synth.ref(logicalId(t, "AWS::S3::Bucket", "DataBucket")))
                 .containsEntry("LAKELOG_TENANTS_TABLE", Synth.ref(logicalId(t, "AWS::DynamoDB::Table", "TenantsTable")))
@@ -91,7 +95,7 @@ class FunctionsTest {
     void lakeFunctionsShareTheDuckdbZipAndIngestAndTheAuthorizerShareTheSlimZip() {
         List<Map<String, Object>> ours = resources(t, "AWS::Lambda::Function").values().stream().map(Synth::props)
                 .filter(p -> String.valueOf(p.get("Handler")).startsWith(LakelogStack.HANDLER_PACKAGE)).toList();
-        assertThat(ours).hasSize(12); // 7 + the drop folder + the fan-out's two planners (slim zip) and two workers
+        assertThat(ours).hasSize(13); // 7 + the drop folder + the fan-out's two planners (slim zip) and two workers + the query jobs worker
         Set<Object> keys = ours.stream().map(p -> map(p.get("Code")).get("S3Key")).collect(Collectors.toSet());
         assertThat(keys).hasSize(2);
         Object slim = map(props(function(t, "IngestHandler").getValue()).get("Code")).get("S3Key");
@@ -152,7 +156,7 @@ class FunctionsTest {
     @Test
     void asyncFunctionsRetryTwiceThenUseTheirDeadLetterQueue() {
         Map<String, Map<String, Object>> configs = resources(t, "AWS::Lambda::EventInvokeConfig");
-        assertThat(configs).hasSize(6); // rollup, IoT rollup, scheduled maintenance, drop folder, and the two planners
+        assertThat(configs).hasSize(7); // rollup, IoT rollup, scheduled maintenance, drop folder, the two planners, the query jobs worker
         configs.values().forEach(c -> assertThat(props(c)).containsEntry("MaximumRetryAttempts", 2));
         // dead-letter queues keep 14 days; the fan-out's work queues (those with a redrive policy) 4 (FanOutTest)
         resources(t, "AWS::SQS::Queue").values().stream().map(Synth::props).filter(q -> !q.containsKey("RedrivePolicy"))
@@ -162,7 +166,7 @@ class FunctionsTest {
     @Test
     void eachFunctionLogsToItsOwnRetainedLogGroup() {
         for (String h : List.of("IngestHandler", "AuthorizerHandler", "QueryHandler", "MaintenanceHandler",
-                "RollupScheduleHandler", "IotRollupHandler", "MaintenanceScheduleHandler")) {
+                "RollupScheduleHandler", "IotRollupHandler", "MaintenanceScheduleHandler", "QueryJobHandler")) {
             Map<String, Object> logging = map(props(function(t, h).getValue()).get("LoggingConfig"));
             String group = String.valueOf(map(logging.get("LogGroup")).get("Ref"));
             Map<String, Object> lg = resources(t, "AWS::Logs::LogGroup").get(group);
@@ -194,6 +198,21 @@ class FunctionsTest {
         assertThat(env).containsEntry("LAKELOG_IOT_ENDPOINT", host);
         Map<String, Object> other = map(map(props(function(withIot, "RollupScheduleHandler").getValue()).get("Environment")).get("Variables"));
         assertThat(other).doesNotContainKey("LAKELOG_IOT_ENDPOINT");
+    }
+
+    @Test
+    void theQueryFunctionStartsTheJobsFunctionAsynchronouslyAndOnlyThatFunction() {
+        Map<String, Object> env = map(map(props(function(t, "QueryHandler").getValue()).get("Environment")).get("Variables"));
+        assertThat(env).containsEntry("LAKELOG_JOBS_FUNCTION", Synth.ref(function(t, "QueryJobHandler").getKey()));
+        String policies = Synth.toJson(resources(t, "AWS::IAM::Policy"));
+        assertThat(policies).contains("lambda:InvokeFunction");
+        // the invoke right is the query function's, on the jobs function's ARN only
+        List<Map<String, Object>> invoking = resources(t, "AWS::IAM::Policy").values().stream().map(Synth::props)
+                .filter(p -> Synth.toJson(p).contains("lambda:InvokeFunction")).toList();
+        assertThat(invoking).singleElement().satisfies(p -> {
+            assertThat(Synth.toJson(p.get("Roles"))).contains("QueryFunction").doesNotContain("QueryJobsFunction");
+            assertThat(Synth.toJson(p)).contains(Synth.toJson(getAtt(function(t, "QueryJobHandler").getKey(), "Arn")));
+        });
     }
 
     @Test

@@ -162,7 +162,12 @@ class IamTest {
                 "s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListBucket", "kms:Decrypt",
                 "kms:GenerateDataKey", "kms:DescribeKey", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem",
                 "secretsmanager:GetSecretValue",
-                "kms:GetPublicKey", "s3:GetObjectVersion", "s3:ListBucketVersions", "s3:GetBucketObjectLockConfiguration");
+                "kms:GetPublicKey", "s3:GetObjectVersion", "s3:ListBucketVersions", "s3:GetBucketObjectLockConfiguration", "lambda:InvokeFunction");
+        // the jobs worker: the query function's reads and result writes (jobs table included), no invoke
+        assertThat(actionsOf("QueryJobHandler")).containsExactlyInAnyOrder(
+                "s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListBucket", "kms:Decrypt",
+                "kms:GenerateDataKey", "kms:DescribeKey", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem",
+                "secretsmanager:GetSecretValue", "sqs:SendMessage");
         Set<String> lakeWriter = Set.of("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload",
                 "s3:ListBucket", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "dynamodb:GetItem", "dynamodb:Query",
                 "dynamodb:Scan", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",

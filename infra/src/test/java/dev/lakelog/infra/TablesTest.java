@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import software.amazon.awscdk.assertions.Template;
 
-/** DynamoDB: tenants, idempotency (TTL), leases (TTL); on demand, PITR, retained. */
+/** DynamoDB: tenants, idempotency (TTL), leases (TTL), rate limits, query jobs (TTL); on demand, PITR, retained. */
 class TablesTest {
     private final Template t = Synth.template();
 
@@ -50,6 +50,15 @@ class TablesTest {
     }
 
     @Test
+    void jobsTableExpiresJobsByTtl() {
+        Map<String, Object> table = byIdPrefix(t, "AWS::DynamoDB::Table", "JobsTable").getValue();
+        assertCommon(table);
+        Map<String, Object> p = props(table);
+        assertThat(p.get("KeySchema")).isEqualTo(List.of(keyDef("pk", "HASH")));
+        assertThat(p).containsEntry("TimeToLiveSpecification", Map.of("AttributeName", "expires_at", "Enabled", true));
+    }
+
+    @Test
     void leasesTableExpiresLeasesByTtl() {
         Map<String, Object> table = byIdPrefix(t, "AWS::DynamoDB::Table", "LeasesTable").getValue();
         assertCommon(table);
@@ -59,7 +68,7 @@ class TablesTest {
     }
 
     @Test
-    void exactlyFourTables() {
-        t.resourceCountIs("AWS::DynamoDB::Table", 4); // tenants, idempotency, leases, per-tenant rate limits
+    void exactlyFiveTables() {
+        t.resourceCountIs("AWS::DynamoDB::Table", 5); // tenants, idempotency, leases, per-tenant rate limits, query jobs
     }
 }
