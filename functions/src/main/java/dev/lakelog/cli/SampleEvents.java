@@ -27,6 +27,7 @@ final class SampleEvents {
     static String handlerFor(JsonNode event) {
         if (event.has("authorizationToken")) return "AuthorizerHandler";
         if (event.has("action") && event.has("device_id")) return "IotRollupHandler";
+        if ("aws:s3".equals(event.path("Records").path(0).path("eventSource").asText())) return "DropFolderHandler";
         if ("Scheduled Event".equals(event.path("detail-type").asText())) {
             return event.path("detail").has("job") ? "MaintenanceScheduleHandler" : "RollupScheduleHandler";
         }
@@ -35,7 +36,7 @@ final class SampleEvents {
         if (path.isEmpty()) {
             throw new IllegalArgumentException("cannot tell which handler this event is for; give --handler");
         }
-        if (method.equals("POST") && (path.endsWith("/v1/log") || path.endsWith("/v1/log/batch") || path.endsWith("/v1/logs"))) {
+        if (method.equals("POST") && (path.endsWith("/v1/log") || path.endsWith("/v1/log/batch") || path.endsWith("/v1/logs") || path.endsWith("/v1/metrics"))) {
             return "IngestHandler";
         }
         if (path.contains("/v1/analytics/rollup") || path.contains("/v1/analytics/maintenance/")) return "MaintenanceHandler";

@@ -178,7 +178,7 @@ public final class CustomQueryService {
         allowed.addAll(deletes);
         List<String> setup = new ArrayList<>(SqlGuard.SANDBOX_MACROS);
         setup.add(viewSql(tenant.id(), data, deletes));
-        metricsViews(tenant.id(), allowed, setup);
+        metricsViews(lake.get(), tenant.id(), allowed, setup);
         List<Object> values = bindable(checked, params);
         // Reused from this tenant's previous query when its files (snapshot), set-up and limits are
         // unchanged (LakeEngine#sandbox); kept for the next one only when this query ended cleanly.
@@ -249,8 +249,8 @@ public final class CustomQueryService {
      * The tenant's metrics tables (docs/metrics.md) as views {@code metrics}, {@code metrics_1m} ...
      * {@code metrics_1d} over exactly its own files, like {@code logs}; an empty table where it has none.
      */
-    private void metricsViews(String tenant, List<String> allowed, List<String> setup) {
-        try (Connection c = lake.get().connect()) {
+    public static void metricsViews(LakeEngine engine, String tenant, List<String> allowed, List<String> setup) {
+        try (Connection c = engine.connect()) {
             for (java.util.Map.Entry<String, String> t : dev.lakelog.lake.MetricsSchema.SANDBOX_TABLES.entrySet()) {
                 List<String> data = new ArrayList<>();
                 List<String> deletes = new ArrayList<>();
@@ -263,7 +263,7 @@ public final class CustomQueryService {
                 setup.add(tableViewSql(t.getKey(), t.getValue(), tenant, data, deletes));
             }
         } catch (SQLException e) {
-            throw new LakeException("query failed: " + lake.get().redactor().redact(e.getMessage()), null);
+            throw new LakeException("query failed: " + engine.redactor().redact(e.getMessage()), null);
         }
     }
 

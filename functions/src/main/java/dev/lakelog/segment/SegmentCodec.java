@@ -36,6 +36,16 @@ public final class SegmentCodec {
     }
 
     /**
+     * A plain segment of {@code events} whose maps take {@code eventBytes} in all (the sum of
+     * {@link #encodedSize} less 2 per event, or more): encoded without regrowing a buffer, for
+     * callers that fill segments to a size in bounded memory (the drop folder).
+     */
+    public byte[] encode(String tenantId, long createdAtMicros, List<LogEvent> events, long eventBytes) {
+        Encoded enc = encodeEach(events, (int) Math.min(Integer.MAX_VALUE - 64, eventBytes + 16));
+        return encodeSegment(tenantId, createdAtMicros, enc, 0, enc.count(), null, 0, List.of());
+    }
+
+    /**
      * Encodes part {@code part} (1-based) of a request that writes the segments {@code groupKeys};
      * with fewer than two group keys this is a plain segment.
      */
@@ -74,7 +84,12 @@ public final class SegmentCodec {
 
     /** Encodes every event's map once (see {@link Encoded}). */
     public Encoded encodeEach(List<LogEvent> events) {
-        CborWriter w = new CborWriter(events.size() * 320 + 16);
+        return encodeEach(events, events.size() * 320 + 16);
+    }
+
+    /** As {@link #encodeEach(List)}, into a buffer of {@code capacity} bytes at first (the caller's exact size: no regrowth). */
+    public Encoded encodeEach(List<LogEvent> events, int capacity) {
+        CborWriter w = new CborWriter(Math.max(16, capacity));
         int[] ends = new int[events.size()];
         for (int i = 0; i < events.size(); i++) {
             writeEvent(w, events.get(i));

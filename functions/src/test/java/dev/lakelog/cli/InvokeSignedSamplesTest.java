@@ -59,6 +59,11 @@ class InvokeSignedSamplesTest {
         assertThat(samples).hasSizeGreaterThanOrEqualTo(14);
         for (Path sample : samples) {
             String handler = SampleEvents.handlerFor(JSON.readTree(Files.readString(sample)));
+            if (handler.equals("DropFolderHandler")) {
+                // local mode has no S3 notifications (its drop folder is a watched directory: DropFolderLocalTest);
+                // this sample is delivered, twice, against the S3 server by DropFolderS3Test
+                continue;
+            }
             JsonNode answer = invoke(data, sample);
             switch (handler) {
                 case "IngestHandler", "QueryHandler", "MaintenanceHandler" -> assertThat(answer.path("statusCode").asInt())
@@ -79,7 +84,8 @@ class InvokeSignedSamplesTest {
                 new String[] {"apigw-get-logs-recent.json", "QueryHandler"}, new String[] {"apigw-post-rollup.json", "MaintenanceHandler"},
                 new String[] {"authorizer-token.json", "AuthorizerHandler"}, new String[] {"iot-rollup-command.json", "IotRollupHandler"},
                 new String[] {"eventbridge-scheduled-rollup.json", "RollupScheduleHandler"},
-                new String[] {"eventbridge-scheduled-maintenance-compact.json", "MaintenanceScheduleHandler"})) {
+                new String[] {"eventbridge-scheduled-maintenance-compact.json", "MaintenanceScheduleHandler"},
+                new String[] {"s3-object-created-incoming.json", "DropFolderHandler"})) {
             assertThat(SampleEvents.handlerFor(JSON.readTree(Files.readString(Path.of("..", "events", c[0]))))).as(c[0]).isEqualTo(c[1]);
         }
     }

@@ -233,38 +233,6 @@ class AwsAnchorTest {
 
     /** Recomputes the last entry's state for {@code tenant} from the lake as it is, then every chain hash. */
     private void rewriteChainToMatchTheLake(String tenant) throws Exception {
-        MuHash live = new MuHash();
-        long rows = 0;
-        List<JsonNode> e = new ArrayList<>();
-        try (Connection c = fx.app().lake().connect(); Statement st = c.createStatement()) {
-            try (ResultSet rs = st.executeQuery("SELECT " + CanonicalRow.SELECT_LIST + " FROM lake.main.logs WHERE tenant_id = '" + tenant + "'")) {
-                while (rs.next()) {
-                    live.add(CanonicalRow.hash(rs, 1));
-                    rows++;
-                }
-            }
-            try (ResultSet rs = st.executeQuery("SELECT entry FROM " + IntegrityChain.CHAIN + " ORDER BY seq")) {
-                while (rs.next()) e.add(JSON.readTree(rs.getString(1)));
-            }
-        }
-        String prev = IntegrityChain.ZERO;
-        try (Connection c = fx.app().lake().connect(); Statement st = c.createStatement()) {
-            st.execute("BEGIN TRANSACTION");
-            st.execute("DELETE FROM " + IntegrityChain.CHAIN);
-            for (int i = 0; i < e.size(); i++) {
-                ObjectNode n = (ObjectNode) e.get(i);
-                for (JsonNode t : n.path("tenants")) {
-                    if (t.path("tenant_id").asText().equals(tenant)) ((ObjectNode) t).put("live_rows", rows).put("live_digest", live.hex());
-                }
-                String text = JSON.writeValueAsString(n);
-                String hash = IntegrityChain.link(prev, text);
-                st.execute("INSERT INTO " + IntegrityChain.CHAIN + " VALUES (" + i + ", '" + n.path("kind").asText() + "', "
-                        + n.path("base_snapshot").asLong() + ", now(), " + LakeEngine.literal(text) + ", '" + prev + "', '" + hash + "')");
-                prev = hash;
-            }
-            st.execute("DELETE FROM " + IntegrityChain.HEAD);
-            st.execute("INSERT INTO " + IntegrityChain.HEAD + " VALUES (" + (e.size() - 1) + ", '" + prev + "')");
-            st.execute("COMMIT");
-        }
+        dev.lakelog.lake.ChainTampering.rewriteChainToMatchTheLake(fx.app().lake(), tenant);
     }
 }

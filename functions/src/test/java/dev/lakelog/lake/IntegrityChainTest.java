@@ -299,69 +299,11 @@ class IntegrityChainTest {
         assertThat(heads.get(heads.size() - 1).seq()).isEqualTo(entries().size() - 1);
     }
 
-    private record LiveState(long rows, String digest) {}
-
-    private LiveState liveNow(String tenant) throws Exception {
-        MuHash live = new MuHash();
-        long rows = 0;
-        try (Connection c = fx.app().lake().connect(); Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT " + CanonicalRow.SELECT_LIST + " FROM lake.main.logs WHERE tenant_id = '" + tenant + "'")) {
-            while (rs.next()) {
-                live.add(CanonicalRow.hash(rs, 1));
-                rows++;
-            }
-        }
-        return new LiveState(rows, live.hex());
-    }
-
-    /** Recomputes every entry of the tenant's lane to agree with the lake as it is (its state, hashes, head). Returns the new hash per seq. */
     private List<String> rewriteLaneToMatchTheLake(String tenant) throws Exception {
-        LiveState now = liveNow(tenant);
-        List<JsonNode> e = lane(tenant);
-        List<String> hashes = new ArrayList<>();
-        String prev = IntegrityChain.ZERO;
-        try (Connection c = fx.app().lake().connect(); Statement st = c.createStatement()) {
-            st.execute("BEGIN TRANSACTION");
-            for (int i = 0; i < e.size(); i++) {
-                ObjectNode n = (ObjectNode) e.get(i);
-                for (JsonNode t : n.path("tenants")) ((ObjectNode) t).put("live_rows", now.rows()).put("live_digest", now.digest());
-                String text = JSON.writeValueAsString(n);
-                String hash = IntegrityChain.link(prev, text);
-                st.execute("UPDATE " + IntegrityChain.LANES + " SET entry = " + LakeEngine.literal(text) + ", prev_hash = '" + prev + "', chain_hash = '"
-                        + hash + "', live_rows = " + now.rows() + ", live_digest = '" + now.digest() + "' WHERE lane = '" + tenant + "' AND seq = " + i);
-                prev = hash;
-                hashes.add(hash);
-            }
-            String head = IntegrityChain.laneHeadTable(tenant);
-            st.execute("DELETE FROM " + head);
-            st.execute("INSERT INTO " + head + " VALUES ('" + tenant + "', " + (e.size() - 1) + ", '" + prev + "')");
-            st.execute("COMMIT");
-        }
-        return hashes;
+        return ChainTampering.rewriteLaneToMatchTheLake(fx.app().lake(), tenant);
     }
 
-    /** Rewrites the tenant's lane, then every seal of it and every lake chain hash: only the anchor tells. */
     private void rewriteChainToMatchTheLake(String tenant) throws Exception {
-        List<String> laneHashes = rewriteLaneToMatchTheLake(tenant);
-        List<JsonNode> e = entries();
-        String prev = IntegrityChain.ZERO;
-        try (Connection c = fx.app().lake().connect(); Statement st = c.createStatement()) {
-            st.execute("BEGIN TRANSACTION");
-            st.execute("DELETE FROM " + IntegrityChain.CHAIN);
-            for (int i = 0; i < e.size(); i++) {
-                ObjectNode n = (ObjectNode) e.get(i);
-                for (JsonNode l : n.path("lanes")) {
-                    if (l.path("lane").asText().equals(tenant)) ((ObjectNode) l).put("chain_hash", laneHashes.get(l.path("seq").asInt()));
-                }
-                String text = JSON.writeValueAsString(n);
-                String hash = IntegrityChain.link(prev, text);
-                st.execute("INSERT INTO " + IntegrityChain.CHAIN + " VALUES (" + i + ", '" + n.path("kind").asText() + "', "
-                        + n.path("base_snapshot").asLong() + ", now(), " + LakeEngine.literal(text) + ", '" + prev + "', '" + hash + "')");
-                prev = hash;
-            }
-            st.execute("DELETE FROM " + IntegrityChain.HEAD);
-            st.execute("INSERT INTO " + IntegrityChain.HEAD + " VALUES (" + (e.size() - 1) + ", '" + prev + "')");
-            st.execute("COMMIT");
-        }
+        ChainTampering.rewriteChainToMatchTheLake(fx.app().lake(), tenant);
     }
 }

@@ -85,6 +85,7 @@ class SandboxReuseIsolationTest {
         List<String> mine = files("acme");
         List<String> setup = new ArrayList<>(SqlGuard.SANDBOX_MACROS);
         setup.add(CustomQueryService.viewSql("acme", mine, List.of()));
+        CustomQueryService.metricsViews(fx.app().lake(), "acme", mine, setup); // the metrics tables' views, as the route adds them
         long reusedBefore = counts().reused();
         try (Sandbox box = fx.app().lake().sandbox("acme", mine, CustomQueryService.SANDBOX_MEMORY, CustomQueryService.SANDBOX_THREADS, setup);
                 Statement st = box.connection().createStatement()) {

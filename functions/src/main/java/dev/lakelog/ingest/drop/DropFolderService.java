@@ -410,7 +410,7 @@ public final class DropFolderService {
                 if (e == null) throw new IllegalStateException("event " + index + " of " + key + " passed validation once and failed the second time: " + errors);
                 int s = codec.encodedSize(e);
                 if (!chunk.isEmpty() && size + s > segmentMaxBytes) {
-                    keys.add(putSegment(tenantId, key, tag, now, keys.size(), chunk, createdAt));
+                    keys.add(putSegment(tenantId, key, tag, now, keys.size(), chunk, size, createdAt));
                     chunk = new ArrayList<>();
                     size = 0;
                 }
@@ -419,18 +419,18 @@ public final class DropFolderService {
                 index++;
             }
         }
-        if (!chunk.isEmpty()) keys.add(putSegment(tenantId, key, tag, now, keys.size(), chunk, createdAt));
+        if (!chunk.isEmpty()) keys.add(putSegment(tenantId, key, tag, now, keys.size(), chunk, size, createdAt));
         return keys;
     }
 
-    private String putSegment(String tenantId, String key, String tag, Instant now, int part, List<LogEvent> events, long createdAt) {
+    private String putSegment(String tenantId, String key, String tag, Instant now, int part, List<LogEvent> events, long bytes, long createdAt) {
         byte[] h = sha256(tenantId + "\n" + key + "\n" + tag + "\nsegment " + part);
         ByteBuffer b = ByteBuffer.wrap(h);
         long ms = now.toEpochMilli();
         long msb = (ms << 16) | (0x7L << 12) | (b.getLong(0) & 0xFFFL);
         long lsb = (b.getLong(8) & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
         String segKey = SegmentKeys.key(tenantId, now, new UUID(msb, lsb));
-        store.put(segKey, codec.encode(tenantId, createdAt, events));
+        store.put(segKey, codec.encode(tenantId, createdAt, events, bytes)); // sized once: the chunk's bytes are known
         return segKey;
     }
 
