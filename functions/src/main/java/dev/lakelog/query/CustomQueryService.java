@@ -160,6 +160,8 @@ public final class CustomQueryService {
         SqlGuard.Checked checked;
         List<String> data = new ArrayList<>();
         List<String> deletes = new ArrayList<>();
+        List<String> allowed;
+        List<String> setup = new ArrayList<>(SqlGuard.SANDBOX_MACROS);
         try (Connection c = lake.get().connect()) {
             checked = checkedCache.get(q.asText());
             if (checked == null) {
@@ -167,18 +169,19 @@ public final class CustomQueryService {
                 checkedCache.put(q.asText(), checked);
             }
             bindable(checked, params); // fail fast before touching data
-            for (LakeCatalog.DataFile f : liveFiles(c, tenant.id())) {
+            long snapshot = LakeCatalog.currentSnapshot(c);
+            for (LakeCatalog.DataFile f : liveFiles(c, snapshot, LOGS, tenant.id())) {
                 data.add(f.path());
                 if (f.deleteFile() != null) deletes.add(f.deleteFile());
             }
+            allowed = new ArrayList<>(data);
+            allowed.addAll(deletes);
+            setup.add(viewSql(tenant.id(), data, deletes));
+            // the metrics tables' views, from the same snapshot's cached file lists
+            metricsViews(tenant.id(), allowed, setup, table -> liveFiles(c, snapshot, table, tenant.id()));
         } catch (SQLException e) {
             throw new LakeException("query failed: " + lake.get().redactor().redact(e.getMessage()), null);
         }
-        List<String> allowed = new ArrayList<>(data);
-        allowed.addAll(deletes);
-        List<String> setup = new ArrayList<>(SqlGuard.SANDBOX_MACROS);
-        setup.add(viewSql(tenant.id(), data, deletes));
-        metricsViews(lake.get(), tenant.id(), allowed, setup);
         List<Object> values = bindable(checked, params);
         // Reused from this tenant's previous query when its files (snapshot), set-up and limits are
         // unchanged (LakeEngine#sandbox); kept for the next one only when this query ended cleanly.
@@ -193,30 +196,39 @@ public final class CustomQueryService {
         }
     }
 
-    /** The tenant's live files as of the lake's current snapshot: listed once per snapshot. */
-    private List<LakeCatalog.DataFile> liveFiles(Connection c, String tenant) throws SQLException {
-        long snapshot = LakeCatalog.currentSnapshot(c);
-        FilesAt cached = filesCache.get(tenant);
+    private static final String LOGS = "logs";
+
+    /**
+     * The tenant's live files of one lake table ({@code logs} or a metrics table) as of the snapshot
+     * read just before: listed once per snapshot, so a warm container pays no catalog listing per query.
+     */
+    private List<LakeCatalog.DataFile> liveFiles(Connection c, long snapshot, String table, String tenant) throws SQLException {
+        String key = table + "/" + tenant;
+        FilesAt cached = filesCache.get(key);
         if (cached != null && cached.snapshot() == snapshot) return cached.files();
-        List<LakeCatalog.DataFile> files = List.copyOf(LakeCatalog.tenantDataFiles(c, tenant));
+        List<LakeCatalog.DataFile> files = List.copyOf(LOGS.equals(table)
+                ? LakeCatalog.tenantDataFiles(c, tenant) : LakeCatalog.tenantDataFiles(c, table, tenant));
         // listed after reading the snapshot id: the list is of that snapshot or a later one, never an older one
-        filesCache.put(tenant, new FilesAt(snapshot, files));
+        filesCache.put(key, new FilesAt(snapshot, files));
         return files;
     }
 
     private record FilesAt(long snapshot, List<LakeCatalog.DataFile> files) {}
 
     /**
-     * Each tenant's data and delete files at the snapshot they were listed at. Any commit makes a new
-     * snapshot, so an unchanged snapshot id means an unchanged list.
+     * Each (table, tenant)'s data and delete files at the snapshot they were listed at. Any commit
+     * makes a new snapshot, so an unchanged snapshot id means an unchanged list.
      */
     private final java.util.Map<String, FilesAt> filesCache = java.util.Collections.synchronizedMap(
             new java.util.LinkedHashMap<>(64, 0.75f, true) {
                 @Override
                 protected boolean removeEldestEntry(java.util.Map.Entry<String, FilesAt> eldest) {
-                    return size() > CHECKED_CACHE_SIZE;
+                    return size() > FILES_CACHE_SIZE;
                 }
             });
+
+    /** Room for every table of {@link #CHECKED_CACHE_SIZE} tenants. */
+    private static final int FILES_CACHE_SIZE = CHECKED_CACHE_SIZE * (1 + dev.lakelog.lake.MetricsSchema.SANDBOX_TABLES.size());
 
     /** The parameter values in positional order; 400 for a missing or unused or non-scalar one. */
     private static List<Object> bindable(SqlGuard.Checked checked, JsonNode params) {
@@ -251,19 +263,29 @@ public final class CustomQueryService {
      */
     public static void metricsViews(LakeEngine engine, String tenant, List<String> allowed, List<String> setup) {
         try (Connection c = engine.connect()) {
-            for (java.util.Map.Entry<String, String> t : dev.lakelog.lake.MetricsSchema.SANDBOX_TABLES.entrySet()) {
-                List<String> data = new ArrayList<>();
-                List<String> deletes = new ArrayList<>();
-                for (LakeCatalog.DataFile f : LakeCatalog.tenantDataFiles(c, t.getKey(), tenant)) {
-                    data.add(f.path());
-                    if (f.deleteFile() != null) deletes.add(f.deleteFile());
-                }
-                allowed.addAll(data);
-                allowed.addAll(deletes);
-                setup.add(tableViewSql(t.getKey(), t.getValue(), tenant, data, deletes));
-            }
+            metricsViews(tenant, allowed, setup, table -> LakeCatalog.tenantDataFiles(c, table, tenant));
         } catch (SQLException e) {
             throw new LakeException("query failed: " + engine.redactor().redact(e.getMessage()), null);
+        }
+    }
+
+    /** Lists one lake table's files of the tenant. */
+    @FunctionalInterface
+    interface TableFiles {
+        List<LakeCatalog.DataFile> of(String table) throws SQLException;
+    }
+
+    private static void metricsViews(String tenant, List<String> allowed, List<String> setup, TableFiles files) throws SQLException {
+        for (java.util.Map.Entry<String, String> t : dev.lakelog.lake.MetricsSchema.SANDBOX_TABLES.entrySet()) {
+            List<String> data = new ArrayList<>();
+            List<String> deletes = new ArrayList<>();
+            for (LakeCatalog.DataFile f : files.of(t.getKey())) {
+                data.add(f.path());
+                if (f.deleteFile() != null) deletes.add(f.deleteFile());
+            }
+            allowed.addAll(data);
+            allowed.addAll(deletes);
+            setup.add(tableViewSql(t.getKey(), t.getValue(), tenant, data, deletes));
         }
     }
 
