@@ -235,4 +235,22 @@ class IngestStreamingMatchesTreeTest {
         assertEquals(1, nd.errors().get(0).index());
         assertEquals("severity", nd.errors().get(0).field());
     }
+
+    @Test
+    void a_non_ascii_byte_at_any_offset_is_decoded_and_a_broken_one_refused() throws Exception {
+        IngestService s = service();
+        Tenant t = new Tenant("acme", Tier.PAID);
+        for (int pad = 0; pad < 17; pad++) { // the ASCII pre-check reads eight bytes at a time: every offset in a word
+            String message = "m".repeat(pad);
+            byte[] ok = base("\"message\":\"" + message + "\u00e9\"").getBytes(StandardCharsets.UTF_8);
+            assertEquals(1, s.ingestOne(t, ok, "application/json").logIds().size());
+            String text = base("\"message\":\"" + message + "@@\"");
+            byte[] broken = text.getBytes(StandardCharsets.UTF_8);
+            int at = text.indexOf("@@");
+            broken[at] = (byte) 0xC3;
+            broken[at + 1] = (byte) 0x28;
+            LakelogException e = assertThrows(LakelogException.class, () -> s.ingestOne(t, broken, "application/json"));
+            assertEquals("request body is not valid UTF-8", e.getMessage());
+        }
+    }
 }
