@@ -1,7 +1,10 @@
 package dev.lakelog.ingest;
 
 import dev.lakelog.api.StrictJson;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lakelog.api.ErrorCode;
@@ -41,6 +44,7 @@ public final class IngestService {
     private final long segmentMaxBytes;
     private final OtlpMapper otlp;
     private final OtlpProtobuf otlpProtobuf;
+    private final JsonFactory streaming = StrictJson.streamingFactory();
 
     public IngestService(BlobStore store, SegmentCodec codec, Clock clock, long segmentMaxBytes) {
         this.store = store;
@@ -56,10 +60,17 @@ public final class IngestService {
     /** {@code POST /v1/log}: one JSON object. */
     public IngestResult ingestOne(Tenant tenant, byte[] body, String contentType) {
         requireJsonContentType(contentType, false);
-        JsonNode node = parse(body);
+        checkBody(body);
         Instant now = clock.instant();
         List<FieldError> errors = new ArrayList<>();
-        LogEvent e = validator.validate(node, null, tenant.id(), now, errors);
+        List<LogEvent> streamed = streamed(body, Shape.ONE, tenant.id(), now, errors);
+        LogEvent e;
+        if (streamed != null) {
+            e = streamed.isEmpty() ? null : streamed.get(0);
+        } else { // the tree path: its words for what the token stream does not answer
+            errors.clear();
+            e = validator.validate(readChecked(body), null, tenant.id(), now, errors);
+        }
         if (!errors.isEmpty()) throw new ValidationException(errors);
         return write(tenant, List.of(e), now);
     }
@@ -67,8 +78,73 @@ public final class IngestService {
     /** {@code POST /v1/log/batch}: a JSON array, or NDJSON with {@code application/x-ndjson}. */
     public IngestResult ingestBatch(Tenant tenant, byte[] body, String contentType) {
         boolean ndjson = requireJsonContentType(contentType, true);
-        List<JsonNode> nodes = ndjson ? parseNdjson(body) : parseArray(body);
-        return ingestNodes(tenant, nodes);
+        checkBody(body);
+        Instant now = clock.instant();
+        List<FieldError> errors = new ArrayList<>();
+        List<LogEvent> events = streamed(body, ndjson ? Shape.NDJSON : Shape.ARRAY, tenant.id(), now, errors);
+        if (events == null) return ingestNodes(tenant, ndjson ? parseNdjsonChecked(body) : parseArrayChecked(body));
+        if (!errors.isEmpty()) throw new ValidationException(errors);
+        return write(tenant, events, now);
+    }
+
+    /** What a request body holds: one event, a JSON array of events, or NDJSON lines. */
+    enum Shape { ONE, ARRAY, NDJSON }
+
+    /**
+     * The fast path of {@code /v1/log} and {@code /v1/log/batch}: validates the events from the JSON
+     * token stream (no tree, no duplicate-key detector of the parser; {@link EventValidator}
+     * detects duplicates) and returns them, with every field problem in {@code errors}, exactly as
+     * the tree path would. Returns null when only the tree path can answer with its exact words:
+     * invalid JSON, a duplicate key, an unknown field, a wrong JSON type, an element that is not an
+     * object, an empty batch, more than {@link #MAX_BATCH_EVENTS} events, trailing tokens. Those
+     * requests are then read again through the tree ({@code IngestStreamingMatchesTreeTest}).
+     * {@code body} has passed {@link #checkBody}.
+     */
+    List<LogEvent> streamed(byte[] body, Shape shape, String tenantId, Instant now, List<FieldError> errors) {
+        List<LogEvent> events = new ArrayList<>(shape == Shape.ONE ? 1 : 64);
+        try {
+            switch (shape) {
+                case ONE -> {
+                    try (JsonParser p = streaming.createParser(body)) {
+                        if (p.nextToken() != JsonToken.START_OBJECT) return null;
+                        LogEvent e = validator.validate(p, null, tenantId, now, errors);
+                        if (p.nextToken() != null) return null;
+                        if (e != null) events.add(e);
+                    }
+                }
+                case ARRAY -> {
+                    try (JsonParser p = streaming.createParser(body)) {
+                        if (p.nextToken() != JsonToken.START_ARRAY) return null;
+                        int i = 0;
+                        JsonToken t;
+                        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                            if (t != JsonToken.START_OBJECT || i >= MAX_BATCH_EVENTS) return null;
+                            LogEvent e = validator.validate(p, i++, tenantId, now, errors);
+                            if (e != null) events.add(e);
+                        }
+                        if (i == 0 || p.nextToken() != null) return null;
+                    }
+                }
+                case NDJSON -> {
+                    String[] lines = new String(body, StandardCharsets.UTF_8).split("\r?\n", -1);
+                    int i = 0;
+                    for (String line : lines) {
+                        if (line.isBlank()) continue;
+                        if (i >= MAX_BATCH_EVENTS) return null;
+                        try (JsonParser p = streaming.createParser(line)) {
+                            if (p.nextToken() != JsonToken.START_OBJECT) return null;
+                            LogEvent e = validator.validate(p, i++, tenantId, now, errors);
+                            if (p.nextToken() != null) return null;
+                            if (e != null) events.add(e);
+                        }
+                    }
+                    if (i == 0) return null;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) { // invalid JSON, a limit, or EventValidator.NeedsTree
+            return null;
+        }
+        return events;
     }
 
     /**
@@ -255,13 +331,26 @@ public final class IngestService {
         }
     }
 
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    /** No byte has its high bit set: tested eight bytes at a time. */
     private static boolean ascii(byte[] b) {
-        for (byte x : b) if (x < 0) return false;
+        int i = 0;
+        for (; i + 8 <= b.length; i += 8) {
+            if (((long) LONGS.get(b, i) & 0x8080808080808080L) != 0) return false;
+        }
+        for (; i < b.length; i++) if (b[i] < 0) return false;
         return true;
     }
 
     private JsonNode parse(byte[] body) {
         checkBody(body);
+        return readChecked(body);
+    }
+
+    /** The strict tree of a body that passed {@link #checkBody}. */
+    private JsonNode readChecked(byte[] body) {
         try {
             JsonNode n = json.readTree(body);
             if (n == null || n.isMissingNode()) throw new LakelogException(ErrorCode.INVALID_BODY, "request body is empty");
@@ -273,16 +362,15 @@ public final class IngestService {
         }
     }
 
-    private List<JsonNode> parseArray(byte[] body) {
-        JsonNode n = parse(body);
+    private List<JsonNode> parseArrayChecked(byte[] body) {
+        JsonNode n = readChecked(body);
         if (!n.isArray()) throw new LakelogException(ErrorCode.INVALID_BODY, "batch body must be a JSON array of events (or NDJSON with Content-Type application/x-ndjson)");
         List<JsonNode> out = new ArrayList<>(n.size());
         n.forEach(out::add);
         return out;
     }
 
-    private List<JsonNode> parseNdjson(byte[] body) {
-        checkBody(body);
+    private List<JsonNode> parseNdjsonChecked(byte[] body) {
         String text = new String(body, StandardCharsets.UTF_8);
         List<JsonNode> out = new ArrayList<>();
         String[] lines = text.split("\r?\n", -1);

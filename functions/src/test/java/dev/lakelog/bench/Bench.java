@@ -38,7 +38,7 @@ import java.util.Optional;
  * printed as one table (Markdown). {@code ./lakelog bench} runs it; {@code ./lakelog bench --full}
  * uses the full sizes. Directly:
  * <pre>cd functions && mvn -q -o test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.lakelog.bench.Bench [-Dbench.full=true]</pre>
- * {@code -Dbench.only=ingest,queries,rollup,coldstart} picks parts; {@code -Dzip=...} names the Lambda zip for the cold start.
+ * {@code -Dbench.only=ingest,queries,rollup,coldstart} picks parts ({@code single}: the single-event request alone); {@code -Dzip=...} names the Lambda zip for the cold start.
  *
  * <ul>
  *   <li>rollup vs bare DuckDB {@code COPY (read_ndjson) TO parquet} of the same rows ({@link RollupBenchmark});</li>
@@ -82,6 +82,7 @@ public final class Bench {
         List<String> only = List.of(System.getProperty("bench.only", "ingest,queries,rollup,coldstart").split(","));
         if (only.contains("ingest")) ingest(ingestSeconds);
         if (only.contains("queries")) queries(queryRows, iterations);
+        if (only.contains("single")) single(iterations); // the single-event figure alone (no corpus, no rollup)
         if (only.contains("rollup")) rollup(rollupSegments);
         if (only.contains("coldstart")) coldStart(full ? 5 : 3);
 
@@ -185,6 +186,13 @@ public final class Bench {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    private static void single(int iterations) throws Exception {
+        try (LakelogFixture fx = LakelogFixture.local(LakelogFixture.UNTHROTTLED);
+                LocalServer server = new LocalServer(fx.app().router(), 0)) {
+            singleEvent(server, fx.createTenant("bench", Tier.PAID), iterations * 20);
         }
     }
 

@@ -49,6 +49,52 @@ import java.util.concurrent.Future;
  */
 public final class RollupBenchmark {
     /** The figures of one run (what {@link #run()} prints), for a caller that tabulates several benchmarks. */
+    /**
+     * Prints the bytes per event of the logs table's data files (without the ledger's) and per
+     * column (compressed column chunks from {@code parquet_metadata}), largest first, and for the
+     * generator's corpus the random content of its identifiers (hex digits drawn at random: 4 bits
+     * each), a floor for any lossless encoding. Returns the logs files' bytes per event.
+     */
+    static double columnBytes(dev.lakelog.lake.LakeEngine lake, String tenant, long events) throws Exception {
+        List<String> files = new ArrayList<>();
+        long bytes = 0;
+        try (Connection c = lake.connect()) {
+            for (var f : dev.lakelog.lake.LakeCatalog.tenantDataFiles(c, tenant)) {
+                files.add(f.path());
+            }
+        }
+        StringBuilder list = new StringBuilder("[");
+        for (String f : files) list.append(list.length() > 1 ? "," : "").append(lit(f));
+        list.append(']');
+        try (Connection c = lake.connect(); Statement st = c.createStatement()) {
+            try (var rs = st.executeQuery("SELECT sum(size) FROM read_blob(" + list + ")")) {
+                rs.next();
+                bytes = rs.getLong(1);
+            }
+            System.out.printf("logs data files: %d, %.1f B/event%n", files.size(), bytes / (double) events);
+            StringBuilder line = new StringBuilder("bytes/event by column:");
+            try (var rs = st.executeQuery("SELECT path_in_schema, sum(total_compressed_size) AS b, any_value(encodings) FROM parquet_metadata("
+                    + list + ") GROUP BY 1 ORDER BY 2 DESC")) {
+                while (rs.next()) line.append(String.format(" %s %.2f (%s);", rs.getString(1), rs.getLong(2) / (double) events, rs.getString(3)));
+            }
+            System.out.println(line);
+            try (var rs = st.executeQuery("SELECT count(*), max(row_group_num_rows), count(DISTINCT file_name) FROM parquet_metadata(" + list
+                    + ") WHERE column_id = 0")) {
+                rs.next();
+                System.out.printf("row groups: %d in %d files, largest %d rows%n", rs.getLong(1), rs.getLong(3), rs.getLong(2));
+            }
+            // random hex digits per event in the generator's identifiers (EventGenerator.hex): log_id 8,
+            // request_id 16, trace_id 32, span_id 16, export resource 12, session_id 20 per session
+            try (var rs = st.executeQuery("SELECT (sum(CASE WHEN log_id LIKE 'gen-%' THEN 8 ELSE 0 END) + sum(CASE WHEN request_id LIKE 'req-%' THEN 16 ELSE 0 END)"
+                    + " + 32 * count(trace_id) + 16 * count(span_id) + sum(CASE WHEN resource LIKE 'exports/%' THEN 12 ELSE 0 END)"
+                    + " + 20 * count(DISTINCT session_id)) / 2.0 / count(*) FROM lake.main.logs WHERE tenant_id = " + lit(tenant))) {
+                rs.next();
+                System.out.printf("random identifier content (generator corpus; a floor for any lossless encoding): %.1f B/event%n", rs.getDouble(1));
+            }
+        }
+        return bytes / (double) events;
+    }
+
     public record Figures(long events, String corpus, String parquet, double rollupSeconds, double copySeconds, double ratio,
             double heapPeakMb, double heapAfterGcPeakMb, double jsonBytesPerEvent, double lakeBytesPerEvent, double copyBytesPerEvent,
             Map<String, Double> scanMs) {}
@@ -157,6 +203,17 @@ public final class RollupBenchmark {
             } else if (!parquet.equals("lake")) {
                 throw new IllegalArgumentException("bench.parquet must be lake or snappy-v1, got " + parquet);
             }
+            // -Dbench.lakeOptions=parquet_compression_level=9,parquet_row_group_size=1000000: DuckLake options to try
+            String tried = System.getProperty("bench.lakeOptions", "");
+            if (!tried.isBlank()) {
+                try (Connection c = fx.app().lake().connect(); Statement st = c.createStatement()) {
+                    for (String kv : tried.split(",")) {
+                        String[] o = kv.split("=", 2);
+                        st.execute("CALL lake.set_option(" + lit(o[0].trim()) + ", " + lit(o[1].trim()) + ")");
+                        System.out.printf("lake option %s = %s%n", o[0].trim(), o[1].trim());
+                    }
+                }
+            }
             resetPeaks();
             long r0 = System.nanoTime();
             RollupReport report = fx.app().rollup().rollup(new RollupRequest("bench", Optional.empty(), Duration.ZERO, false));
@@ -199,6 +256,10 @@ public final class RollupBenchmark {
             System.out.printf("bytes per event: raw JSON %.1f, CBOR segment %.1f, lake Parquet %.1f (bare COPY Parquet %.1f)%n",
                     jsonBytes / (double) events, cborBytes / (double) events, parquetBytes / (double) events,
                     Files.size(out) / (double) events);
+
+            // --- where the bytes go: the logs table's files alone, by column (Parquet footers), and
+            // the random content of the corpus, which no lossless encoding can remove
+            double logsBytesPerEvent = columnBytes(fx.app().lake(), tenant, events);
 
             // --- scans through DuckLake (catalog + Parquet in the bucket): median of 5 after a warm-up
             Map<String, String> scans = new java.util.LinkedHashMap<>();
