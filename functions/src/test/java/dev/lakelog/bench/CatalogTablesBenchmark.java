@@ -34,7 +34,9 @@ import java.util.Optional;
  * {@code -Dbench.tables} (500) small one-row tables, first while that container keeps creating one
  * more table between two timed commits (what a growing tenant count does: every commit then
  * starts from a new schema version), then with no more tables created. Also printed: the rows of
- * the catalog's column table, which DuckLake reads when it loads a schema.
+ * the catalog's column table, and on the worker's DuckDB the time of a table-exists lookup through
+ * {@code duckdb_tables()} and through {@code duckdb_columns()} and of a bare one-row insert commit
+ * (what told the cause apart: docs/benchmarks.md#fan-out-simulation-issue-14).
  *
  * <pre>
  * cd functions && LAKELOG_DUCKDB_EXTENSION_DIR=$PWD/target/duckdb-extensions MAVEN_OPTS=-Xmx2g \
@@ -71,8 +73,8 @@ public final class CatalogTablesBenchmark {
                 int[] next = {0};
                 int[] created = {0};
                 List<String> out = new ArrayList<>();
-                out.add("| phase | extra tables | catalog columns | rollup commits | median ms | mean ms | duckdb_tables() lookup ms | bare insert commit ms |");
-                out.add("|---|---|---|---|---|---|---|---|");
+                out.add("| phase | extra tables | catalog columns | rollup commits | median ms | mean ms | duckdb_tables() lookup ms | duckdb_columns() lookup ms | bare insert commit ms |");
+                out.add("|---|---|---|---|---|---|---|---|---|");
                 Runnable createOne = () -> {
                     try (Connection c = other.lake().connect(); Statement st = c.createStatement()) {
                         String t = "lake.main.ctb_extra_" + created[0]++;
@@ -89,17 +91,17 @@ public final class CatalogTablesBenchmark {
                     st.execute("CREATE TABLE IF NOT EXISTS lake.main.ctb_probe (k VARCHAR)");
                 }
                 phase(out, "warm-up", fx, rs, codec, tenant, next, 2, null, created);
-                phase(out, "10 extra tables, one more created between commits", fx, rs, codec, tenant, next, commits,
+                phase(out, "few extra tables, one more created between commits", fx, rs, codec, tenant, next, commits,
                         () -> {
                             while (created[0] < 10) createOne.run();
                         }, created, createOne);
-                phase(out, "10 extra tables, none created", fx, rs, codec, tenant, next, commits, null, created);
+                phase(out, "few extra tables, none created", fx, rs, codec, tenant, next, commits, null, created);
                 long t0 = System.nanoTime();
                 while (created[0] < tables) createOne.run();
                 System.out.printf("created %d tables in %.1f s%n", tables, (System.nanoTime() - t0) / 1e9);
-                phase(out, tables + " extra tables, one more created between commits", fx, rs, codec, tenant, next, commits, null, created,
+                phase(out, "+" + tables + " extra tables, one more created between commits", fx, rs, codec, tenant, next, commits, null, created,
                         createOne);
-                phase(out, tables + " extra tables, none created", fx, rs, codec, tenant, next, commits, null, created);
+                phase(out, "+" + tables + " extra tables, none created", fx, rs, codec, tenant, next, commits, null, created);
                 System.out.println();
                 for (String l : out) System.out.println(l);
                 System.out.println("load average: " + java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim());
@@ -109,14 +111,11 @@ public final class CatalogTablesBenchmark {
 
     private static dev.lakelog.lake.LakeEngine probeLake;
 
-    private static dev.lakelog.lake.LakeEngine rs2Lake(LakelogFixture fx) {
-        return probeLake;
-    }
-
-    /** On the worker's DuckDB: one table-exists lookup through duckdb_tables() and one bare one-row insert commit, mean ms of 5 each. */
+    /** On the worker's DuckDB: a table-exists lookup through duckdb_tables(), one bare one-row insert commit, the lookup through duckdb_columns(): mean ms of 5 each. */
     private static double[] probes(dev.lakelog.lake.LakeEngine lake) throws Exception {
         long lookup = 0;
         long insert = 0;
+        long columns = 0;
         try (Connection c = lake.connect(); Statement st = c.createStatement()) {
             for (int i = 0; i < 5; i++) {
                 long t0 = System.nanoTime();
@@ -126,13 +125,19 @@ public final class CatalogTablesBenchmark {
                 }
                 lookup += System.nanoTime() - t0;
                 t0 = System.nanoTime();
+                try (ResultSet r = st.executeQuery("SELECT count(*) FROM duckdb_columns() WHERE database_name = 'lake' AND schema_name = 'main' "
+                        + "AND table_name = 'ctb_probe'")) {
+                    r.next();
+                }
+                columns += System.nanoTime() - t0;
+                t0 = System.nanoTime();
                 st.execute("BEGIN TRANSACTION");
                 st.execute("INSERT INTO lake.main.ctb_probe VALUES ('x')");
                 st.execute("COMMIT");
                 insert += System.nanoTime() - t0;
             }
         }
-        return new double[] {lookup / 5e6, insert / 5e6};
+        return new double[] {lookup / 5e6, insert / 5e6, columns / 5e6};
     }
 
     private static void phase(List<String> out, String name, LakelogFixture fx, RollupService rs, SegmentCodec codec, String tenant, int[] next,
@@ -159,9 +164,9 @@ public final class CatalogTablesBenchmark {
             rs2.next();
             columns = rs2.getLong(1);
         }
-        double[] probe = probes(rs2Lake(fx));
-        String row = String.format("| %s | %d | %d | %d | %d | %.0f | %.0f | %.0f |", name, created[0], columns, commits, sorted.get(sorted.size() / 2),
-                ms.stream().mapToLong(Long::longValue).average().orElse(0), probe[0], probe[1]);
+        double[] probe = probes(probeLake);
+        String row = String.format("| %s | %d | %d | %d | %d | %.0f | %.0f | %.0f | %.0f |", name, created[0], columns, commits, sorted.get(sorted.size() / 2),
+                ms.stream().mapToLong(Long::longValue).average().orElse(0), probe[0], probe[2], probe[1]);
         System.out.println(row + "  " + ms);
         out.add(row);
     }
