@@ -48,14 +48,36 @@ public final class IntegrityChain {
     public static final String TENANT_STATE = "lake.main.integrity_tenant_state";
     /**
      * The tenants' lanes (layout v2, docs/integrity.md#lanes): every rollup entry of a tenant is
-     * appended to that tenant's own hash-linked lane, whose head lives in a table of its own
-     * ({@link #laneHeadTable}), so rollups of different tenants never touch a table in common that
-     * they delete from, and DuckLake commits them side by side. The lake chain ({@link #CHAIN})
-     * keeps the lake-wide entries and seals the lanes' heads into itself ({@code kind = seal}).
+     * appended to that tenant's own hash-linked lane, whose head is a row of one of
+     * {@link #LANE_HEAD_BUCKETS} head tables ({@link #laneHeadTable}, chosen by the tenant's hash).
+     * A rollup commit deletes from its tenant's head table only, so rollups of tenants in different
+     * head tables never touch a table in common that they delete from, and DuckLake commits them
+     * side by side; two tenants that share a head table conflict like two commits of one tenant
+     * and the rollup retries. The lake chain ({@link #CHAIN}) keeps the lake-wide entries and seals
+     * the lanes' heads into itself ({@code kind = seal}).
      */
     public static final String LANES = "lake.main.integrity_lanes";
-    /** The prefix of every lane head table: {@code integrity_lane_head_<16 hex of SHA-256(tenant)>}. */
-    public static final String LANE_HEAD_PREFIX = "integrity_lane_head_";
+    /**
+     * The prefix of the lane head tables: {@code integrity_lane_heads_<2 hex>}, the first byte of
+     * SHA-256(tenant). At most a fixed number of tables, each created by the first lane commit
+     * that needs it (with its fence row): the DuckLake catalog does not grow with the tenants (one table per tenant made every commit slower as tenants were
+     * added: docs/benchmarks.md#fan-out-simulation-issue-14).
+     */
+    public static final String LANE_HEADS_PREFIX = "integrity_lane_heads_";
+    /** How many lane head tables (commit fences) a lake has. */
+    public static final int LANE_HEAD_BUCKETS = 256;
+    /**
+     * The lane of each head table's fence row ({@code ('', -1, '')}), which every lane commit into
+     * that table deletes and re-inserts: a tenant's first commit has no head row of its own to
+     * delete, and a DELETE that matches no row does not fence (DuckLakeConflictRulesTest).
+     */
+    public static final String FENCE_ROW_LANE = "";
+    /**
+     * The prefix of the head tables of lakes written before the buckets (one table per tenant,
+     * {@code integrity_lane_head_<16 hex of SHA-256(tenant)>}). Still read; a tenant's next lane
+     * entry moves its head into its bucket and drops the old table in the same transaction.
+     */
+    public static final String LEGACY_LANE_HEAD_PREFIX = "integrity_lane_head_";
     /**
      * The end of the commit message of the commit that records a compaction's entry: the
      * compaction's own message, then this (the snapshot list shows both, newest first).
@@ -85,23 +107,41 @@ public final class IntegrityChain {
 
     /** The table that holds the head of {@code tenant}'s lane (and fences its commits). */
     public static String laneHeadTable(String tenant) {
+        return "lake.main." + LANE_HEADS_PREFIX + CanonicalRow.hex(CanonicalRow.sha256().digest(tenant.getBytes(StandardCharsets.UTF_8))).substring(0, 2);
+    }
+
+    /** Every lane head table, in order. */
+    public static List<String> laneHeadTables() {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < LANE_HEAD_BUCKETS; i++) out.add("lake.main." + LANE_HEADS_PREFIX + String.format("%02x", i));
+        return out;
+    }
+
+    /** The per-tenant head table of the layout before the buckets (still read, never written). */
+    public static String legacyLaneHeadTable(String tenant) {
         String h = CanonicalRow.hex(CanonicalRow.sha256().digest(tenant.getBytes(StandardCharsets.UTF_8)));
-        return "lake.main." + LANE_HEAD_PREFIX + h.substring(0, 16);
+        return "lake.main." + LEGACY_LANE_HEAD_PREFIX + h.substring(0, 16);
     }
 
     /** The head of {@code tenant}'s lane as {@code c}'s transaction sees it, or null (no entry yet). */
     public static LaneHead laneHead(Connection c, String tenant) throws SQLException {
-        String table = laneHeadTable(tenant);
         try (Statement st = c.createStatement()) {
-            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND schema_name = 'main' "
-                    + "AND table_name = " + LakeEngine.literal(table.substring("lake.main.".length())))) {
-                rs.next();
-                if (rs.getLong(1) == 0) return null;
-            }
-            try (ResultSet rs = st.executeQuery("SELECT lane, seq, chain_hash FROM " + table + " WHERE lane = " + LakeEngine.literal(tenant))) {
-                return rs.next() ? new LaneHead(rs.getString(1), rs.getLong(2), rs.getString(3)) : null;
-            }
+            LaneHead h = tableExists(st, laneHeadTable(tenant)) ? headRow(st, laneHeadTable(tenant), tenant) : null;
+            if (h != null) return h;
+            String legacy = legacyLaneHeadTable(tenant);
+            return tableExists(st, legacy) ? headRow(st, legacy, tenant) : null;
         }
+    }
+
+    /** The tenant's row of {@code table} (which must exist), or null. */
+    private static LaneHead headRow(Statement st, String table, String tenant) throws SQLException {
+        try (ResultSet rs = st.executeQuery("SELECT lane, seq, chain_hash FROM " + table + " WHERE lane = " + LakeEngine.literal(tenant))) {
+            return rs.next() ? new LaneHead(rs.getString(1), rs.getLong(2), rs.getString(3)) : null;
+        }
+    }
+
+    static boolean tableExists(Statement st, String qualified) throws SQLException {
+        return LakeCatalog.tableExists(st, qualified.substring("lake.main.".length()));
     }
 
     /** One entry of the lake chain or of a lane, as stored. {@code lane} is null for the lake chain. */
@@ -142,11 +182,7 @@ public final class IntegrityChain {
     }
 
     static boolean lanesExist(Statement st) throws SQLException {
-        try (ResultSet rs = st.executeQuery("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND schema_name = 'main' "
-                + "AND table_name = 'integrity_lanes'")) {
-            rs.next();
-            return rs.getLong(1) > 0;
-        }
+        return LakeCatalog.tableExists(st, "integrity_lanes");
     }
 
     /** {@code SHA-256(prev || entry)} as hex. */
@@ -224,10 +260,7 @@ public final class IntegrityChain {
     }
 
     private static boolean exists(Statement st) throws SQLException {
-        try (ResultSet rs = st.executeQuery("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND table_name = 'integrity_head'")) {
-            rs.next();
-            return rs.getLong(1) > 0;
-        }
+        return LakeCatalog.tableExists(st, "integrity_head");
     }
 
     /** The head as {@code c}'s transaction sees it (null before the chain exists). */
@@ -362,8 +395,21 @@ public final class IntegrityChain {
             ObjectNode e = JSON.createObjectNode();
             long seq;
             String prevHash;
+            boolean fromLegacy = false;
             if (lane != null) {
-                LaneHead prev = laneHead(c, lane);
+                // the tenant's head table (made by the first entry that needs it: two such first
+                // entries both create it, and conflict); then its row, else (a lake written with a
+                // table per tenant, until the tenant's first entry since) its old table. Only
+                // that fallback looks the catalog up
+                LaneHead prev;
+                try (Statement st = c.createStatement()) {
+                    st.execute("CREATE TABLE IF NOT EXISTS " + laneHeadTable(lane) + " (lane VARCHAR NOT NULL, seq BIGINT NOT NULL, chain_hash VARCHAR NOT NULL)");
+                    prev = headRow(st, laneHeadTable(lane), lane);
+                    if (prev == null && tableExists(st, legacyLaneHeadTable(lane))) {
+                        prev = headRow(st, legacyLaneHeadTable(lane), lane);
+                        fromLegacy = true;
+                    }
+                }
                 seq = prev == null ? 0 : prev.seq() + 1;
                 prevHash = prev == null ? ZERO : prev.chainHash();
                 e.put("v", 2);
@@ -441,10 +487,15 @@ public final class IntegrityChain {
                             + LakeEngine.literal(prevHash) + ", " + LakeEngine.literal(hash) + ", " + (state == null ? "NULL" : state[1]) + ", "
                             + (state == null ? "NULL" : LakeEngine.literal(state[2])) + ")");
                     // the lane's head, and the fence of this tenant's commits: two overlapping
-                    // commits of one tenant both delete from this table and DuckLake aborts one
-                    st.execute("CREATE TABLE IF NOT EXISTS " + table + " (lane VARCHAR NOT NULL, seq BIGINT NOT NULL, chain_hash VARCHAR NOT NULL)");
-                    st.execute("DELETE FROM " + table);
+                    // commits of one tenant (or of two tenants of one head table) both delete from
+                    // this table and DuckLake aborts one; the fence row makes a tenant's first
+                    // commit delete something too
+                    // (a head table this transaction created has no rows: nothing to delete, the create fences)
+                    st.execute("DELETE FROM " + table + " WHERE lane IN (" + LakeEngine.literal(lane) + ", " + LakeEngine.literal(FENCE_ROW_LANE) + ")");
                     st.execute("INSERT INTO " + table + " VALUES (" + LakeEngine.literal(lane) + ", " + seq + ", " + LakeEngine.literal(hash) + ")");
+                    st.execute("INSERT INTO " + table + " VALUES (" + LakeEngine.literal(FENCE_ROW_LANE) + ", -1, '')");
+                    // a lake written with a table per tenant: this tenant's head moved here, its old table goes
+                    if (fromLegacy) st.execute("DROP TABLE " + legacyLaneHeadTable(lane));
                 }
                 return new Head(seq, hash);
             }
@@ -635,8 +686,11 @@ public final class IntegrityChain {
                 // the callers seal lanes they have just appended to, so no lookup of earlier seals
                 // (which would read the whole lake chain); sealing a head twice is harmless
                 Change ch = Change.begin(c, "seal", null, false);
+                Set<String> headTables = new java.util.HashSet<>(); // one catalog lookup per seal, not per tenant
+                headTables.addAll(LakeCatalog.tablesStartingWith(st, LANE_HEADS_PREFIX));
                 for (String t : new java.util.TreeSet<>(tenants)) {
-                    LaneHead h = laneHead(c, t);
+                    LaneHead h = headTables.contains(laneHeadTable(t)) ? headRow(st, laneHeadTable(t), t) : null;
+                    if (h == null) h = laneHead(c, t); // not written since the table per tenant
                     if (h == null) continue;
                     ch.sealed.addObject().put("lane", t).put("seq", h.seq()).put("chain_hash", h.chainHash());
                 }

@@ -152,16 +152,54 @@ public final class IntegrityVerifier {
                         sealed.merge(lane, lseq, Math::max);
                     }
                 }
-                // the lanes' head tables
-                java.util.Set<String> headTables = new java.util.HashSet<>();
-                try (ResultSet rs = st.executeQuery("SELECT table_name FROM duckdb_tables() WHERE database_name = 'lake' AND schema_name = 'main' "
-                        + "AND starts_with(table_name, '" + IntegrityChain.LANE_HEAD_PREFIX + "')")) {
-                    while (rs.next()) headTables.add("lake.main." + rs.getString(1));
+                // the lanes' heads: a row of the tenant's head table (its bucket), or, for a
+                // tenant not written since the buckets, its old per-tenant table
+                Map<String, IntegrityChain.LaneHead> heads = new HashMap<>();
+                java.util.Set<String> tables = new java.util.HashSet<>();
+                tables.addAll(LakeCatalog.tablesStartingWith(st, IntegrityChain.LANE_HEADS_PREFIX));
+                tables.addAll(LakeCatalog.tablesStartingWith(st, IntegrityChain.LEGACY_LANE_HEAD_PREFIX));
+                List<String> present = new ArrayList<>();
+                for (String t : IntegrityChain.laneHeadTables()) {
+                    if (tables.remove(t)) present.add(t); // created by the first lane commit that needs it
                 }
+                Map<String, Integer> fenceRows = new HashMap<>();
+                for (String t : present) fenceRows.put(t, 0);
+                for (int i = 0; i < present.size(); i += 64) { // one query per 64 tables, not one per table
+                    StringBuilder q = new StringBuilder();
+                    for (String t : present.subList(i, Math.min(present.size(), i + 64))) {
+                        if (q.length() > 0) q.append(" UNION ALL ");
+                        q.append("SELECT ").append(LakeEngine.literal(t)).append(" AS head_table, lane, seq, chain_hash FROM ").append(t);
+                    }
+                    try (ResultSet rs = st.executeQuery(q + " ORDER BY 1, 2, 3")) {
+                        while (rs.next()) {
+                            String t = rs.getString(1);
+                            String lane = rs.getString(2);
+                            if (IntegrityChain.FENCE_ROW_LANE.equals(lane)) {
+                                fenceRows.merge(t, 1, Integer::sum);
+                            } else if (!IntegrityChain.laneHeadTable(lane).equals(t)) {
+                                run.problem("lane head table " + t + " holds the head of tenant " + lane + ", whose head belongs in "
+                                        + IntegrityChain.laneHeadTable(lane));
+                            } else if (heads.put(lane, new IntegrityChain.LaneHead(lane, rs.getLong(3), rs.getString(4))) != null) {
+                                run.problem("lane head table " + t + " holds two heads of tenant " + lane);
+                            }
+                        }
+                    }
+                }
+                for (String t : present) {
+                    if (fenceRows.get(t) != 1) run.problem("lane head table " + t + " has " + fenceRows.get(t) + " fence rows instead of 1");
+                }
+                java.util.Set<String> legacyTables = new java.util.HashSet<>(tables);
                 for (Map.Entry<String, String[]> l : laneLast.entrySet()) {
-                    String table = IntegrityChain.laneHeadTable(l.getKey());
-                    IntegrityChain.LaneHead h = headTables.contains(table) ? IntegrityChain.laneHead(c, l.getKey()) : null;
-                    headTables.remove(table);
+                    IntegrityChain.LaneHead h = heads.remove(l.getKey());
+                    String legacy = IntegrityChain.legacyLaneHeadTable(l.getKey());
+                    if (legacyTables.remove(legacy)) {
+                        if (h != null) {
+                            run.problem("tenant " + l.getKey() + "'s lane has a head in " + IntegrityChain.laneHeadTable(l.getKey())
+                                    + " and still its old head table " + legacy);
+                        } else {
+                            h = IntegrityChain.laneHead(c, l.getKey());
+                        }
+                    }
                     if (h == null || h.seq() != Long.parseLong(l.getValue()[0]) || !h.chainHash().equals(l.getValue()[1])) {
                         run.problem("tenant " + l.getKey() + "'s lane head record (" + (h == null ? "missing" : "entry " + h.seq())
                                 + ") does not match its last entry (" + l.getValue()[0] + ")");
@@ -173,7 +211,11 @@ public final class IntegrityVerifier {
                                 + " are not sealed into the lake chain yet (the tenant's next rollup seals them)");
                     }
                 }
-                for (String t : headTables) {
+                for (String lane : new java.util.TreeSet<>(heads.keySet())) {
+                    run.problem("the lane head of tenant " + lane + " in " + IntegrityChain.laneHeadTable(lane)
+                            + " has no lane entries: its lane was removed from the integrity table");
+                }
+                for (String t : new java.util.TreeSet<>(legacyTables)) {
                     run.problem("lane head table " + t + " has no lane entries: its lane was removed from the integrity table");
                 }
                 // replay every entry in the order the changes happened

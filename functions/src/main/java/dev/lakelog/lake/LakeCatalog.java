@@ -15,6 +15,30 @@ import java.util.Optional;
  * and rows, the change feed. Each takes a connection of the caller's ({@link LakeEngine#connect}).
  */
 public final class LakeCatalog {
+
+    /**
+     * Whether {@code lake.main.<table>} exists as {@code st}'s transaction sees it. Through
+     * {@code duckdb_columns()}, not {@code duckdb_tables()}: the latter asks the DuckLake catalog
+     * for every table's size, which after each new snapshot costs a catalog round trip per table
+     * (seconds with a few hundred tables: docs/benchmarks.md#fan-out-simulation-issue-14).
+     */
+    public static boolean tableExists(java.sql.Statement st, String table) throws SQLException {
+        try (ResultSet rs = st.executeQuery("SELECT count(*) FROM duckdb_columns() WHERE database_name = 'lake' AND schema_name = 'main' "
+                + "AND table_name = " + LakeEngine.literal(table))) {
+            rs.next();
+            return rs.getLong(1) > 0;
+        }
+    }
+
+    /** The tables of {@code lake.main} whose names start with {@code prefix}, qualified ({@code lake.main.x}), as {@link #tableExists}. */
+    public static java.util.Set<String> tablesStartingWith(java.sql.Statement st, String prefix) throws SQLException {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        try (ResultSet rs = st.executeQuery("SELECT DISTINCT table_name FROM duckdb_columns() WHERE database_name = 'lake' AND schema_name = 'main' "
+                + "AND starts_with(table_name, " + LakeEngine.literal(prefix) + ")")) {
+            while (rs.next()) out.add("lake.main." + rs.getString(1));
+        }
+        return out;
+    }
     private LakeCatalog() {}
 
     /** One snapshot of the catalog, as {@code lake.snapshots()} lists it. */
@@ -152,12 +176,8 @@ public final class LakeCatalog {
      */
     public static List<DataFile> tenantDataFiles(Connection c, String table, String tenant) throws SQLException {
         List<DataFile> out = new ArrayList<>();
-        try (PreparedStatement exists = c.prepareStatement("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND schema_name = 'main' AND table_name = ?")) {
-            exists.setString(1, table);
-            try (ResultSet rs = exists.executeQuery()) {
-                rs.next();
-                if (rs.getLong(1) == 0) return out;
-            }
+        try (java.sql.Statement st = c.createStatement()) {
+            if (!tableExists(st, table)) return out;
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT data_file, delete_file FROM ducklake_list_files('lake', ?, schema => 'main') "
                 + "WHERE contains(data_file, ?) ORDER BY data_file")) {

@@ -352,11 +352,7 @@ public final class LakeEngine implements AutoCloseable {
     }
 
     private static boolean tableExists(Statement st, String table) throws SQLException {
-        try (ResultSet rs = st.executeQuery("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND table_name = "
-                + literal(table))) {
-            rs.next();
-            return rs.getLong(1) > 0;
-        }
+        return LakeCatalog.tableExists(st, table);
     }
 
     /** Creates or replaces the S3 secret when the credentials changed (Lambda rotates them). */

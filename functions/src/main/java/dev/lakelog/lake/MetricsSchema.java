@@ -127,10 +127,8 @@ public final class MetricsSchema {
     public static void ensure(Connection c) throws SQLException {
         for (int attempt = 1; ; attempt++) {
             boolean exists;
-            try (Statement q = c.createStatement();
-                    var rs = q.executeQuery("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND table_name = 'metrics_fence'")) {
-                rs.next();
-                exists = rs.getLong(1) > 0;
+            try (Statement q = c.createStatement()) {
+                exists = LakeCatalog.tableExists(q, "metrics_fence");
             }
             try (Statement st = c.createStatement()) {
                 if (!exists) {

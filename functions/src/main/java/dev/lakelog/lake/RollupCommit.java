@@ -167,6 +167,7 @@ public final class RollupCommit implements AutoCloseable {
         long segs;
         long duplicates;
         IntegrityChain.Head head;
+        long[] at = new long[5]; // phases, for the log line (docs/benchmarks.md: where a commit's time goes)
         try (Statement st = conn.createStatement()) {
             st.execute("BEGIN TRANSACTION");
             try {
@@ -186,23 +187,28 @@ public final class RollupCommit implements AutoCloseable {
                     segs = rs.getLong(2);
                 }
                 duplicates = stagedRows - rowCount;
+                at[0] = System.nanoTime();
                 IntegrityChain.Change change = IntegrityChain.Change.begin(conn, "rollup", rowCount == 0 ? null : stageScope(st), false)
                         .filesAddRows().inLane(tenant);
                 change.detail().put("rollup_id", rollupId).put("trigger", trigger).put("tenant_id", tenant);
                 try (ResultSet rs = st.executeQuery("SELECT segment_key, tenant_id, digest, row_count FROM rollup_stage_ledger ORDER BY segment_key")) {
                     while (rs.next()) change.segment(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4));
                 }
+                at[1] = System.nanoTime();
                 st.execute("INSERT INTO " + LakeSchema.LOGS + " SELECT * FROM rollup_stage ORDER BY \"timestamp\", log_id");
                 st.execute("INSERT INTO " + LakeSchema.LEDGER + " SELECT * FROM rollup_stage_ledger");
                 // the fence: record() deletes from and re-inserts into this tenant's lane head
                 // table, so two overlapping commits of this tenant conflict, other tenants' never
+                at[2] = System.nanoTime();
                 head = change.record(conn);
+                at[3] = System.nanoTime();
                 beforeCommit.run();
                 String message = "rollup trigger=" + trigger + " tenant=" + tenant + " segments=" + segs + " rows=" + rowCount;
                 String extra = JSON.createObjectNode().put("rollup_id", rollupId).put("trigger", trigger)
                         .put("tenant_id", tenant).put("segments", segs).put("rows", rowCount).put("integrity_lane", tenant).put("integrity_seq", head.seq()).toString();
                 st.execute("CALL lake.set_commit_message('lakelog', " + LakeEngine.literal(message)
                         + ", extra_info => " + LakeEngine.literal(extra) + ")");
+                at[4] = System.nanoTime();
                 st.execute("COMMIT");
             } catch (SQLException | RuntimeException e) {
                 try (Statement rb = conn.createStatement()) {
@@ -213,10 +219,16 @@ public final class RollupCommit implements AutoCloseable {
                 throw e;
             }
         }
+        long done = System.nanoTime();
         Long snapshot = lastSnapshot();
         LOG.info("rollup_batch_committed", "tenant", tenant, "segments", segs, "rows", rowCount, "duplicates_dropped", duplicates,
                 "staged_segments", staged,
-                "rollup_id", rollupId, "snapshot_id", snapshot, "commit_ms", (System.nanoTime() - t1) / 1_000_000);
+                "rollup_id", rollupId, "snapshot_id", snapshot, "commit_ms", (done - t1) / 1_000_000,
+                // recheck: ledger re-check and duplicates; files_before: the integrity entry's listing of the
+                // tenant's files; write: Parquet of logs and ledger; integrity: new files hashed, rows read
+                // back and hashed, lane head; catalog_commit: COMMIT (DuckLake's catalog transaction)
+                "recheck_ms", (at[0] - t1) / 1_000_000, "files_before_ms", (at[1] - at[0]) / 1_000_000, "write_ms", (at[2] - at[1]) / 1_000_000,
+                "integrity_ms", (at[3] - at[2]) / 1_000_000, "catalog_commit_ms", (done - at[4]) / 1_000_000);
         return new Committed(rowCount, segs, duplicates, snapshot, 0, head);
     }
 

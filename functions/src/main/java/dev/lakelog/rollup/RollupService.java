@@ -233,8 +233,10 @@ public final class RollupService {
      */
     private void seal(String tenant, Totals totals) {
         if (!totals.lanesToSeal.remove(tenant)) return;
+        long t0 = System.nanoTime();
         try {
             lake.get().sealLanes(List.of(tenant));
+            LOG.info("lane_sealed", "tenant", tenant, "seal_ms", (System.nanoTime() - t0) / 1_000_000);
         } catch (RuntimeException e) {
             totals.errors.add("tenant " + tenant + ": committed, but sealing its integrity lane failed (" + e.getMessage()
                     + "); the next rollup seals it");

@@ -61,7 +61,7 @@ public final class ChainTampering {
                 hashes.add(hash);
             }
             String head = IntegrityChain.laneHeadTable(tenant);
-            st.execute("DELETE FROM " + head);
+            st.execute("DELETE FROM " + head + " WHERE lane = '" + tenant + "'");
             st.execute("INSERT INTO " + head + " VALUES ('" + tenant + "', " + (e.size() - 1) + ", '" + prev + "')");
             st.execute("COMMIT");
         }

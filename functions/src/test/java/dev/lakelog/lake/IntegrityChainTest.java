@@ -299,6 +299,98 @@ class IntegrityChainTest {
         assertThat(heads.get(heads.size() - 1).seq()).isEqualTo(entries().size() - 1);
     }
 
+    /** The tables of lake.main whose names start with {@code prefix}. */
+    List<String> tables(String prefix) throws Exception {
+        List<String> out = new ArrayList<>();
+        try (Connection c = fx.app().lake().connect(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT table_name FROM duckdb_tables() WHERE database_name = 'lake' AND schema_name = 'main' "
+                        + "AND starts_with(table_name, '" + prefix + "') ORDER BY 1")) {
+            while (rs.next()) out.add("lake.main." + rs.getString(1));
+        }
+        return out;
+    }
+
+    /**
+     * The catalog does not grow with the tenants: every tenant's lane head is a row of one of 256
+     * head tables picked by its hash, a table is created only by the first commit that needs it,
+     * and no table per tenant is made (docs/integrity.md#lanes).
+     */
+    @Test
+    void lane_heads_live_in_at_most_256_tables_however_many_tenants_roll_up() throws Exception {
+        java.util.Set<String> all = new java.util.HashSet<>(IntegrityChain.laneHeadTables());
+        assertThat(all).hasSize(IntegrityChain.LANE_HEAD_BUCKETS);
+        for (int i = 0; i < 100_000; i++) assertThat(all).contains(IntegrityChain.laneHeadTable("tenant-" + i));
+        java.util.Set<String> expected = new java.util.TreeSet<>();
+        for (int i = 0; i < 24; i++) {
+            String id = "many-" + i;
+            ingest(fx.createTenant(id, Tier.PAID), event(id + "-1", "2026-11-20", null));
+            expected.add(IntegrityChain.laneHeadTable(id));
+        }
+        expected.add(IntegrityChain.laneHeadTable("acme"));
+        ingest(acme, event("a1", "2026-11-20", null));
+        rollup();
+        assertThat(tables(IntegrityChain.LANE_HEADS_PREFIX)).as("one head table per hash bucket in use").containsExactlyElementsOf(expected);
+        assertThat(tables(IntegrityChain.LEGACY_LANE_HEAD_PREFIX)).as("no table per tenant").isEmpty();
+        try (Connection c = fx.app().lake().connect(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*), count(DISTINCT lane) FROM " + IntegrityChain.laneHeadTable("acme") + " WHERE lane = 'acme'")) {
+            rs.next();
+            assertThat(rs.getLong(1)).as("acme's head is one row of its head table").isEqualTo(1);
+        }
+        assertThat(verify().problems()).isEmpty();
+    }
+
+    /**
+     * A lake written before the head tables were shared (one table {@code integrity_lane_head_<16
+     * hex>} per tenant, its head table of buckets absent) verifies as it is; each tenant's next
+     * rollup moves its head into its bucket and drops the old table in the same transaction, and
+     * the lake keeps verifying. The old layout is rebuilt here by SQL from a current lake: the same
+     * table name, columns and row the earlier release wrote.
+     */
+    @Test
+    void a_lake_with_a_head_table_per_tenant_verifies_and_each_tenants_next_rollup_moves_its_head_into_its_bucket() throws Exception {
+        assertThat(IntegrityChain.laneHeadTable("acme")).isNotEqualTo(IntegrityChain.laneHeadTable("globex"));
+        fillLake();
+        for (String t : List.of("acme", "globex")) {
+            String bucket = IntegrityChain.laneHeadTable(t);
+            String legacy = IntegrityChain.legacyLaneHeadTable(t);
+            try (Connection c = fx.app().lake().connect(); Statement st = c.createStatement()) {
+                st.execute("BEGIN TRANSACTION");
+                st.execute("CREATE TABLE " + legacy + " (lane VARCHAR NOT NULL, seq BIGINT NOT NULL, chain_hash VARCHAR NOT NULL)");
+                st.execute("INSERT INTO " + legacy + " SELECT lane, seq, chain_hash FROM " + bucket + " WHERE lane = '" + t + "'");
+                st.execute("DROP TABLE " + bucket); // the old release had no shared head tables (each holds one tenant here)
+                st.execute("COMMIT");
+            }
+        }
+        assertThat(tables(IntegrityChain.LANE_HEADS_PREFIX)).isEmpty();
+        assertThat(tables(IntegrityChain.LEGACY_LANE_HEAD_PREFIX)).hasSize(2);
+        IntegrityVerifier.Report before = verify();
+        assertThat(before.problems()).as("the old layout verifies").isEmpty();
+
+        ingest(acme, event("a-after", "2026-11-21", null));
+        rollup();
+        assertThat(tables(IntegrityChain.LEGACY_LANE_HEAD_PREFIX)).containsExactly(IntegrityChain.legacyLaneHeadTable("globex"));
+        assertThat(tables(IntegrityChain.LANE_HEADS_PREFIX)).containsExactly(IntegrityChain.laneHeadTable("acme"));
+        try (Connection c = fx.app().lake().connect()) {
+            assertThat(IntegrityChain.laneHead(c, "acme").seq()).as("acme's lane continues from its old head").isEqualTo(lane("acme").size() - 1);
+            assertThat(IntegrityChain.laneHead(c, "globex").seq()).as("globex's head is read from its old table").isEqualTo(lane("globex").size() - 1);
+        }
+        assertThat(verify().problems()).isEmpty();
+
+        // the old table of a tenant is not a place to hide a rewrite: a changed head there is named
+        sql("UPDATE " + IntegrityChain.legacyLaneHeadTable("globex") + " SET seq = 0");
+        assertThat(verify().problems()).anyMatch(p -> p.contains("tenant globex's lane head record (entry 0) does not match its last entry"));
+    }
+
+    /** A head row removed from its table (its tenant's fence and the lane's last link) is named. */
+    @Test
+    void a_removed_lane_head_row_or_fence_row_is_named() throws Exception {
+        fillLake();
+        sql("DELETE FROM " + IntegrityChain.laneHeadTable("acme") + " WHERE lane = 'acme'");
+        assertThat(verify().problems()).anyMatch(p -> p.contains("tenant acme's lane head record (missing) does not match its last entry"));
+        sql("DELETE FROM " + IntegrityChain.laneHeadTable("globex") + " WHERE lane = ''");
+        assertThat(verify().problems()).anyMatch(p -> p.contains(IntegrityChain.laneHeadTable("globex") + " has 0 fence rows instead of 1"));
+    }
+
     private List<String> rewriteLaneToMatchTheLake(String tenant) throws Exception {
         return ChainTampering.rewriteLaneToMatchTheLake(fx.app().lake(), tenant);
     }

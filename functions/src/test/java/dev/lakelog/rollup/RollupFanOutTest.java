@@ -133,10 +133,11 @@ class RollupFanOutTest {
 
     @Test
     void a_poisoned_message_ends_in_the_dead_letter_queue_and_the_others_are_rolled_up() throws Exception {
-        // the visibility timeout must outlast an invocation (as the stack's 30 min outlast the worker's 15):
-        // a good message received again only because its first worker was slow would count towards the
-        // redrive as well; the poison comes back after it, fails again and moves to the DLQ
-        ElasticMqServer.Queue q = TestServers.sqs().newQueue("rollup-poison", 2, 120);
+        // the poison comes back after the visibility timeout, fails again and moves to the DLQ on its
+        // third receive (maxReceiveCount 2). 30 s, not the stack's 30 min: the good messages are deleted
+        // at their first success, so one of them could reach the DLQ only if two invocations in a row
+        // each held it longer than 30 s (the lake is warmed first; one small rollup per tenant)
+        ElasticMqServer.Queue q = TestServers.sqs().newQueue("rollup-poison", 2, 30);
         try (LakelogFixture fx = fixture(q, Map.of())) {
             Map<String, List<String>> acked = ingestTenants(fx, "poison", 3, 2);
             fx.app().lake();

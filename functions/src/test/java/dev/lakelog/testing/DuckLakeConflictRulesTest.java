@@ -63,6 +63,26 @@ class DuckLakeConflictRulesTest {
         assertThat(overlap("DELETE FROM lake.main.t WHERE k = 'a'", "INSERT INTO lake.main.t VALUES ('z', 2)")).contains("Transaction conflict");
     }
 
+    /**
+     * Why every lane head table carries a fence row that each commit deletes and re-inserts: a
+     * DELETE that matches no row is no delete to DuckLake, so two transactions that each "delete"
+     * a missing row and insert their own (two first commits of one tenant) would both commit.
+     */
+    @Test
+    void a_delete_that_matches_no_row_does_not_conflict() throws Exception {
+        assertThat(overlap("DELETE FROM lake.main.t WHERE k = 'none'; INSERT INTO lake.main.t VALUES ('new', 1)",
+                "DELETE FROM lake.main.t WHERE k = 'none'; INSERT INTO lake.main.t VALUES ('new', 2)")).isNull();
+    }
+
+    /** The shared head tables' rule: two transactions deleting different rows of one table conflict. */
+    @Test
+    void deletes_of_different_rows_of_one_table_conflict() throws Exception {
+        x(a, "INSERT INTO lake.main.t VALUES ('a', 1)");
+        x(a, "INSERT INTO lake.main.t VALUES ('b', 1)");
+        assertThat(overlap("DELETE FROM lake.main.t WHERE k = 'a'; INSERT INTO lake.main.t VALUES ('a', 2)",
+                "DELETE FROM lake.main.t WHERE k = 'b'; INSERT INTO lake.main.t VALUES ('b', 2)")).contains("Transaction conflict");
+    }
+
     @Test
     void two_creates_of_the_same_table_conflict_and_of_different_tables_do_not() throws Exception {
         assertThat(overlap("CREATE TABLE lake.main.x (k VARCHAR)", "CREATE TABLE lake.main.y (k VARCHAR)")).isNull();
