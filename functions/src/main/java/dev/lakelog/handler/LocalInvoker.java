@@ -51,7 +51,7 @@ public final class LocalInvoker {
         if (args.length > 2 && args[2].equals("--timings")) {
             ObjectNode t = JSON.createObjectNode().put("main_entered_at_ms", mainAt).put("jvm_uptime_at_main_ms", jvmUptimeMs)
                     .put("handler_init_ms", initMs).put("first_invoke_ms", invokeMs);
-            var lake = LambdaApp.get().lakeIfOpen();
+            var lake = LambdaApp.container().lakeIfOpen();
             if (lake != null && lake.timings() != null) {
                 t.put("duckdb_load_ms", lake.timings().duckdbLoadMs()).put("extension_load_ms", lake.timings().extensionLoadMs())
                         .put("attach_ms", lake.timings().attachMs()).put("lake_open_ms", lake.timings().totalMs());
