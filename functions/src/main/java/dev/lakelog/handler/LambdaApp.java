@@ -31,8 +31,8 @@ import org.crac.Resource;
  *       its S3 secret), every AWS SDK client (their sockets and any credentials they resolved) and
  *       the job executor. Nothing that holds a socket or a credential is in the snapshot; the lake
  *       is never attached in it.
- *   <li><b>after the restore</b>: new seeds for the process's own {@code SecureRandom}s (segment
- *       ids, tokens), then nothing else: the next invocation builds a new app from the environment
+ *   <li><b>after the restore</b>: new generators for the process's own random draws (segment ids,
+ *       tokens, the commit retries' back-off), then nothing else: the next invocation builds a new app from the environment
  *       (re-read), which resolves credentials, reads the catalog secret and attaches the lake then.
  * </ul>
  *
@@ -162,6 +162,7 @@ final class LambdaApp implements Supplier<Lakelog>, Resource {
         // every environment resumed from one snapshot must draw its own ids and secrets
         UuidV7.reseed();
         Secrets.reseed();
+        dev.lakelog.lake.Jitter.reseed();
         restores++;
         LOG.info("snapstart_restored", "app", app == null ? "built on the first invocation" : "present");
     }
