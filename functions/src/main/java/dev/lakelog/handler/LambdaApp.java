@@ -105,6 +105,13 @@ final class LambdaApp implements Supplier<Lakelog>, Resource {
         return a;
     }
 
+    /** Closes the current app, if any (tests: a holder that outlives its test must hold nothing open). */
+    synchronized void shutdown() {
+        Lakelog a = app;
+        app = null;
+        if (a != null) a.close();
+    }
+
     /** The current app, or null when none is built (after a checkpoint, before the next invocation). */
     Lakelog peek() {
         return app;

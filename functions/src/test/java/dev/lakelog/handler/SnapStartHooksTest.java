@@ -192,7 +192,7 @@ class SnapStartHooksTest {
         JsonNode one = JSON.readTree(queryFn.handleRequest(query(acme, Map.of("limit", "1000", "event_type", "E3")),
                 new LocalContext()).getBody());
         assertThat(one.path("count").asInt()).as("8 of the first 40 and 5 of the next 25 are E3").isEqualTo(13);
-        container.peek().close();
+        container.shutdown();
     }
 
     @Test
@@ -222,6 +222,6 @@ class SnapStartHooksTest {
         assertThat(container.peek()).isNotNull().isNotSameAs(before);
         assertThat(TestServers.s3().client().listObjectsV2(b -> b.bucket(env.get("LAKELOG_BUCKET")).prefix("segments/tenant=ingestor/"))
                 .contents()).hasSize(1);
-        container.peek().close();
+        container.shutdown();
     }
 }
