@@ -375,6 +375,16 @@ public final class Lakelog implements AutoCloseable {
         return json;
     }
 
+    /**
+     * Primes DuckDB before a SnapStart snapshot (handler.LambdaApp): the extensions this backend's
+     * lake uses, loaded into a throw-away in-memory database that runs a Parquet query; the lake is
+     * not opened and nothing outside the process is touched.
+     */
+    public LakeEngine.Priming primeLake() {
+        Path tmp = config.duckdbTempDir().orElse(Path.of(System.getProperty("java.io.tmpdir")));
+        return LakeEngine.prime(config.extensionDir(), tmp, config.backend() == dev.lakelog.config.Backend.AWS);
+    }
+
     /** The lake engine if it is open, else null (nothing is opened). */
     public LakeEngine lakeIfOpen() {
         return lake.peek();

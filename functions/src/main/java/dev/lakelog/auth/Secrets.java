@@ -8,9 +8,17 @@ import java.util.HexFormat;
 
 /** Generates and hashes credentials. */
 public final class Secrets {
-    private static final SecureRandom RANDOM = new SecureRandom();
+    private static volatile SecureRandom RANDOM = new SecureRandom();
 
     private Secrets() {}
+
+    /**
+     * A new generator, drawn from the system's entropy now: called after a SnapStart restore
+     * (handler.LambdaApp), so that environments resumed from one snapshot never share a generator's state.
+     */
+    public static void reseed() {
+        RANDOM = new SecureRandom();
+    }
 
     public static String newToken() {
         return "llt_" + randomHex(32);

@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayCustomAuthorizerEvent;
 import dev.lakelog.Lakelog;
+import java.util.function.Supplier;
 import dev.lakelog.api.LakelogException;
 import dev.lakelog.api.ApiRequest;
 import dev.lakelog.auth.Tenant;
@@ -17,19 +18,24 @@ import java.util.Map;
  * (403 for free tenants on analytics) stays in the functions, which verify the token again.
  */
 public final class AuthorizerHandler implements RequestHandler<APIGatewayCustomAuthorizerEvent, Map<String, Object>> {
-    private final Lakelog app;
+    private final Supplier<Lakelog> app;
 
     public AuthorizerHandler() {
-        this(LambdaApp.get());
+        this(LambdaApp.start(LambdaApp.Needs.NO_LAKE));
     }
 
     public AuthorizerHandler(Lakelog app) {
+        this(() -> app);
+    }
+
+    /** Bound to the container's current app, which SnapStart's restore replaces (see {@link LambdaApp}). */
+    AuthorizerHandler(Supplier<Lakelog> app) {
         this.app = app;
     }
 
     @Override
     public Map<String, Object> handleRequest(APIGatewayCustomAuthorizerEvent event, Context context) {
-        try (LambdaInvocation inv = LambdaInvocation.begin(context, app.metrics())) {
+        try (LambdaInvocation inv = LambdaInvocation.begin(context, app.get().metrics())) {
             return authorize(event);
         }
     }
@@ -38,7 +44,7 @@ public final class AuthorizerHandler implements RequestHandler<APIGatewayCustomA
         String token = event.getAuthorizationToken();
         Tenant tenant;
         try {
-            tenant = app.auth().verifyBearer(new ApiRequest("GET", "/", Map.of(),
+            tenant = app.get().auth().verifyBearer(new ApiRequest("GET", "/", Map.of(),
                     token == null ? Map.of() : Map.of("Authorization", token), null));
         } catch (LakelogException e) {
             // The exact message "Unauthorized" is what makes API Gateway answer 401.

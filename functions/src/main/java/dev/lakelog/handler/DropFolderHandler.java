@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.S3Event;
 import com.amazonaws.services.lambda.runtime.events.models.s3.S3EventNotification;
 import dev.lakelog.Lakelog;
+import java.util.function.Supplier;
 import dev.lakelog.ingest.drop.DropFolderService;
 import dev.lakelog.log.JsonLog;
 import java.util.ArrayList;
@@ -22,22 +23,27 @@ import java.util.Map;
  */
 public final class DropFolderHandler implements RequestHandler<S3Event, Map<String, Object>> {
     private static final JsonLog LOG = JsonLog.get(DropFolderHandler.class);
-    private final Lakelog app;
+    private final Supplier<Lakelog> app;
 
     public DropFolderHandler() {
-        this(LambdaApp.get());
+        this(LambdaApp.start(LambdaApp.Needs.LAKE));
     }
 
     public DropFolderHandler(Lakelog app) {
+        this(() -> app);
+    }
+
+    /** Bound to the container's current app, which SnapStart's restore replaces (see {@link LambdaApp}). */
+    DropFolderHandler(Supplier<Lakelog> app) {
         this.app = app;
     }
 
     @Override
     public Map<String, Object> handleRequest(S3Event event, Context context) {
-        try (LambdaInvocation inv = LambdaInvocation.begin(context, app.metrics())) {
+        try (LambdaInvocation inv = LambdaInvocation.begin(context, app.get().metrics())) {
             List<Map<String, Object>> files = new ArrayList<>();
             RuntimeException failure = null;
-            String bucket = app.config().bucket().orElse(null);
+            String bucket = app.get().config().bucket().orElse(null);
             List<S3EventNotification.S3EventNotificationRecord> records = event == null || event.getRecords() == null ? List.of() : event.getRecords();
             for (S3EventNotification.S3EventNotificationRecord r : records) {
                 String name = r.getEventName() == null ? "" : r.getEventName();
@@ -53,7 +59,7 @@ public final class DropFolderHandler implements RequestHandler<S3Event, Map<Stri
                     continue;
                 }
                 try {
-                    DropFolderService.Outcome o = app.dropFolder().process(key, blankToNull(r.getS3().getObject().geteTag()), inv.end());
+                    DropFolderService.Outcome o = app.get().dropFolder().process(key, blankToNull(r.getS3().getObject().geteTag()), inv.end());
                     Map<String, Object> line = new LinkedHashMap<>();
                     line.put("key", o.key());
                     line.put("status", o.status().name().toLowerCase(java.util.Locale.ROOT));

@@ -6,6 +6,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lakelog.Lakelog;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import dev.lakelog.api.ErrorCode;
 import dev.lakelog.api.ErrorKind;
 import dev.lakelog.api.LakelogException;
@@ -37,25 +39,26 @@ import java.util.regex.Pattern;
 public final class IotRollupHandler implements RequestStreamHandler {
     private static final JsonLog LOG = JsonLog.get(IotRollupHandler.class);
     private static final Pattern DEVICE = Pattern.compile("[A-Za-z0-9_:.-]{1,128}");
-    private final Lakelog app;
-    private final Optional<StatusPublisher> publisher;
+    private final Supplier<Lakelog> app;
+    /** Resolved per invocation from the current app: SnapStart's restore replaces the app and its clients. */
+    private final Function<Lakelog, Optional<StatusPublisher>> publishers;
     private final ObjectMapper json = new ObjectMapper();
 
     public IotRollupHandler() {
-        this(LambdaApp.get());
+        this(LambdaApp.start(LambdaApp.Needs.LAKE), Lakelog::statusPublisher);
     }
 
     public IotRollupHandler(Lakelog app) {
-        this(app, app.statusPublisher());
+        this(() -> app, Lakelog::statusPublisher);
     }
 
     public IotRollupHandler(Lakelog app, StatusPublisher publisher) {
-        this(app, Optional.of(publisher));
+        this(() -> app, a -> Optional.of(publisher));
     }
 
-    private IotRollupHandler(Lakelog app, Optional<StatusPublisher> publisher) {
+    private IotRollupHandler(Supplier<Lakelog> app, Function<Lakelog, Optional<StatusPublisher>> publishers) {
         this.app = app;
-        this.publisher = publisher;
+        this.publishers = publishers;
     }
 
     /** The Lambda entry point: the IoT rule's payload in, the published message out as JSON. */
@@ -66,7 +69,7 @@ public final class IotRollupHandler implements RequestStreamHandler {
     }
 
     public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
-        try (LambdaInvocation inv = LambdaInvocation.begin(context, app.metrics())) {
+        try (LambdaInvocation inv = LambdaInvocation.begin(context, app.get().metrics())) {
             Object device = event == null ? null : event.get("device_id");
             if (!(device instanceof String d) || !DEVICE.matcher(d).matches()) {
                 // Without a device there is no status topic to answer on: fail the invocation.
@@ -83,7 +86,7 @@ public final class IotRollupHandler implements RequestStreamHandler {
                 }
                 Object del = event.getOrDefault("delete_after_rollup", Boolean.FALSE);
                 if (!(del instanceof Boolean)) throw new LakelogException(ErrorCode.INVALID_PARAMETER, "delete_after_rollup must be true or false");
-                RollupReport report = app.rollup().rollup(new RollupRequest("iot", Optional.empty(), Duration.ZERO, (Boolean) del)
+                RollupReport report = app.get().rollup().rollup(new RollupRequest("iot", Optional.empty(), Duration.ZERO, (Boolean) del)
                         .withDeadline(inv.deadline(RollupScheduleHandler.RESERVE)));
                 message.put("event", "rollup_completed");
                 message.put("data", report.toMap());
@@ -98,6 +101,7 @@ public final class IotRollupHandler implements RequestStreamHandler {
                 message.put("event", "rollup_failed");
                 message.put("data", Map.of("error", String.valueOf(failure.detail()), "code", failure.code().wireName()));
             }
+            Optional<StatusPublisher> publisher = publishers.apply(app.get());
             if (publisher.isPresent()) {
                 try {
                     publisher.get().publish(topic, json.writeValueAsBytes(message));

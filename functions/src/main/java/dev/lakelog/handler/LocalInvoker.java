@@ -25,7 +25,12 @@ import java.util.UUID;
  * Used by {@code lakelog invoke}, by the tests of the {@code events/} samples and by the
  * cold-start benchmark, which runs it in a fresh JVM from the deployment zip.
  *
- * <pre>java -cp 'lib/*' dev.lakelog.handler.LocalInvoker QueryHandler event.json [--timings]</pre>
+ * <pre>java -cp 'lib/*' dev.lakelog.handler.LocalInvoker QueryHandler event.json [--timings] [--snapstart]</pre>
+ *
+ * <p>{@code --snapstart} plays SnapStart's part after the init phase: the container's
+ * before-checkpoint hook (priming, then the app closed), its after-restore hook, then the
+ * invocation, in this warm, primed JVM; the timings then also give the checkpoint hook's time and
+ * the time from the after-restore hook to the answer (docs/benchmarks.md, cold start).
  */
 public final class LocalInvoker {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,7 +41,7 @@ public final class LocalInvoker {
         long mainAt = System.currentTimeMillis();
         long jvmUptimeMs = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
         if (args.length < 2) {
-            System.err.println("usage: LocalInvoker <HandlerClass> <event.json|-> [--timings]");
+            System.err.println("usage: LocalInvoker <HandlerClass> <event.json|-> [--timings] [--snapstart]");
             System.exit(2);
         }
         String event = args[1].equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
@@ -44,14 +49,30 @@ public final class LocalInvoker {
         long t0 = System.nanoTime();
         Object handler = newHandler(args[0], null);
         long initMs = (System.nanoTime() - t0) / 1_000_000;
+        java.util.List<String> flags = java.util.Arrays.asList(args).subList(2, args.length);
+        long checkpointMs = -1;
+        long restoreHookMs = -1;
+        long restoredAt = 0;
+        if (flags.contains("--snapstart")) {
+            long c0 = System.nanoTime();
+            LambdaApp.containerHolder().beforeCheckpoint(null);
+            checkpointMs = (System.nanoTime() - c0) / 1_000_000;
+            restoredAt = System.nanoTime();
+            LambdaApp.containerHolder().afterRestore(null);
+            restoreHookMs = (System.nanoTime() - restoredAt) / 1_000_000;
+        }
         long t1 = System.nanoTime();
         String out = invoke(handler, event);
         long invokeMs = (System.nanoTime() - t1) / 1_000_000;
+        long restoreToAnswerMs = restoredAt == 0 ? -1 : (System.nanoTime() - restoredAt) / 1_000_000;
         System.out.println(out);
-        if (args.length > 2 && args[2].equals("--timings")) {
+        if (flags.contains("--timings")) {
             ObjectNode t = JSON.createObjectNode().put("main_entered_at_ms", mainAt).put("jvm_uptime_at_main_ms", jvmUptimeMs)
                     .put("handler_init_ms", initMs).put("first_invoke_ms", invokeMs);
-            var lake = LambdaApp.get().lakeIfOpen();
+            if (restoredAt != 0) {
+                t.put("checkpoint_hook_ms", checkpointMs).put("restore_hook_ms", restoreHookMs).put("restore_to_answer_ms", restoreToAnswerMs);
+            }
+            var lake = LambdaApp.container().lakeIfOpen();
             if (lake != null && lake.timings() != null) {
                 t.put("duckdb_load_ms", lake.timings().duckdbLoadMs()).put("extension_load_ms", lake.timings().extensionLoadMs())
                         .put("attach_ms", lake.timings().attachMs()).put("lake_open_ms", lake.timings().totalMs());

@@ -3,6 +3,7 @@ package dev.lakelog.handler;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import dev.lakelog.Lakelog;
+import java.util.function.Supplier;
 import dev.lakelog.queue.WorkMessage;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,13 +18,18 @@ import java.util.Map;
  * An unknown job fails the invocation at once (nothing is enqueued).
  */
 public final class MaintenancePlanHandler implements RequestStreamHandler {
-    private final Lakelog app;
+    private final Supplier<Lakelog> app;
 
     public MaintenancePlanHandler() {
-        this(LambdaApp.get());
+        this(LambdaApp.start(LambdaApp.Needs.NO_LAKE));
     }
 
     public MaintenancePlanHandler(Lakelog app) {
+        this(() -> app);
+    }
+
+    /** Bound to the container's current app, which SnapStart's restore replaces (see {@link LambdaApp}). */
+    MaintenancePlanHandler(Supplier<Lakelog> app) {
         this.app = app;
     }
 
@@ -36,13 +42,13 @@ public final class MaintenancePlanHandler implements RequestStreamHandler {
     }
 
     public Map<String, Object> plan(Map<String, Object> detail, Context context) {
-        try (LambdaInvocation inv = LambdaInvocation.begin(context, app.metrics())) {
+        try (LambdaInvocation inv = LambdaInvocation.begin(context, app.get().metrics())) {
             Object job = detail.get("job");
             Map<String, String> params = new HashMap<>();
             detail.forEach((k, v) -> {
                 if (!k.equals("job") && v != null) params.put(k, String.valueOf(v));
             });
-            WorkMessage m = app.maintenanceWorker().plan(job == null ? null : String.valueOf(job), params, "schedule");
+            WorkMessage m = app.get().maintenanceWorker().plan(job == null ? null : String.valueOf(job), params, "schedule");
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("job", m.job().orElseThrow());
             out.put("status", "enqueued");

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import dev.lakelog.Lakelog;
+import java.util.function.Supplier;
 import dev.lakelog.api.LakelogException;
 import dev.lakelog.api.Params;
 import dev.lakelog.log.JsonLog;
@@ -29,13 +30,18 @@ import java.util.Optional;
  */
 public final class MaintenanceScheduleHandler implements RequestStreamHandler {
     private static final JsonLog LOG = JsonLog.get(MaintenanceScheduleHandler.class);
-    private final Lakelog app;
+    private final Supplier<Lakelog> app;
 
     public MaintenanceScheduleHandler() {
-        this(LambdaApp.get());
+        this(LambdaApp.start(LambdaApp.Needs.LAKE));
     }
 
     public MaintenanceScheduleHandler(Lakelog app) {
+        this(() -> app);
+    }
+
+    /** Bound to the container's current app, which SnapStart's restore replaces (see {@link LambdaApp}). */
+    MaintenanceScheduleHandler(Supplier<Lakelog> app) {
         this.app = app;
     }
 
@@ -53,7 +59,7 @@ public final class MaintenanceScheduleHandler implements RequestStreamHandler {
     }
 
     private Map<String, Object> run(Map<String, Object> detail, Context context) {
-        try (LambdaInvocation inv = LambdaInvocation.begin(context, app.metrics())) {
+        try (LambdaInvocation inv = LambdaInvocation.begin(context, app.get().metrics())) {
             Object job = detail.get("job");
             Map<String, String> params = new HashMap<>();
             detail.forEach((k, v) -> {
@@ -62,7 +68,7 @@ public final class MaintenanceScheduleHandler implements RequestStreamHandler {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("job", job);
             try {
-                Object result = MaintenanceJobs.run(app.maintenance(), job == null ? null : String.valueOf(job),
+                Object result = MaintenanceJobs.run(app.get().maintenance(), job == null ? null : String.valueOf(job),
                         new Params(params), "schedule", true, Optional.empty());
                 out.put("status", "ok");
                 out.put("result", MaintenanceService.toJson(result));

@@ -3,6 +3,7 @@ package dev.lakelog.handler;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import dev.lakelog.Lakelog;
+import java.util.function.Supplier;
 import dev.lakelog.backend.QueryJob;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,13 +19,18 @@ import java.util.Map;
  * invocation for a job already taken does nothing.
  */
 public final class QueryJobHandler implements RequestStreamHandler {
-    private final Lakelog app;
+    private final Supplier<Lakelog> app;
 
     public QueryJobHandler() {
-        this(LambdaApp.get());
+        this(LambdaApp.start(LambdaApp.Needs.LAKE));
     }
 
     public QueryJobHandler(Lakelog app) {
+        this(() -> app);
+    }
+
+    /** Bound to the container's current app, which SnapStart's restore replaces (see {@link LambdaApp}). */
+    QueryJobHandler(Supplier<Lakelog> app) {
         this.app = app;
     }
 
@@ -36,13 +42,13 @@ public final class QueryJobHandler implements RequestStreamHandler {
     }
 
     public Map<String, Object> run(Map<String, Object> event, Context context) {
-        try (LambdaInvocation inv = LambdaInvocation.begin(context, app.metrics())) {
+        try (LambdaInvocation inv = LambdaInvocation.begin(context, app.get().metrics())) {
             Object tenant = event.get("tenant_id");
             Object id = event.get("job_id");
             if (!(tenant instanceof String t) || !(id instanceof String j)) {
                 throw new IllegalArgumentException("the jobs function takes {\"tenant_id\": \"...\", \"job_id\": \"...\"}");
             }
-            QueryJob done = app.jobs().run(t, j);
+            QueryJob done = app.get().jobs().run(t, j);
             Map<String, Object> outcome = new LinkedHashMap<>();
             outcome.put("job_id", j);
             outcome.put("state", done == null ? "missing" : done.state());

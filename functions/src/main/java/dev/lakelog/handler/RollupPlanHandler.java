@@ -3,6 +3,7 @@ package dev.lakelog.handler;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import dev.lakelog.Lakelog;
+import java.util.function.Supplier;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Map;
@@ -14,13 +15,18 @@ import java.util.Map;
  * A failure to list or enqueue fails the invocation (EventBridge's retry and the error alarm see it).
  */
 public final class RollupPlanHandler implements RequestStreamHandler {
-    private final Lakelog app;
+    private final Supplier<Lakelog> app;
 
     public RollupPlanHandler() {
-        this(LambdaApp.get());
+        this(LambdaApp.start(LambdaApp.Needs.NO_LAKE));
     }
 
     public RollupPlanHandler(Lakelog app) {
+        this(() -> app);
+    }
+
+    /** Bound to the container's current app, which SnapStart's restore replaces (see {@link LambdaApp}). */
+    RollupPlanHandler(Supplier<Lakelog> app) {
         this.app = app;
     }
 
@@ -31,8 +37,8 @@ public final class RollupPlanHandler implements RequestStreamHandler {
     }
 
     public Map<String, Object> plan(Context context) {
-        try (LambdaInvocation inv = LambdaInvocation.begin(context, app.metrics())) {
-            return app.rollupPlanner().plan("schedule").toMap();
+        try (LambdaInvocation inv = LambdaInvocation.begin(context, app.get().metrics())) {
+            return app.get().rollupPlanner().plan("schedule").toMap();
         }
     }
 }

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import dev.lakelog.Lakelog;
+import java.util.function.Supplier;
 import dev.lakelog.rollup.RollupReport;
 import dev.lakelog.rollup.RollupRequest;
 import java.time.Duration;
@@ -22,13 +23,18 @@ import java.util.Optional;
 public final class RollupScheduleHandler implements RequestStreamHandler {
     /** Time kept free at the end of the invocation for the batch in progress to commit. */
     static final Duration RESERVE = Duration.ofMinutes(3);
-    private final Lakelog app;
+    private final Supplier<Lakelog> app;
 
     public RollupScheduleHandler() {
-        this(LambdaApp.get());
+        this(LambdaApp.start(LambdaApp.Needs.LAKE));
     }
 
     public RollupScheduleHandler(Lakelog app) {
+        this(() -> app);
+    }
+
+    /** Bound to the container's current app, which SnapStart's restore replaces (see {@link LambdaApp}). */
+    RollupScheduleHandler(Supplier<Lakelog> app) {
         this.app = app;
     }
 
@@ -53,23 +59,23 @@ public final class RollupScheduleHandler implements RequestStreamHandler {
 
     /** {@code logs}: walk every tenant's log segments too (false: the fan-out does that); then metrics and the access trail. */
     public Map<String, Object> run(boolean logs, Context context) {
-        try (LambdaInvocation inv = LambdaInvocation.begin(context, app.metrics())) {
+        try (LambdaInvocation inv = LambdaInvocation.begin(context, app.get().metrics())) {
             // logs: the answer is the documented rollup report (docs/rollup.md), unchanged;
             // the lake tasks rule ({"logs": false}) gets the metrics rollup's figures instead
             Map<String, Object> out = new java.util.LinkedHashMap<>();
             if (logs) {
-                RollupReport report = app.rollup().rollup(new RollupRequest("schedule", Optional.empty(), app.config().rollupMinAge(), true)
+                RollupReport report = app.get().rollup().rollup(new RollupRequest("schedule", Optional.empty(), app.get().config().rollupMinAge(), true)
                         .withDeadline(inv.deadline(RESERVE)));
                 out.putAll(report.toMap());
             }
             // then every tenant's metric segments (docs/metrics.md), one tenant per lease; it logs its figures
-            var m = app.metricsRollup().rollupAll(true, "schedule", inv.deadline(RESERVE));
+            var m = app.get().metricsRollup().rollupAll(true, "schedule", inv.deadline(RESERVE));
             if (!logs) {
                 out.put("metrics", Map.of("segments_processed", m.segmentsProcessed(), "points_inserted", m.pointsInserted(),
                         "segments_deleted", m.segmentsDeleted(), "errors", m.errors()));
             }
             try {
-                app.commitAccessTrail(); // the access trail's batch (docs/integrity.md#access-trail); it logs its count
+                app.get().commitAccessTrail(); // the access trail's batch (docs/integrity.md#access-trail); it logs its count
             } catch (RuntimeException e) {
                 dev.lakelog.log.JsonLog.get(RollupScheduleHandler.class).warn("access_trail_commit_failed", "error", e.getMessage());
             }

@@ -665,7 +665,7 @@ public final class IntegrityChain {
                 if (attempt >= SEAL_ATTEMPTS || !String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("conflict")) throw e;
                 sealConflicts.incrementAndGet();
                 try {
-                    Thread.sleep(5L * attempt + java.util.concurrent.ThreadLocalRandom.current().nextInt(10 + 10 * attempt));
+                    Thread.sleep(5L * attempt + Jitter.next(10 + 10 * attempt));
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
                     throw e;

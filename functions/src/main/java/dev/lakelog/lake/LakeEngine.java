@@ -127,6 +127,64 @@ public final class LakeEngine implements AutoCloseable {
         return engine;
     }
 
+    /** What {@link #prime} ran: the extensions loaded, the rows its query counted, how long it took. */
+    public record Priming(List<String> extensions, long rows, long ms) {}
+
+    /** Rows the priming query writes to Parquet and reads back. */
+    static final int PRIMING_ROWS = 1000;
+
+    /**
+     * Primes this process before a snapshot (Lambda SnapStart, handler.LambdaApp): a throw-away
+     * in-memory DuckDB with the engine's settings (the same extension directory, signature checks
+     * on, no auto-install) loads DuckDB's native library and the extensions of this storage kind,
+     * writes a small Parquet file shaped like the logs table into a private directory under
+     * {@code tempDir}, reads it back with an aggregate, and is closed; the directory is removed.
+     * No lake, no secret, no connection to anything outside the process.
+     *
+     * @param s3 the AWS storage kind (ducklake, httpfs, postgres_scanner) rather than local files (ducklake)
+     */
+    public static Priming prime(Path extensionDir, Path tempDir, boolean s3) {
+        long t0 = System.nanoTime();
+        List<String> extensions = s3 ? List.of("ducklake", "httpfs", "postgres_scanner") : List.of("ducklake");
+        checkExtensions(extensionDir, extensions);
+        Properties props = new Properties();
+        props.setProperty("extension_directory", extensionDir.toAbsolutePath().toString());
+        props.setProperty("autoinstall_known_extensions", "false");
+        props.setProperty("autoload_known_extensions", "false");
+        Path dir = tempDir.toAbsolutePath().resolve("priming-" + UUID.randomUUID());
+        props.setProperty("temp_directory", dir.resolve("spill").toString());
+        long rows = 0;
+        try {
+            Files.createDirectories(dir);
+            try (Connection c = DriverManager.getConnection("jdbc:duckdb:", props); Statement st = c.createStatement()) {
+                for (String e : extensions) st.execute("LOAD " + e);
+                st.execute("SET TimeZone = 'UTC'");
+                String file = literal(dir.resolve("priming.parquet").toString());
+                st.execute("COPY (SELECT 'tenant-' || (i % 3) AS tenant_id, TIMESTAMPTZ '2026-01-01 00:00:00+00' + to_seconds(i) AS timestamp, "
+                        + "'event-' || (i % 7) AS event_type, uuid() AS log_id, to_json({'n': i}) AS payload FROM range(" + PRIMING_ROWS
+                        + ") t(i)) TO " + file + " (FORMAT parquet, COMPRESSION zstd)");
+                try (ResultSet rs = st.executeQuery("SELECT tenant_id, count(*) AS n, max(timestamp) AS last, "
+                        + "count(DISTINCT event_type) AS types, max(payload::JSON ->> 'n') AS p FROM read_parquet(" + file
+                        + ") GROUP BY ALL ORDER BY tenant_id")) {
+                    while (rs.next()) {
+                        rs.getString(1);
+                        rows += rs.getLong(2);
+                        rs.getObject(3);
+                        rs.getLong(4);
+                        rs.getString(5);
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new LakeException("DuckDB priming failed: " + e.getMessage(), e);
+        } catch (java.io.IOException e) {
+            throw new LakeException("DuckDB priming failed: cannot create " + dir + ": " + e.getMessage(), e);
+        } finally {
+            Sandbox.deleteTree(dir);
+        }
+        return new Priming(extensions, rows, (System.nanoTime() - t0) / 1_000_000);
+    }
+
     private static void checkExtensions(Path dir, List<String> names) {
         String platform = platform();
         for (String name : names) {

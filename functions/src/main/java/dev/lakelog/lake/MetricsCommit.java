@@ -20,7 +20,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
 
@@ -61,7 +60,7 @@ public final class MetricsCommit {
                 if (attempt >= COMMIT_ATTEMPTS || !m.contains("conflict")) throw e;
                 LOG.info("metrics_commit_conflict_retry", "tenant", tenant, "attempt", attempt);
                 try {
-                    Thread.sleep(50L * attempt + ThreadLocalRandom.current().nextInt(50));
+                    Thread.sleep(50L * attempt + Jitter.next(50));
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
                     throw e;

@@ -9,7 +9,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Locale;
-import java.util.concurrent.ThreadLocalRandom;
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
 
@@ -152,7 +151,7 @@ public final class RollupCommit implements AutoCloseable {
                 if (attempt >= COMMIT_ATTEMPTS || !(lower.contains("conflict") || lower.contains("exceeded the maximum retry count"))) throw e;
                 LOG.info("rollup_commit_conflict_retry", "tenant", tenant, "attempt", attempt);
                 try {
-                    Thread.sleep(50L * attempt + ThreadLocalRandom.current().nextInt(50));
+                    Thread.sleep(50L * attempt + Jitter.next(50));
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
                     throw e;

@@ -32,6 +32,13 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  * the extensions come from the zip), answering its first {@code GET /v1/analytics/logs} against
  * PostgreSQL + the S3 server. Prints per-phase medians for several JVM settings.
  *
+ * <p>The SnapStart row (issue 13) runs the same fresh JVM with {@code LocalInvoker --snapstart}:
+ * after the init phase the container's before-checkpoint hook primes and closes the app, the
+ * after-restore hook runs, and the figure is the time from the after-restore hook to the answer
+ * in that warm, primed JVM: the part of a SnapStart cold start that is the function's own. What
+ * Lambda adds (fetching and resuming the snapshot) is only measurable in AWS. {@code -Dsets=c1,snapstart}
+ * runs only those rows (default: all).
+ *
  * <pre>
  * mvn -q -B -pl lambda-package -am package -DskipTests
  * cd functions && mvn -q test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.lakelog.bench.ColdStartBenchmark
@@ -88,15 +95,29 @@ public final class ColdStartBenchmark {
         env.put("AWS_ACCESS_KEY_ID", s3.accessKey());
         env.put("AWS_SECRET_ACCESS_KEY", s3.secretKey());
 
+        List<String> sets = List.of(System.getProperty("sets", "default,c1,appcds,snapstart").split(","));
         Path jsa = task.resolve("app-cds.jsa");
-        run("warm-up of the archive (excluded)", task, eventFile, env, List.of("-XX:ArchiveClassesAtExit=" + jsa), 1);
+        if (sets.contains("appcds")) {
+            run("warm-up of the archive (excluded)", task, eventFile, env, List.of("-XX:ArchiveClassesAtExit=" + jsa), 1);
+        }
         System.out.printf("%nCold start of QueryHandler from %s (%d runs each, medians, ms)%n", zip.getFileName(), runs);
         System.out.printf("%-38s %9s %9s %9s %9s %9s %9s %9s%n", "JVM options", "jvm", "init", "duckdb", "ext", "attach",
                 "query", "total");
-        totals.put("default (C2 tiered)", run("default (C2 tiered)", task, eventFile, env, List.of(), runs));
-        totals.put("-XX:TieredStopAtLevel=1", run("-XX:TieredStopAtLevel=1", task, eventFile, env, List.of("-XX:TieredStopAtLevel=1"), runs));
-        totals.put("TieredStopAtLevel=1 + AppCDS archive", run("TieredStopAtLevel=1 + AppCDS archive", task, eventFile, env,
-                List.of("-XX:TieredStopAtLevel=1", "-XX:SharedArchiveFile=" + jsa), runs));
+        List<String> c1 = List.of("-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1"); // as deployed (COLD_START_JVM_OPTIONS)
+        if (sets.contains("default")) totals.put("default (C2 tiered)", run("default (C2 tiered)", task, eventFile, env, List.of(), runs));
+        if (sets.contains("c1")) totals.put("-XX:TieredStopAtLevel=1", run("-XX:TieredStopAtLevel=1", task, eventFile, env, c1, runs));
+        if (sets.contains("appcds")) {
+            totals.put("TieredStopAtLevel=1 + AppCDS archive", run("TieredStopAtLevel=1 + AppCDS archive", task, eventFile, env,
+                    List.of("-XX:TieredStopAtLevel=1", "-XX:SharedArchiveFile=" + jsa), runs));
+        }
+        if (sets.contains("snapstart")) {
+            System.out.printf("%nSnapStart, C1 as deployed: the JVM from the zip, init, the checkpoint hook (priming, app closed), the restore%n"
+                    + "hook, then the first invocation (%d runs, medians, ms; the restore-side figure is the one a restored function pays)%n", runs);
+            System.out.printf("%-38s %9s %9s %9s %9s %9s %9s %9s%n", "", "ckpt hook", "rst hook", "duckdb", "ext", "attach",
+                    "query", "restore→answer");
+            totals.put("SnapStart restore side (after-restore hook to answer)",
+                    run("SnapStart (C1): after restore", task, eventFile, env, c1, runs, true));
+        }
         return totals;
     }
 
@@ -111,6 +132,12 @@ public final class ColdStartBenchmark {
 
     private static long run(String label, Path task, Path event, Map<String, String> env, List<String> jvmOpts, int runs)
             throws IOException, InterruptedException {
+        return run(label, task, event, env, jvmOpts, runs, false);
+    }
+
+    /** {@code snapStart}: the row is (checkpoint hook, restore hook, duckdb, ext, attach, query, after-restore hook to answer). */
+    private static long run(String label, Path task, Path event, Map<String, String> env, List<String> jvmOpts, int runs,
+                            boolean snapStart) throws IOException, InterruptedException {
         List<long[]> rows = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
             List<String> cmd = new ArrayList<>();
@@ -124,6 +151,7 @@ public final class ColdStartBenchmark {
             cmd.add("QueryHandler");
             cmd.add(event.toString());
             cmd.add("--timings");
+            if (snapStart) cmd.add("--snapstart");
             ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.environment().clear();
             pb.environment().put("PATH", System.getenv("PATH"));
@@ -155,8 +183,14 @@ public final class ColdStartBenchmark {
             long init = t.path("handler_init_ms").asLong();
             long invoke = t.path("first_invoke_ms").asLong();
             long lakeOpen = t.path("lake_open_ms").asLong();
-            rows.add(new long[] {jvm, init, t.path("duckdb_load_ms").asLong(), t.path("extension_load_ms").asLong(),
-                    t.path("attach_ms").asLong(), invoke - lakeOpen, jvm + init + invoke});
+            if (snapStart) {
+                rows.add(new long[] {t.path("checkpoint_hook_ms").asLong(), t.path("restore_hook_ms").asLong(),
+                        t.path("duckdb_load_ms").asLong(), t.path("extension_load_ms").asLong(), t.path("attach_ms").asLong(),
+                        invoke - lakeOpen, t.path("restore_to_answer_ms").asLong()});
+            } else {
+                rows.add(new long[] {jvm, init, t.path("duckdb_load_ms").asLong(), t.path("extension_load_ms").asLong(),
+                        t.path("attach_ms").asLong(), invoke - lakeOpen, jvm + init + invoke});
+            }
         }
         if (runs > 1) {
             long[] med = new long[7];

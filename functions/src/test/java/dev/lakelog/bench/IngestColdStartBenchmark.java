@@ -32,6 +32,11 @@ import java.util.zip.ZipFile;
  * its first signed {@code POST /v1/log} against the S3 server and DynamoDB Local. The zips' runs are
  * interleaved, so both see the same machine load. Prints medians in ms.
  *
+ * <p>{@code -Dsnapstart=true} adds, for each zip and interleaved with its fresh runs, a run with
+ * {@code LocalInvoker --snapstart} (init, the before-checkpoint hook, the after-restore hook, then the
+ * request) and prints the time from the after-restore hook to the answer: the restore side of a
+ * SnapStart cold start that is the function's own (docs/benchmarks.md).
+ *
  * <pre>
  * mvn -q -B -pl lambda-package -am package -DskipTests
  * cd functions && mvn -q test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.lakelog.bench.IngestColdStartBenchmark \
@@ -41,6 +46,7 @@ import java.util.zip.ZipFile;
 public final class IngestColdStartBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int RUNS = Integer.getInteger("runs", 7);
+    private static final boolean SNAPSTART = Boolean.getBoolean("snapstart");
 
     public static void main(String[] args) {
         try {
@@ -83,12 +89,17 @@ public final class IngestColdStartBenchmark {
             tasks.put(zip, task);
         }
         Map<Path, List<long[]>> rows = new LinkedHashMap<>();
+        Map<Path, List<long[]>> snapRows = new LinkedHashMap<>();
         for (Path zip : zips) {
-            run(tasks.get(zip), serialization, env, keyId, secret); // warm the page cache (excluded)
+            run(tasks.get(zip), serialization, env, keyId, secret, false); // warm the page cache (excluded)
             rows.put(zip, new ArrayList<>());
+            snapRows.put(zip, new ArrayList<>());
         }
         for (int i = 0; i < RUNS; i++) {
-            for (Path zip : zips) rows.get(zip).add(run(tasks.get(zip), serialization, env, keyId, secret));
+            for (Path zip : zips) {
+                rows.get(zip).add(run(tasks.get(zip), serialization, env, keyId, secret, false));
+                if (SNAPSTART) snapRows.get(zip).add(run(tasks.get(zip), serialization, env, keyId, secret, true));
+            }
         }
         System.out.printf("%nCold start of IngestHandler, first signed POST /v1/log (%d runs each, interleaved, medians, ms)%n", RUNS);
         System.out.printf("%-34s %10s %7s %7s %7s %7s%n", "zip", "unzipped", "jvm", "init", "invoke", "total");
@@ -104,10 +115,19 @@ public final class IngestColdStartBenchmark {
             }
             System.out.printf("%-34s %8.1f MB %7d %7d %7d %7d%n", zip.getFileName(), size / 1048576.0, med[0], med[1], med[2], med[3]);
         }
+        if (SNAPSTART) {
+            System.out.printf("%nSnapStart restore side: after-restore hook to the answer, same runs interleaved (medians, ms)%n");
+            System.out.printf("%-34s %12s %14s%n", "zip", "ckpt hook", "restore→answer");
+            for (Path zip : zips) {
+                long ckpt = snapRows.get(zip).stream().mapToLong(r -> r[4]).sorted().toArray()[RUNS / 2];
+                long restored = snapRows.get(zip).stream().mapToLong(r -> r[5]).sorted().toArray()[RUNS / 2];
+                System.out.printf("%-34s %12d %14d%n", zip.getFileName(), ckpt, restored);
+            }
+        }
         System.exit(0);
     }
 
-    private static long[] run(Path task, Path serialization, Map<String, String> env, String keyId, String secret)
+    private static long[] run(Path task, Path serialization, Map<String, String> env, String keyId, String secret, boolean snapStart)
             throws IOException, InterruptedException {
         String body = "{\"timestamp\":\"" + Instant.now() + "\",\"event_type\":\"COLD\",\"outcome\":\"SUCCESS\",\"severity\":\"INFO\",\"message\":\"m\"}";
         ObjectNode event = JSON.createObjectNode().put("httpMethod", "POST").put("path", "/v1/log").put("body", body);
@@ -123,6 +143,7 @@ public final class IngestColdStartBenchmark {
         cmd.add("IngestHandler");
         cmd.add(eventFile.toString());
         cmd.add("--timings");
+        if (snapStart) cmd.add("--snapstart");
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().clear();
         pb.environment().put("PATH", System.getenv("PATH"));
@@ -150,7 +171,8 @@ public final class IngestColdStartBenchmark {
         long jvm = t.path("main_entered_at_ms").asLong() - spawnedAt;
         long init = t.path("handler_init_ms").asLong();
         long invoke = t.path("first_invoke_ms").asLong();
-        return new long[] {jvm, init, invoke, jvm + init + invoke};
+        return new long[] {jvm, init, invoke, jvm + init + invoke, t.path("checkpoint_hook_ms").asLong(-1),
+                t.path("restore_to_answer_ms").asLong(-1)};
     }
 
     private static void unzip(Path zip, Path dest) throws IOException {

@@ -85,6 +85,38 @@ public final class PostgresServer implements AutoCloseable {
         return name;
     }
 
+    /** Creates a login role with this password (scram-sha-256 over TCP, like every role but the harness's). */
+    public void createRole(String role, String password) {
+        admin("CREATE ROLE " + role + " LOGIN PASSWORD '" + password.replace("'", "''") + "'");
+    }
+
+    /** Changes a role's password: sessions already open stay, new logins need the new one. */
+    public void changePassword(String role, String password) {
+        admin("ALTER ROLE " + role + " PASSWORD '" + password.replace("'", "''") + "'");
+    }
+
+    /** Creates an empty database owned by {@code role} and returns its name. */
+    public String newDatabaseOwnedBy(String role) {
+        String name = "lakelog_test_" + databases.incrementAndGet();
+        admin("CREATE DATABASE " + name + " OWNER " + role);
+        return name;
+    }
+
+    /** Client sessions the server has open on {@code database} now (pg_stat_activity), the harness's own excluded. */
+    public int sessionsOn(String database) {
+        try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"), ADMIN, "");
+                java.sql.PreparedStatement ps = c.prepareStatement(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = ? AND pid <> pg_backend_pid()")) {
+            ps.setString(1, database);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** JDBC URL for {@code database}; connect with {@link #user()} / {@link #password()}. */
     public String jdbcUrl(String database) {
         return "jdbc:postgresql://" + HOST + ":" + port() + "/" + database;

@@ -145,7 +145,7 @@ final class ApiConstruct extends Construct {
 
         TokenAuthorizer authorizer = TokenAuthorizer.Builder.create(this, "BearerAuthorizer")
                 .authorizerName(cfg.namePrefix() + "-bearer")
-                .handler(authorizerFn)
+                .handler(fns.live(authorizerFn))
                 .identitySource(IdentitySource.header("Authorization"))
                 .validationRegex(LakelogStack.BEARER_REGEX)
                 .resultsCacheTtl(Duration.seconds(cfg.authorizerCacheTtlSeconds()))
@@ -154,9 +154,9 @@ final class ApiConstruct extends Construct {
                 .authorizationType(AuthorizationType.CUSTOM).authorizer(authorizer).build();
         MethodOptions hmac = MethodOptions.builder().authorizationType(AuthorizationType.NONE).build();
 
-        LambdaIntegration ingest = LambdaIntegration.Builder.create(ingestFn).proxy(true).allowTestInvoke(false).build();
-        LambdaIntegration query = LambdaIntegration.Builder.create(queryFn).proxy(true).allowTestInvoke(false).build();
-        LambdaIntegration maint = LambdaIntegration.Builder.create(maintenanceFn).proxy(true).allowTestInvoke(false).build();
+        LambdaIntegration ingest = LambdaIntegration.Builder.create(fns.live(ingestFn)).proxy(true).allowTestInvoke(false).build();
+        LambdaIntegration query = LambdaIntegration.Builder.create(fns.live(queryFn)).proxy(true).allowTestInvoke(false).build();
+        LambdaIntegration maint = LambdaIntegration.Builder.create(fns.live(maintenanceFn)).proxy(true).allowTestInvoke(false).build();
 
         Resource v1 = api.getRoot().addResource("v1");
         Resource log = v1.addResource("log");

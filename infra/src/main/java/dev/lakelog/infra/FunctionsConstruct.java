@@ -67,11 +67,14 @@ import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
 import software.amazon.awscdk.services.iot.CfnTopicRule;
 import software.amazon.awscdk.services.kms.Key;
+import software.amazon.awscdk.services.lambda.Alias;
 import software.amazon.awscdk.services.lambda.Architecture;
 import software.amazon.awscdk.services.lambda.Code;
 import software.amazon.awscdk.services.lambda.Function;
 import software.amazon.awscdk.services.lambda.Permission;
 import software.amazon.awscdk.services.lambda.Runtime;
+import software.amazon.awscdk.services.lambda.SnapStartConf;
+import software.amazon.awscdk.services.lambda.VersionOptions;
 import software.amazon.awscdk.services.lambda.Tracing;
 import software.amazon.awscdk.services.logs.FilterPattern;
 import software.amazon.awscdk.services.logs.LogGroup;
@@ -128,6 +131,12 @@ final class FunctionsConstruct extends Construct {
     private final DatabaseProxy proxy;
     final Map<String, LogGroup> logGroups = new LinkedHashMap<>();
     final List<Function> functions = new ArrayList<>();
+    /**
+     * Each function's alias {@value #LIVE_ALIAS} on its current published version: what every invoker
+     * calls (API Gateway, the authorizer, EventBridge, SQS, S3, IoT, the query function's jobs), never
+     * {@code $LATEST}, so that SnapStart (published versions only) serves every invocation.
+     */
+    final Map<Function, Alias> aliases = new LinkedHashMap<>();
     final List<Queue> deadLetterQueues = new ArrayList<>();
     final Function ingestFn;
     final Function authorizerFn;
@@ -205,7 +214,8 @@ final class FunctionsConstruct extends Construct {
         queryJobsFn = function("QueryJobsFunction", "QueryJobHandler", cfg.queryMemoryMb(), fifteenMinutes,
                 cfg.duckdbEphemeralStorageMb(), true, queryJobsDlq, cfg.queryReservedConcurrency(),
                 "lakelog asynchronous queries: runs the jobs of POST /v1/analytics/jobs");
-        queryFn.addEnvironment("LAKELOG_JOBS_FUNCTION", queryJobsFn.getFunctionName());
+        // the alias's ARN: Invoke then runs the published version (SnapStart), never $LATEST
+        queryFn.addEnvironment("LAKELOG_JOBS_FUNCTION", live(queryJobsFn).getFunctionArn());
 
         // ---- Fan-out: planners on the schedules, one SQS message per tenant (rollup) or job
         // (maintenance), workers triggered by SQS with a maximum concurrency (docs/scaling.md) -----
@@ -231,12 +241,12 @@ final class FunctionsConstruct extends Construct {
             f.addEnvironment("LAKELOG_MAINTENANCE_QUEUE_URL", maintenanceWorkQueue.getQueueUrl());
         }
         rollupWorkerFn.addEnvironment("LAKELOG_WORKER_RESERVE_SECONDS", Long.toString(WORKER_RESERVE.toSeconds().longValue()));
-        rollupWorkerFn.addEventSource(SqsEventSource.Builder.create(rollupWorkQueue)
+        live(rollupWorkerFn).addEventSource(SqsEventSource.Builder.create(rollupWorkQueue)
                 .batchSize(ROLLUP_WORKER_BATCH_SIZE)
                 .reportBatchItemFailures(true)
                 .maxConcurrency(cfg.rollupWorkerMaxConcurrency())
                 .build());
-        maintenanceWorkerFn.addEventSource(SqsEventSource.Builder.create(maintenanceWorkQueue)
+        live(maintenanceWorkerFn).addEventSource(SqsEventSource.Builder.create(maintenanceWorkQueue)
                 .batchSize(1)
                 .reportBatchItemFailures(true)
                 .maxConcurrency(MAINTENANCE_WORKER_CONCURRENCY)
@@ -252,7 +262,7 @@ final class FunctionsConstruct extends Construct {
         for (Function f : List.of(queryFn, queryJobsFn)) {
             f.addToRolePolicy(statement("JobsReadWrite", List.of("dynamodb:GetItem", "dynamodb:PutItem"), List.of(jobs.getTableArn())));
         }
-        queryFn.addToRolePolicy(statement("StartQueryJobs", List.of("lambda:InvokeFunction"), List.of(queryJobsFn.getFunctionArn())));
+        queryFn.addToRolePolicy(statement("StartQueryJobs", List.of("lambda:InvokeFunction"), List.of(live(queryJobsFn).getFunctionArn())));
         for (Function f : List.of(ingestFn, queryFn)) {
             f.addToRolePolicy(statement("RateLimitsReadWrite", List.of("dynamodb:GetItem", "dynamodb:PutItem"),
                     List.of(rateLimits.getTableArn())));
@@ -282,7 +292,7 @@ final class FunctionsConstruct extends Construct {
         Rule.Builder.create(this, "RollupSchedule")
                 .description("lakelog: roll segments into the lake")
                 .schedule(Schedule.expression(cfg.rollupSchedule()))
-                .targets(List.of(new LambdaFunction(rollupPlanFn, LambdaFunctionProps.builder()
+                .targets(List.of(new LambdaFunction(live(rollupPlanFn), LambdaFunctionProps.builder()
                         .deadLetterQueue(rollupDlq).retryAttempts(2).maxEventAge(Duration.hours(1)).build())))
                 .build();
         // what the planner (outside the VPC, no lake) cannot do: the metrics rollup and the access trail's
@@ -290,7 +300,7 @@ final class FunctionsConstruct extends Construct {
         Rule.Builder.create(this, "LakeTasksSchedule")
                 .description("lakelog: roll metric segments up and commit the access trail (logs go through the fan-out)")
                 .schedule(Schedule.expression(cfg.rollupSchedule()))
-                .targets(List.of(new LambdaFunction(rollupFn, LambdaFunctionProps.builder()
+                .targets(List.of(new LambdaFunction(live(rollupFn), LambdaFunctionProps.builder()
                         .event(RuleTargetInput.fromObject(ordered("logs", false)))
                         .deadLetterQueue(rollupDlq).retryAttempts(2).maxEventAge(Duration.hours(1)).build())))
                 .build();
@@ -317,7 +327,7 @@ final class FunctionsConstruct extends Construct {
                         .ruleDisabled(false)
                         .actions(List.of(CfnTopicRule.ActionProperty.builder()
                                 .lambda(CfnTopicRule.LambdaActionProperty.builder()
-                                        .functionArn(iotRollupFn.getFunctionArn()).build())
+                                        .functionArn(live(iotRollupFn).getFunctionArn()).build())
                                 .build()))
                         .errorAction(CfnTopicRule.ActionProperty.builder()
                                 .sqs(CfnTopicRule.SqsActionProperty.builder()
@@ -342,7 +352,7 @@ final class FunctionsConstruct extends Construct {
             }
         }
 
-        iotRollupFn.addPermission("AllowIotCommandsRule", Permission.builder()
+        live(iotRollupFn).addPermission("AllowIotCommandsRule", Permission.builder()
                 .principal(new ServicePrincipal("iot.amazonaws.com"))
                 .action("lambda:InvokeFunction")
                 .sourceArn(commandsRule.getAttrArn())
@@ -391,7 +401,7 @@ final class FunctionsConstruct extends Construct {
         Nag.suppress(fn, "IAM5", "dropped files have any name under incoming/; the prefix is the narrowest scope S3 offers",
                 "Resource::<" + LEGACY_BUCKET_ID + ".Arn>/incoming/*");
         bucket.addEventNotification(software.amazon.awscdk.services.s3.EventType.OBJECT_CREATED,
-                new software.amazon.awscdk.services.s3.notifications.LambdaDestination(fn),
+                new software.amazon.awscdk.services.s3.notifications.LambdaDestination(live(fn)),
                 software.amazon.awscdk.services.s3.NotificationKeyFilter.builder().prefix("incoming/").build());
         // CDK's singleton function that writes the bucket's notification configuration at deploy time
         software.constructs.IConstruct handler = software.amazon.awscdk.Stack.of(this).getNode().tryFindChild(BUCKET_NOTIFICATIONS_HANDLER);
@@ -471,6 +481,29 @@ final class FunctionsConstruct extends Construct {
      */
     static final String COLD_START_JVM_OPTIONS = "-XX:+TieredCompilation -XX:TieredStopAtLevel=1";
 
+    /** The alias every invoker calls (docs/infra.md#snapstart). */
+    static final String LIVE_ALIAS = "live";
+
+    /** SnapStart's limit on a function's ephemeral storage (AWS: SnapStart supports no more than 512 MB of /tmp). */
+    static final int SNAPSTART_MAX_EPHEMERAL_MB = 512;
+
+    /**
+     * Whether Lambda allows SnapStart on a function with this much /tmp. The other documented limits do
+     * not apply here: no function uses provisioned concurrency or EFS, and java21 on x86_64 and arm64 is
+     * supported. The DuckDB functions keep {@code duckdbEphemeralStorageMb} (4096 MB by default) for
+     * DuckDB's spill and so run without SnapStart unless it is set to 512.
+     */
+    static boolean snapStartAllowed(int ephemeralMb) {
+        return ephemeralMb <= SNAPSTART_MAX_EPHEMERAL_MB;
+    }
+
+    /** The function's {@value #LIVE_ALIAS} alias: what its invokers call. */
+    Alias live(Function f) {
+        Alias a = aliases.get(f);
+        if (a == null) throw new IllegalStateException("no alias for " + f.getNode().getId());
+        return a;
+    }
+
     /** Native reserve: 15% of the function's memory, at least 96 MB. */
     static int nativeReserveMb(int memoryMb) {
         return Math.max(96, (int) (memoryMb * 0.15));
@@ -530,10 +563,27 @@ final class FunctionsConstruct extends Construct {
                     .securityGroups(List.of(lambdaSg));
         }
         if (dlq != null) {
-            b.deadLetterQueue(dlq).retryAttempts(2).maxEventAge(Duration.hours(6));
+            // the retries and the event age are the alias's (asynchronous invocations come through it)
+            b.deadLetterQueue(dlq);
         }
+        if (snapStartAllowed(ephemeralMb)) {
+            b.snapStart(SnapStartConf.ON_PUBLISHED_VERSIONS);
+        }
+        // a version replaced by the next deployment's is deleted: retained ones would fill the
+        // account's 75 GB code storage at 75 MB a zip (docs/infra.md#snapstart)
+        b.currentVersionOptions(VersionOptions.builder().removalPolicy(RemovalPolicy.DESTROY).build());
         Function f = b.environment(env).build();
         functions.add(f);
+        if (snapStartAllowed(ephemeralMb)) {
+            Annotations.of(f).acknowledgeWarning("@aws-cdk/aws-lambda:snapStartRequirePublish",
+                    "every invoker calls the live alias on the current published version");
+        }
+        Alias.Builder alias = Alias.Builder.create(this, id + "LiveAlias").aliasName(LIVE_ALIAS).version(f.getCurrentVersion())
+                .description("what every invoker calls: the current published version (SnapStart serves published versions only)");
+        if (dlq != null) {
+            alias.retryAttempts(2).maxEventAge(Duration.hours(6));
+        }
+        aliases.put(f, alias.build());
         Nag.suppress(f, "L1", "java21 is the runtime the functions are built and tested on; moving to a newer Java is a tested change, not a default");
         Nag.suppress(f, "IAM4", "AWS's managed Lambda execution policies: CloudWatch Logs, and ENI management for VPC functions",
                 "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
@@ -680,7 +730,7 @@ final class FunctionsConstruct extends Construct {
         Rule.Builder.create(this, id)
                 .description("lakelog scheduled maintenance: " + job.get("job"))
                 .schedule(Schedule.expression(schedule))
-                .targets(List.of(new LambdaFunction(fn, LambdaFunctionProps.builder()
+                .targets(List.of(new LambdaFunction(live(fn), LambdaFunctionProps.builder()
                         .event(RuleTargetInput.fromObject(scheduledEnvelope(job)))
                         .deadLetterQueue(dlq).retryAttempts(2).maxEventAge(Duration.hours(6)).build())))
                 .build();

@@ -88,7 +88,7 @@ class ApiTest {
                 assertThat(p).as(route).doesNotContainKey("AuthorizerId");
             }
             if (!"?".equals(handler)) {
-                assertThat(uri).as(route).contains(function(t, handler).getKey());
+                assertThat(uri).as(route).contains(Synth.liveAlias(t, handler));
             }
             found.put(route, List.of(handler, auth));
         }
@@ -102,13 +102,13 @@ class ApiTest {
                 .containsEntry("IdentitySource", "method.request.header.Authorization")
                 .containsEntry("AuthorizerResultTtlInSeconds", 300)
                 .containsEntry("IdentityValidationExpression", LakelogStack.BEARER_REGEX);
-        assertThat(Synth.toJson(p.get("AuthorizerUri"))).contains(function(t, "AuthorizerHandler").getKey());
+        assertThat(Synth.toJson(p.get("AuthorizerUri"))).contains(Synth.liveAlias(t, "AuthorizerHandler"));
         assertThat("Bearer abc.DEF-123_~+/==").matches(LakelogStack.BEARER_REGEX);
         assertThat("Basic dXNlcjpwYXNz").doesNotMatch(LakelogStack.BEARER_REGEX);
         // API Gateway may invoke the authorizer and each integrated function.
-        String authFn = function(t, "AuthorizerHandler").getKey();
+        String authFn = Synth.liveAlias(t, "AuthorizerHandler");
         assertThat(resources(t, "AWS::Lambda::Permission").values().stream().map(Synth::props)
-                .filter(x -> getAtt(authFn, "Arn").equals(x.get("FunctionName"))))
+                .filter(x -> Synth.ref(authFn).equals(x.get("FunctionName"))))
                 .anySatisfy(x -> assertThat(x).containsEntry("Principal", "apigateway.amazonaws.com"));
     }
 

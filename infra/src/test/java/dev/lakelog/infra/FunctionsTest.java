@@ -203,7 +203,7 @@ class FunctionsTest {
     @Test
     void theQueryFunctionStartsTheJobsFunctionAsynchronouslyAndOnlyThatFunction() {
         Map<String, Object> env = map(map(props(function(t, "QueryHandler").getValue()).get("Environment")).get("Variables"));
-        assertThat(env).containsEntry("LAKELOG_JOBS_FUNCTION", Synth.ref(function(t, "QueryJobHandler").getKey()));
+        assertThat(env).containsEntry("LAKELOG_JOBS_FUNCTION", Synth.ref(Synth.liveAlias(t, "QueryJobHandler")));
         String policies = Synth.toJson(resources(t, "AWS::IAM::Policy"));
         assertThat(policies).contains("lambda:InvokeFunction");
         // the invoke right is the query function's, on the jobs function's ARN only
@@ -211,7 +211,7 @@ class FunctionsTest {
                 .filter(p -> Synth.toJson(p).contains("lambda:InvokeFunction")).toList();
         assertThat(invoking).singleElement().satisfies(p -> {
             assertThat(Synth.toJson(p.get("Roles"))).contains("QueryFunction").doesNotContain("QueryJobsFunction");
-            assertThat(Synth.toJson(p)).contains(Synth.toJson(getAtt(function(t, "QueryJobHandler").getKey(), "Arn")));
+            assertThat(Synth.toJson(p)).contains(Synth.toJson(Synth.ref(Synth.liveAlias(t, "QueryJobHandler"))));
         });
     }
 

@@ -29,8 +29,8 @@ class IotTest {
         assertThat(payload).containsEntry("Sql", "SELECT *, topic(2) AS device_id FROM 'lakelog/+/commands'")
                 .containsEntry("AwsIotSqlVersion", "2016-03-23")
                 .containsEntry("RuleDisabled", false);
-        String fn = function(t, "IotRollupHandler").getKey();
-        assertThat(payload.get("Actions")).isEqualTo(List.of(Map.of("Lambda", Map.of("FunctionArn", getAtt(fn, "Arn")))));
+        String fn = Synth.liveAlias(t, "IotRollupHandler");
+        assertThat(payload.get("Actions")).isEqualTo(List.of(Map.of("Lambda", Map.of("FunctionArn", Synth.ref(fn)))));
         // A failed action lands in the IoT rollup DLQ (and so raises its alarm).
         Map<String, Object> sqs = map(map(payload.get("ErrorAction")).get("Sqs"));
         assertThat(sqs).containsEntry("QueueUrl", ref(logicalId(t, "AWS::SQS::Queue", "IotRollupDlq")))
@@ -39,13 +39,13 @@ class IotTest {
 
     @Test
     void iotMayInvokeTheFunctionFromThisRuleOnly() {
-        String fn = function(t, "IotRollupHandler").getKey();
+        String fn = Synth.liveAlias(t, "IotRollupHandler");
         String rule = logicalId(t, "AWS::IoT::TopicRule", "CommandsRule");
         List<Map<String, Object>> perms = resources(t, "AWS::Lambda::Permission").values().stream().map(Synth::props)
                 .filter(p -> "iot.amazonaws.com".equals(p.get("Principal"))).toList();
         assertThat(perms).hasSize(1);
         assertThat(perms.get(0)).containsEntry("Action", "lambda:InvokeFunction")
-                .containsEntry("FunctionName", getAtt(fn, "Arn"))
+                .containsEntry("FunctionName", ref(fn))
                 .containsEntry("SourceArn", getAtt(rule, "Arn"))
                 .containsEntry("SourceAccount", ref("AWS::AccountId"));
     }

@@ -50,7 +50,7 @@ class SchedulesTest {
     void rollupRunsEveryFifteenMinutesWithThePlainScheduledEvent() {
         assertThat(schedule(t, "RollupSchedule")).isEqualTo("rate(15 minutes)");
         Map<String, Object> target = target(t, "RollupSchedule");
-        assertThat(target.get("Arn")).isEqualTo(getAtt(function(t, "RollupPlanHandler").getKey(), "Arn"));
+        assertThat(target.get("Arn")).isEqualTo(Synth.ref(Synth.liveAlias(t, "RollupPlanHandler")));
         assertThat(target).doesNotContainKeys("Input", "InputTransformer");
         assertThat(target).containsEntry("DeadLetterConfig", Map.of("Arn", getAtt(logicalId(t, "AWS::SQS::Queue", "RollupDlq"), "Arn")));
         assertThat(map(target.get("RetryPolicy"))).containsEntry("MaximumRetryAttempts", 2);
@@ -60,7 +60,7 @@ class SchedulesTest {
     void metricsRollupAndTheAccessTrailCommitRunOnTheRollupScheduleInTheLakeSideFunctionWithoutItsLogWalk() throws IOException {
         assertThat(schedule(t, "LakeTasksSchedule")).isEqualTo("rate(15 minutes)");
         Map<String, Object> target = target(t, "LakeTasksSchedule");
-        assertThat(target.get("Arn")).isEqualTo(getAtt(function(t, "RollupScheduleHandler").getKey(), "Arn"));
+        assertThat(target.get("Arn")).isEqualTo(Synth.ref(Synth.liveAlias(t, "RollupScheduleHandler")));
         assertThat(Synth.JSON.readValue(String.valueOf(target.get("Input")), Map.class)).isEqualTo(Map.of("logs", false));
         assertThat(target).containsEntry("DeadLetterConfig", Map.of("Arn", getAtt(logicalId(t, "AWS::SQS::Queue", "RollupDlq"), "Arn")));
     }
@@ -77,12 +77,12 @@ class SchedulesTest {
                 "ExpireSnapshotsSchedule", Map.of("job", "expire-snapshots", "older_than_days", 90),
                 "RetentionSchedule", Map.of("job", "retention"),
                 "CleanupSchedule", Map.of("job", "cleanup", "older_than_hours", 168, "dry_run", false));
-        String fn = function(t, "MaintenancePlanHandler").getKey(); // the fan-out: the planner enqueues the job
+        String fn = Synth.liveAlias(t, "MaintenancePlanHandler"); // the fan-out: the planner enqueues the job (its live alias)
         String dlq = logicalId(t, "AWS::SQS::Queue", "MaintenanceScheduleDlq");
         for (String rule : expectedSchedule.keySet()) {
             assertThat(schedule(t, rule)).as(rule).isEqualTo(expectedSchedule.get(rule));
             Map<String, Object> target = target(t, rule);
-            assertThat(target.get("Arn")).as(rule).isEqualTo(getAtt(fn, "Arn"));
+            assertThat(target.get("Arn")).as(rule).isEqualTo(Synth.ref(fn));
             assertThat(target).containsEntry("DeadLetterConfig", Map.of("Arn", getAtt(dlq, "Arn")));
             Map<String, Object> event = renderedEvent(target);
             assertThat(event).as(rule)
@@ -124,12 +124,12 @@ class SchedulesTest {
     void eventBridgeMayInvokeTheScheduledFunctionsFromTheirRulesOnly() {
         for (String[] pair : new String[][] {{"RollupPlanHandler", "RollupSchedule"},
                 {"MaintenancePlanHandler", "CompactSchedule"}, {"MaintenancePlanHandler", "CleanupSchedule"}}) {
-            String fn = function(t, pair[0]).getKey();
+            String fn = Synth.liveAlias(t, pair[0]);
             String rule = logicalId(t, "AWS::Events::Rule", pair[1]);
             assertThat(resources(t, "AWS::Lambda::Permission").values().stream().map(Synth::props))
                     .anySatisfy(p -> assertThat(p)
                             .containsEntry("Principal", "events.amazonaws.com")
-                            .containsEntry("FunctionName", getAtt(fn, "Arn"))
+                            .containsEntry("FunctionName", Synth.ref(fn))
                             .containsEntry("SourceArn", getAtt(rule, "Arn")));
         }
     }

@@ -178,6 +178,20 @@ final class Synth {
         return hits.get(0);
     }
 
+    /**
+     * Logical id of the {@code live} alias of the function with this handler class: what every invoker
+     * calls (docs/infra.md#snapstart). A {@code Ref} to it is the alias's ARN.
+     */
+    static String liveAlias(Template t, String handlerClass) {
+        String fn = function(t, handlerClass).getKey();
+        List<String> hits = resources(t, "AWS::Lambda::Alias").entrySet().stream()
+                .filter(e -> Map.of("Ref", fn).equals(props(e.getValue()).get("FunctionName"))
+                        && "live".equals(props(e.getValue()).get("Name")))
+                .map(Map.Entry::getKey).toList();
+        if (hits.size() != 1) throw new AssertionError("expected one live alias of " + handlerClass + ", found " + hits.size());
+        return hits.get(0);
+    }
+
     static Map<String, Object> getAtt(String logicalId, String attr) {
         return Map.of("Fn::GetAtt", List.of(logicalId, attr));
     }
