@@ -47,6 +47,38 @@ public final class RollupCommit implements AutoCloseable {
     private DuckDBAppender ledger;
     private int staged;
     private Runnable beforeCommit = () -> {};
+    /**
+     * Each staged segment's canonical row hashes and the MuHash product of their elements,
+     * computed on {@link #HASHERS} while the next segments are appended (the integrity entry's
+     * largest cost, moved off the commit: docs/benchmarks.md "Rollup and files (issue 13)").
+     */
+    private final java.util.ArrayDeque<java.util.concurrent.Future<SegmentHashes>> hashing = new java.util.ArrayDeque<>();
+    private final java.util.List<SegmentHashes> hashed = new java.util.ArrayList<>();
+    /** Nanoseconds the commit waited for the hashing threads; time in the INSERT; in the integrity entry. */
+    private long hashWaitNanos;
+    private long insertNanos;
+    private long integrityNanos;
+    private long readBackNanos;
+    private long digestNanos;
+    private java.util.List<byte[]> expectedRows = new java.util.ArrayList<>();
+    private java.math.BigInteger expectedProduct = java.math.BigInteger.ONE;
+
+    /** One segment's row hashes (as {@link CanonicalRow#hash(LogEvent, long, String)}) and their MuHash product. */
+    private record SegmentHashes(java.util.List<byte[]> rowHashes, java.math.BigInteger product) {}
+
+    /** Segments hashed at most this far behind the one being appended: bounds the decoded segments held for hashing. */
+    static final int HASH_AHEAD = 8;
+
+    /**
+     * Threads that hash staged segments: one fewer than the cores (the appending thread keeps
+     * one), at least one. Daemon, shared by every rollup of the process.
+     */
+    private static final java.util.concurrent.ExecutorService HASHERS = java.util.concurrent.Executors.newFixedThreadPool(
+            Math.max(1, Runtime.getRuntime().availableProcessors() - 1), r -> {
+                Thread t = new Thread(r, "lakelog-rollup-hash");
+                t.setDaemon(true);
+                return t;
+            });
 
     /**
      * What one commit wrote: rows and segments inserted (after the re-check), rows dropped as
@@ -111,7 +143,15 @@ public final class RollupCommit implements AutoCloseable {
 
     /** Stages every event of the segment and its ledger row. */
     public void add(String segmentKey, Segment segment) throws SQLException {
-        for (LogEvent e : segment.events()) LogRowAppender.append(rows, e, archivedAtMicros, segmentKey);
+        java.util.List<LogEvent> events = segment.events();
+        long at = archivedAtMicros;
+        while (hashing.size() >= HASH_AHEAD) hashed.add(join(hashing.poll()));
+        hashing.add(HASHERS.submit(() -> {
+            java.util.List<byte[]> hashes = new java.util.ArrayList<>(events.size());
+            for (LogEvent e : events) hashes.add(CanonicalRow.hash(e, at, segmentKey));
+            return new SegmentHashes(hashes, MuHash.sequentialProduct(hashes));
+        }));
+        for (LogEvent e : events) LogRowAppender.append(rows, e, archivedAtMicros, segmentKey);
         ledger.beginRow();
         ledger.append(segmentKey);
         ledger.append(tenant);
@@ -141,6 +181,18 @@ public final class RollupCommit implements AutoCloseable {
      */
     public Committed commit() throws SQLException {
         flushStage();
+        long w0 = System.nanoTime();
+        while (!hashing.isEmpty()) hashed.add(join(hashing.poll()));
+        java.util.List<byte[]> expectedRows = new java.util.ArrayList<>();
+        java.math.BigInteger product = java.math.BigInteger.ONE;
+        for (SegmentHashes h : hashed) {
+            expectedRows.addAll(h.rowHashes());
+            product = MuHash.reduce(product.multiply(h.product()));
+        }
+        hashed.clear();
+        hashWaitNanos = System.nanoTime() - w0;
+        this.expectedRows = expectedRows;
+        this.expectedProduct = product;
         for (int attempt = 1; ; attempt++) {
             try {
                 Committed c = commitOnce();
@@ -187,16 +239,22 @@ public final class RollupCommit implements AutoCloseable {
                 }
                 duplicates = stagedRows - rowCount;
                 IntegrityChain.Change change = IntegrityChain.Change.begin(conn, "rollup", rowCount == 0 ? null : stageScope(st), false)
-                        .filesAddRows().inLane(tenant);
+                        .filesAddRows().inLane(tenant).expectAdded(tenant, expectedRows, expectedProduct);
                 change.detail().put("rollup_id", rollupId).put("trigger", trigger).put("tenant_id", tenant);
                 try (ResultSet rs = st.executeQuery("SELECT segment_key, tenant_id, digest, row_count FROM rollup_stage_ledger ORDER BY segment_key")) {
                     while (rs.next()) change.segment(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4));
                 }
+                long i0 = System.nanoTime();
                 st.execute("INSERT INTO " + LakeSchema.LOGS + " SELECT * FROM rollup_stage ORDER BY \"timestamp\", log_id");
                 st.execute("INSERT INTO " + LakeSchema.LEDGER + " SELECT * FROM rollup_stage_ledger");
+                insertNanos = System.nanoTime() - i0;
                 // the fence: record() deletes from and re-inserts into this tenant's lane head
                 // table, so two overlapping commits of this tenant conflict, other tenants' never
+                long e0 = System.nanoTime();
                 head = change.record(conn);
+                integrityNanos = System.nanoTime() - e0;
+                readBackNanos = change.readBackNanos;
+                digestNanos = change.digestNanos;
                 beforeCommit.run();
                 String message = "rollup trigger=" + trigger + " tenant=" + tenant + " segments=" + segs + " rows=" + rowCount;
                 String extra = JSON.createObjectNode().put("rollup_id", rollupId).put("trigger", trigger)
@@ -216,7 +274,9 @@ public final class RollupCommit implements AutoCloseable {
         Long snapshot = lastSnapshot();
         LOG.info("rollup_batch_committed", "tenant", tenant, "segments", segs, "rows", rowCount, "duplicates_dropped", duplicates,
                 "staged_segments", staged,
-                "rollup_id", rollupId, "snapshot_id", snapshot, "commit_ms", (System.nanoTime() - t1) / 1_000_000);
+                "rollup_id", rollupId, "snapshot_id", snapshot, "commit_ms", (System.nanoTime() - t1) / 1_000_000,
+                "hash_wait_ms", hashWaitNanos / 1_000_000, "insert_ms", insertNanos / 1_000_000, "integrity_ms", integrityNanos / 1_000_000,
+                "read_back_ms", readBackNanos / 1_000_000, "live_digest_ms", digestNanos / 1_000_000);
         return new Committed(rowCount, segs, duplicates, snapshot, 0, head);
     }
 
@@ -251,9 +311,26 @@ public final class RollupCommit implements AutoCloseable {
         }
     }
 
+    private static SegmentHashes join(java.util.concurrent.Future<SegmentHashes> f) throws SQLException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("rollup: interrupted while hashing the staged rows", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) throw re;
+            if (cause instanceof Error err) throw err;
+            throw new SQLException("rollup: hashing the staged rows failed: " + cause, cause);
+        }
+    }
+
     /** Drops the stage (the connection stays open). */
     @Override
     public void close() {
+        for (java.util.concurrent.Future<SegmentHashes> f : hashing) f.cancel(true);
+        hashing.clear();
+        hashed.clear();
         try {
             flushStage();
         } catch (SQLException e) {
