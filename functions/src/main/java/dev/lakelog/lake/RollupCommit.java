@@ -52,7 +52,7 @@ public final class RollupCommit implements AutoCloseable {
      * computed on {@link #HASHERS} while the next segments are appended (the integrity entry's
      * largest cost, moved off the commit: docs/benchmarks.md "Rollup and files (issue 13)").
      */
-    private final java.util.ArrayDeque<java.util.concurrent.Future<SegmentHashes>> hashing = new java.util.ArrayDeque<>();
+    private final java.util.ArrayDeque<HashTask> hashing = new java.util.ArrayDeque<>();
     private final java.util.List<SegmentHashes> hashed = new java.util.ArrayList<>();
     /** Nanoseconds the commit waited for the hashing threads; time in the INSERT; in the integrity entry. */
     private long hashWaitNanos;
@@ -145,12 +145,19 @@ public final class RollupCommit implements AutoCloseable {
     public void add(String segmentKey, Segment segment) throws SQLException {
         java.util.List<LogEvent> events = segment.events();
         long at = archivedAtMicros;
-        while (hashing.size() >= HASH_AHEAD) hashed.add(join(hashing.poll()));
-        hashing.add(HASHERS.submit(() -> {
+        while (hashing.size() >= HASH_AHEAD) {
+            // the hashing threads are behind (no free core): hash the newest segment none of them
+            // has started here instead of waiting; only when all are started, wait for the oldest
+            if (!hashing.peek().isDone() && helpNewest()) continue;
+            hashed.add(join(hashing.poll()));
+        }
+        HashTask task = new HashTask(() -> {
             java.util.List<byte[]> hashes = new java.util.ArrayList<>(events.size());
             for (LogEvent e : events) hashes.add(CanonicalRow.hash(e, at, segmentKey));
             return new SegmentHashes(hashes, MuHash.sequentialProduct(hashes));
-        }));
+        });
+        HASHERS.execute(task);
+        hashing.add(task);
         for (LogEvent e : events) LogRowAppender.append(rows, e, archivedAtMicros, segmentKey);
         ledger.beginRow();
         ledger.append(segmentKey);
@@ -311,7 +318,39 @@ public final class RollupCommit implements AutoCloseable {
         }
     }
 
-    private static SegmentHashes join(java.util.concurrent.Future<SegmentHashes> f) throws SQLException {
+    /** A segment's hashing, run once by whichever thread claims it first (a hashing thread or the appending one). */
+    private static final class HashTask extends java.util.concurrent.FutureTask<SegmentHashes> {
+        private final java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
+
+        HashTask(java.util.concurrent.Callable<SegmentHashes> work) {
+            super(work);
+        }
+
+        @Override
+        public void run() {
+            if (claimed.compareAndSet(false, true)) super.run();
+        }
+
+        boolean unclaimed() {
+            return !claimed.get();
+        }
+    }
+
+    /** Runs the newest hashing task no thread has claimed, here; false if every task is claimed. */
+    private boolean helpNewest() {
+        for (java.util.Iterator<HashTask> it = hashing.descendingIterator(); it.hasNext(); ) {
+            HashTask t = it.next();
+            if (t.unclaimed()) {
+                t.run();
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The result of a hashing task: run here if no thread has claimed it yet, else waited for. */
+    private static SegmentHashes join(HashTask f) throws SQLException {
+        f.run();
         try {
             return f.get();
         } catch (InterruptedException e) {
@@ -328,7 +367,7 @@ public final class RollupCommit implements AutoCloseable {
     /** Drops the stage (the connection stays open). */
     @Override
     public void close() {
-        for (java.util.concurrent.Future<SegmentHashes> f : hashing) f.cancel(true);
+        for (HashTask f : hashing) f.cancel(true);
         hashing.clear();
         hashed.clear();
         try {
