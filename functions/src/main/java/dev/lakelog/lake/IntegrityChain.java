@@ -43,8 +43,6 @@ import java.util.TreeMap;
 public final class IntegrityChain {
     private IntegrityChain() {}
 
-    private static final dev.lakelog.log.JsonLog LOG = dev.lakelog.log.JsonLog.get(IntegrityChain.class);
-
     public static final String CHAIN = "lake.main.integrity_chain";
     public static final String HEAD = "lake.main.integrity_head";
     public static final String TENANT_STATE = "lake.main.integrity_tenant_state";
@@ -239,38 +237,6 @@ public final class IntegrityChain {
         }
     }
 
-    /** See {@link Change#expectAdded}. */
-    record Expected(String tenant, List<byte[]> rowHashes, java.math.BigInteger product) {
-        /**
-         * If the multiset {@code readBack} is contained in the expected rows, adds the expected
-         * product to {@code change} and removes the rows not read back (the same digest as adding
-         * each row of {@code readBack}): {@link #APPLIED}. Changes nothing and answers
-         * {@link #NOT_EXPECTED} when a row was read back that was not expected, {@link #CHEAPER_DIRECT}
-         * when more rows were dropped than landed (adding the rows read back is then cheaper).
-         * Sorts both lists in place.
-         */
-        int applyTo(List<byte[]> readBack, MuHash change) {
-            readBack.sort(CanonicalRow::compare);
-            rowHashes.sort(CanonicalRow::compare);
-            List<byte[]> dropped = new ArrayList<>();
-            int k = 0;
-            for (byte[] h : readBack) {
-                while (k < rowHashes.size() && CanonicalRow.compare(rowHashes.get(k), h) < 0) dropped.add(rowHashes.get(k++));
-                if (k >= rowHashes.size() || CanonicalRow.compare(rowHashes.get(k), h) != 0) return NOT_EXPECTED;
-                k++;
-            }
-            while (k < rowHashes.size()) dropped.add(rowHashes.get(k++));
-            if (dropped.size() > readBack.size()) return CHEAPER_DIRECT;
-            change.addProduct(product);
-            for (byte[] h : dropped) change.remove(h);
-            return APPLIED;
-        }
-
-        static final int APPLIED = 0;
-        static final int NOT_EXPECTED = 1;
-        static final int CHEAPER_DIRECT = 2;
-    }
-
     /** What one tenant's rows did in one commit. */
     static final class TenantDelta {
         long added;
@@ -302,9 +268,12 @@ public final class IntegrityChain {
         String lane;
         /** Lane heads a seal entry records. */
         final ArrayNode sealed = JSON.createArrayNode();
-        /** The rows the caller expects its added files to hold, with their MuHash product ({@link #expectAdded}); or null. */
-        Expected expected;
-        /** Time spent reading the added files' rows back and in the live digests (for the commit's log line). */
+        /**
+         * For the commit's log line: time {@link #record} spent in the read-back queries (SQL row
+         * hash and fetch), and after the files in the tenants' Merkle roots and live digests (the
+         * last MuHash fold, the previous digest's lookup, the combine); the MuHash folds made while
+         * the files' rows are added are in neither.
+         */
         long readBackNanos;
         long digestNanos;
 
@@ -345,21 +314,6 @@ public final class IntegrityChain {
          */
         public Change inLane(String tenant) {
             this.lane = tenant;
-            return this;
-        }
-
-        /**
-         * The rows {@code tenant}'s added files are expected to hold (a rollup's staged rows,
-         * hashed from the decoded events while they were appended) and the MuHash product of
-         * their elements, computed then. {@link #record} still reads every added file back and
-         * hashes its rows in SQL: the entry records what landed. When the rows read back are a
-         * sub-multiset of these (rows the re-check or the duplicate filter dropped are the
-         * difference), the tenant's change is this product with the dropped rows removed, the same
-         * digest as multiplying in every row read back; otherwise it is computed from the rows read
-         * back, as without an expectation.
-         */
-        Change expectAdded(String tenant, List<byte[]> rowHashes, java.math.BigInteger product) {
-            this.expected = new Expected(tenant, rowHashes, product);
             return this;
         }
 
@@ -441,12 +395,11 @@ public final class IntegrityChain {
                 FileRows rows = readRows(c, f);
                 readBackNanos += System.nanoTime() - r0;
                 if (filesAddRows) {
-                    boolean deferred = expected != null && expected.tenant().equals(rows.tenant);
                     for (byte[] h : rows.hashes) {
                         TenantDelta d = tenants.computeIfAbsent(rows.tenant, t -> new TenantDelta());
                         d.added++;
                         d.addedLeaves.add(h);
-                        if (!deferred) d.change.add(h);
+                        d.change.add(h);
                     }
                 }
                 fa.addObject().put("path", relative(f)).put("tenant_id", rows.tenant).put("size", sizes.get(f)[0])
@@ -460,17 +413,6 @@ public final class IntegrityChain {
             }
             for (ObjectNode n : explicitRemovedNodes) fr.add(n);
             long d0 = System.nanoTime();
-            if (filesAddRows && expected != null && tenants.containsKey(expected.tenant())) {
-                TenantDelta d = tenants.get(expected.tenant());
-                int how = expected.applyTo(d.addedLeaves, d.change);
-                if (how == Expected.NOT_EXPECTED) {
-                    // never expected: the appender stored a value differently from the event it was
-                    // given; the entry records the rows as they landed, whatever the stage held
-                    LOG.warn("integrity_expected_rows_differ", "tenant", expected.tenant(), "rows_read_back", d.addedLeaves.size(),
-                            "rows_expected", expected.rowHashes().size());
-                }
-                if (how != Expected.APPLIED) for (byte[] h : d.addedLeaves) d.change.add(h);
-            }
             if (genesis) adoptLiveRows(c);
             ArrayNode tn = e.putArray("tenants");
             List<String[]> states = new ArrayList<>();

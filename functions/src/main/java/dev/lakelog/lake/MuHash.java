@@ -92,23 +92,6 @@ public final class MuHash {
         }).reduce(BigInteger.ONE, (a, b) -> reduce(a.multiply(b)));
     }
 
-    /**
-     * The product mod p of the elements of {@code rowHashes}, on the calling thread: what a
-     * rollup computes for each staged segment on its hashing threads while it appends
-     * ({@link RollupCommit}), to multiply in at commit with {@link #addProduct}.
-     */
-    static BigInteger sequentialProduct(List<byte[]> rowHashes) {
-        MessageDigest d = sha512();
-        BigInteger acc = BigInteger.ONE;
-        for (byte[] h : rowHashes) acc = reduce(acc.multiply(element(d, h)));
-        return acc;
-    }
-
-    /** Adds the rows whose elements multiply to {@code product} (a {@link #sequentialProduct} or {@link #product}). */
-    void addProduct(BigInteger product) {
-        numerator = reduce(numerator.multiply(product));
-    }
-
     public void add(byte[] rowHash) {
         pendingAdd.add(rowHash.clone());
         if (pendingAdd.size() >= FOLD_AT) fold();

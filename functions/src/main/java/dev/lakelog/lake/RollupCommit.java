@@ -47,38 +47,11 @@ public final class RollupCommit implements AutoCloseable {
     private DuckDBAppender ledger;
     private int staged;
     private Runnable beforeCommit = () -> {};
-    /**
-     * Each staged segment's canonical row hashes and the MuHash product of their elements,
-     * computed on {@link #HASHERS} while the next segments are appended (the integrity entry's
-     * largest cost, moved off the commit: docs/benchmarks.md "Rollup and files (issue 13)").
-     */
-    private final java.util.ArrayDeque<HashTask> hashing = new java.util.ArrayDeque<>();
-    private final java.util.List<SegmentHashes> hashed = new java.util.ArrayList<>();
-    /** Nanoseconds the commit waited for the hashing threads; time in the INSERT; in the integrity entry. */
-    private long hashWaitNanos;
+    /** Phase times of the last commit attempt, for its log line (docs/benchmarks.md uses them). */
     private long insertNanos;
     private long integrityNanos;
     private long readBackNanos;
     private long digestNanos;
-    private java.util.List<byte[]> expectedRows = new java.util.ArrayList<>();
-    private java.math.BigInteger expectedProduct = java.math.BigInteger.ONE;
-
-    /** One segment's row hashes (as {@link CanonicalRow#hash(LogEvent, long, String)}) and their MuHash product. */
-    private record SegmentHashes(java.util.List<byte[]> rowHashes, java.math.BigInteger product) {}
-
-    /** Segments whose MuHash product may be pending behind the one being appended (their row hashes: 32 bytes a row). */
-    static final int HASH_AHEAD = 32;
-
-    /**
-     * Threads that hash staged segments: one fewer than the cores (the appending thread keeps
-     * one), at least one. Daemon, shared by every rollup of the process.
-     */
-    private static final java.util.concurrent.ExecutorService HASHERS = java.util.concurrent.Executors.newFixedThreadPool(
-            Math.max(1, Runtime.getRuntime().availableProcessors() - 1), r -> {
-                Thread t = new Thread(r, "lakelog-rollup-hash");
-                t.setDaemon(true);
-                return t;
-            });
 
     /**
      * What one commit wrote: rows and segments inserted (after the re-check), rows dropped as
@@ -143,22 +116,7 @@ public final class RollupCommit implements AutoCloseable {
 
     /** Stages every event of the segment and its ledger row. */
     public void add(String segmentKey, Segment segment) throws SQLException {
-        java.util.List<LogEvent> events = segment.events();
-        long at = archivedAtMicros;
-        while (hashing.size() >= HASH_AHEAD) {
-            // the hashing threads are behind (no free core): hash the newest segment none of them
-            // has started here instead of waiting; only when all are started, wait for the oldest
-            if (!hashing.peek().isDone() && helpNewest()) continue;
-            hashed.add(join(hashing.poll()));
-        }
-        // the row hashes here (about 2 µs a row), so that a task holds 32 bytes a row and never
-        // the decoded events; the MuHash product (about 8 µs a row) on the hashing threads
-        java.util.List<byte[]> hashes = new java.util.ArrayList<>(events.size());
-        for (LogEvent e : events) hashes.add(CanonicalRow.hash(e, at, segmentKey));
-        HashTask task = new HashTask(() -> new SegmentHashes(hashes, MuHash.sequentialProduct(hashes)));
-        HASHERS.execute(task);
-        hashing.add(task);
-        for (LogEvent e : events) LogRowAppender.append(rows, e, archivedAtMicros, segmentKey);
+        for (LogEvent e : segment.events()) LogRowAppender.append(rows, e, archivedAtMicros, segmentKey);
         ledger.beginRow();
         ledger.append(segmentKey);
         ledger.append(tenant);
@@ -188,18 +146,6 @@ public final class RollupCommit implements AutoCloseable {
      */
     public Committed commit() throws SQLException {
         flushStage();
-        long w0 = System.nanoTime();
-        while (!hashing.isEmpty()) hashed.add(join(hashing.poll()));
-        java.util.List<byte[]> expectedRows = new java.util.ArrayList<>();
-        java.math.BigInteger product = java.math.BigInteger.ONE;
-        for (SegmentHashes h : hashed) {
-            expectedRows.addAll(h.rowHashes());
-            product = MuHash.reduce(product.multiply(h.product()));
-        }
-        hashed.clear();
-        hashWaitNanos = System.nanoTime() - w0;
-        this.expectedRows = expectedRows;
-        this.expectedProduct = product;
         for (int attempt = 1; ; attempt++) {
             try {
                 Committed c = commitOnce();
@@ -246,7 +192,7 @@ public final class RollupCommit implements AutoCloseable {
                 }
                 duplicates = stagedRows - rowCount;
                 IntegrityChain.Change change = IntegrityChain.Change.begin(conn, "rollup", rowCount == 0 ? null : stageScope(st), false)
-                        .filesAddRows().inLane(tenant).expectAdded(tenant, expectedRows, expectedProduct);
+                        .filesAddRows().inLane(tenant);
                 change.detail().put("rollup_id", rollupId).put("trigger", trigger).put("tenant_id", tenant);
                 try (ResultSet rs = st.executeQuery("SELECT segment_key, tenant_id, digest, row_count FROM rollup_stage_ledger ORDER BY segment_key")) {
                     while (rs.next()) change.segment(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4));
@@ -282,7 +228,7 @@ public final class RollupCommit implements AutoCloseable {
         LOG.info("rollup_batch_committed", "tenant", tenant, "segments", segs, "rows", rowCount, "duplicates_dropped", duplicates,
                 "staged_segments", staged,
                 "rollup_id", rollupId, "snapshot_id", snapshot, "commit_ms", (System.nanoTime() - t1) / 1_000_000,
-                "hash_wait_ms", hashWaitNanos / 1_000_000, "insert_ms", insertNanos / 1_000_000, "integrity_ms", integrityNanos / 1_000_000,
+                "insert_ms", insertNanos / 1_000_000, "integrity_ms", integrityNanos / 1_000_000,
                 "read_back_ms", readBackNanos / 1_000_000, "live_digest_ms", digestNanos / 1_000_000);
         return new Committed(rowCount, segs, duplicates, snapshot, 0, head);
     }
@@ -318,58 +264,9 @@ public final class RollupCommit implements AutoCloseable {
         }
     }
 
-    /** A segment's hashing, run once by whichever thread claims it first (a hashing thread or the appending one). */
-    private static final class HashTask extends java.util.concurrent.FutureTask<SegmentHashes> {
-        private final java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
-
-        HashTask(java.util.concurrent.Callable<SegmentHashes> work) {
-            super(work);
-        }
-
-        @Override
-        public void run() {
-            if (claimed.compareAndSet(false, true)) super.run();
-        }
-
-        boolean unclaimed() {
-            return !claimed.get();
-        }
-    }
-
-    /** Runs the newest hashing task no thread has claimed, here; false if every task is claimed. */
-    private boolean helpNewest() {
-        for (java.util.Iterator<HashTask> it = hashing.descendingIterator(); it.hasNext(); ) {
-            HashTask t = it.next();
-            if (t.unclaimed()) {
-                t.run();
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** The result of a hashing task: run here if no thread has claimed it yet, else waited for. */
-    private static SegmentHashes join(HashTask f) throws SQLException {
-        f.run();
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SQLException("rollup: interrupted while hashing the staged rows", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException re) throw re;
-            if (cause instanceof Error err) throw err;
-            throw new SQLException("rollup: hashing the staged rows failed: " + cause, cause);
-        }
-    }
-
     /** Drops the stage (the connection stays open). */
     @Override
     public void close() {
-        for (HashTask f : hashing) f.cancel(true);
-        hashing.clear();
-        hashed.clear();
         try {
             flushStage();
         } catch (SQLException e) {
