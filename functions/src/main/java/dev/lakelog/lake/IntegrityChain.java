@@ -301,6 +301,14 @@ public final class IntegrityChain {
         String lane;
         /** Lane heads a seal entry records. */
         final ArrayNode sealed = JSON.createArrayNode();
+        /**
+         * For the commit's log line: time {@link #record} spent in the read-back queries (SQL row
+         * hash and fetch), and after the files in the tenants' Merkle roots and live digests (the
+         * last MuHash fold, the previous digest's lookup, the combine); the MuHash folds made while
+         * the files' rows are added are in neither.
+         */
+        long readBackNanos;
+        long digestNanos;
 
         private Change(String kind, long baseSnapshot, String scope, boolean afterWithinBefore, Set<String> before) {
             this.kind = kind;
@@ -429,7 +437,9 @@ public final class IntegrityChain {
             e.set("segments", segments);
             ArrayNode fa = e.putArray("files_added");
             for (String f : added) {
+                long r0 = System.nanoTime();
                 FileRows rows = readRows(c, f);
+                readBackNanos += System.nanoTime() - r0;
                 if (filesAddRows) {
                     for (byte[] h : rows.hashes) {
                         TenantDelta d = tenants.computeIfAbsent(rows.tenant, t -> new TenantDelta());
@@ -448,6 +458,7 @@ public final class IntegrityChain {
                         .put("sha256", shas.get(f));
             }
             for (ObjectNode n : explicitRemovedNodes) fr.add(n);
+            long d0 = System.nanoTime();
             if (genesis) adoptLiveRows(c);
             ArrayNode tn = e.putArray("tenants");
             List<String[]> states = new ArrayList<>();
@@ -464,6 +475,7 @@ public final class IntegrityChain {
                         .put("live_rows", liveRows).put("live_digest", digest);
                 states.add(new String[] {t.getKey(), Long.toString(liveRows), digest});
             }
+            digestNanos += System.nanoTime() - d0;
             e.set("expired_snapshots", expired);
             if (!sealed.isEmpty()) e.set("lanes", sealed);
             if (lane != null) {

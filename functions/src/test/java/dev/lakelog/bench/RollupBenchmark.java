@@ -99,6 +99,10 @@ public final class RollupBenchmark {
             double heapPeakMb, double heapAfterGcPeakMb, double jsonBytesPerEvent, double lakeBytesPerEvent, double copyBytesPerEvent,
             Map<String, Double> scanMs) {}
 
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
     public static void main(String[] args) {
         try {
             run();
@@ -216,8 +220,10 @@ public final class RollupBenchmark {
             }
             resetPeaks();
             long r0 = System.nanoTime();
+            long rCpu0 = processCpuNanos();
             RollupReport report = fx.app().rollup().rollup(new RollupRequest("bench", Optional.empty(), Duration.ZERO, false));
             double rollupSec = (System.nanoTime() - r0) / 1e9;
+            double rollupCpuSec = (processCpuNanos() - rCpu0) / 1e9;
             long heapPeak = heapPeak();
             long heapAfterGc = heapAfterGcPeak();
             if (report.logsInserted() != events || !report.errors().isEmpty()) {
@@ -247,12 +253,18 @@ public final class RollupBenchmark {
             // --- baseline: bare DuckDB, NDJSON -> Parquet on local disk
             Path out = work.resolve("baseline.parquet");
             long c0 = System.nanoTime();
+            long cCpu0 = processCpuNanos();
             try (Connection c = TestDuckDb.open(); Statement st = c.createStatement()) {
                 st.execute("COPY (SELECT * FROM read_ndjson(" + lit(ndjson.toString()) + ")) TO " + lit(out.toString()) + " (FORMAT parquet)");
             }
             double copySec = (System.nanoTime() - c0) / 1e9;
+            double copyCpuSec = (processCpuNanos() - cCpu0) / 1e9;
             System.out.printf("bare DuckDB COPY NDJSON -> Parquet: %.2f s = %.0f rows/s%n", copySec, events / copySec);
             System.out.printf("ratio rollup/COPY time: %.2f%n", rollupSec / copySec);
+            // CPU seconds of this JVM (Java and DuckDB's native threads, s3proxy, DynamoDB Local; not
+            // the PostgreSQL catalog's processes): what the work costs, less sensitive than wall time
+            // to other processes on a shared machine
+            System.out.printf("process CPU: rollup %.2f s, COPY %.2f s, ratio %.2f%n", rollupCpuSec, copyCpuSec, rollupCpuSec / copyCpuSec);
             System.out.printf("bytes per event: raw JSON %.1f, CBOR segment %.1f, lake Parquet %.1f (bare COPY Parquet %.1f)%n",
                     jsonBytes / (double) events, cborBytes / (double) events, parquetBytes / (double) events,
                     Files.size(out) / (double) events);

@@ -155,6 +155,39 @@ class IntegrityChainTest {
         assertThat(verify().ok()).isTrue();
     }
 
+    /**
+     * The rollup hashes its staged rows while appending and multiplies their product into the
+     * tenant's live digest; rows the duplicate filter drops are taken out again. The digest it
+     * records is the one of the rows that landed, computed from the lake's rows now.
+     */
+    @Test
+    void a_batch_that_drops_a_repeated_log_id_records_the_live_digest_of_the_rows_that_landed() throws Exception {
+        ingest(acme, event("d1", "2026-11-20", null));
+        ingest(acme, event("d2", "2026-11-20", null));
+        rollup();
+        ingest(acme, event("d3", "2026-11-20", null));
+        ingest(acme, event("d1", "2026-11-20", null)); // a producer's retry: dropped against the lake
+        ingest(acme, event("d4", "2026-11-20", null));
+        ingest(acme, event("d4", "2026-11-20", null)); // and within the batch
+        RollupReport r = rollup();
+        assertThat(r.logsInserted()).isEqualTo(2);
+        JsonNode t = lane("acme").get(1).path("tenants").get(0);
+        assertThat(t.path("rows_added").asLong()).isEqualTo(2);
+        assertThat(t.path("live_rows").asLong()).isEqualTo(4);
+        MuHash direct = new MuHash();
+        try (Connection c = fx.app().lake().connect(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT " + CanonicalRow.SQL_HASH + " FROM " + LakeSchema.LOGS + " WHERE tenant_id = 'acme'")) {
+            int n = 0;
+            while (rs.next()) {
+                direct.add(CanonicalRow.unhex(rs.getString(1)));
+                n++;
+            }
+            assertThat(n).isEqualTo(4);
+        }
+        assertThat(t.path("live_digest").asText()).isEqualTo(direct.hex());
+        assertThat(verify().ok()).isTrue();
+    }
+
     @Test
     void a_clean_lake_verifies_ok_after_rollups_compaction_retention_and_expiry() throws Exception {
         fillLake();
