@@ -24,6 +24,20 @@ public final class Sandbox implements AutoCloseable {
     private SandboxPool pool;
     private SandboxPool.Key key;
     private boolean keep;
+    /** Values derived from this instance's set-up alone, for its life ({@link #memo}). */
+    private final java.util.Map<String, Object> memo = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, Object> eldest) {
+            return size() > MEMO_ENTRIES;
+        }
+    };
+    static final int MEMO_ENTRIES = 64;
+
+    /** Computes a value from this instance's connection. */
+    @FunctionalInterface
+    public interface Derivation<T> {
+        T compute() throws SQLException;
+    }
 
     Sandbox(Connection connection, Path spillDir, Path outputDir) {
         this.connection = connection;
@@ -43,6 +57,22 @@ public final class Sandbox implements AutoCloseable {
     /** The directory this instance spills to (DuckDB creates it when a query spills; deleted on close). */
     public Path spillDir() {
         return spillDir;
+    }
+
+    /**
+     * A value that depends only on what this instance was set up with (its views and macros), such as
+     * the columns a statement answers, computed once and kept while the instance lives: a reused
+     * sandbox has exactly the same set-up (its pool key), a new one starts empty. One caller at a time
+     * uses a sandbox, so no lock is needed; the oldest of more than {@value #MEMO_ENTRIES} are dropped.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T memo(String key, Derivation<T> derivation) throws SQLException {
+        Object v = memo.get(key);
+        if (v == null) {
+            v = derivation.compute();
+            memo.put(key, v);
+        }
+        return (T) v;
     }
 
     /** Marks this sandbox for one more query of the same key: the caller's query ended cleanly. */

@@ -215,6 +215,9 @@ public final class CustomQueryService {
 
     private record FilesAt(long snapshot, List<LakeCatalog.DataFile> files) {}
 
+    /** The names and DuckDB type names of a statement's answer columns. */
+    private record Columns(List<String> names, List<String> types) {}
+
     /**
      * Each (table, tenant)'s data and delete files at the snapshot they were listed at. Any commit
      * makes a new snapshot, so an unchanged snapshot id means an unchanged list.
@@ -351,17 +354,23 @@ public final class CustomQueryService {
      */
     private ObjectNode execute(Tenant tenant, Sandbox sandbox, String sql, List<Object> values, Duration limit) throws SQLException {
         Connection c = sandbox.connection();
-        ArrayNode columns = json.createArrayNode();
-        List<String> names = new ArrayList<>();
-        List<String> types = new ArrayList<>();
-        try (PreparedStatement probe = c.prepareStatement(sql)) {
-            ResultSetMetaData md = probe.getMetaData();
-            for (int i = 1; i <= md.getColumnCount(); i++) {
-                columns.addObject().put("name", md.getColumnLabel(i)).put("type", md.getColumnTypeName(i));
-                names.add(md.getColumnLabel(i));
-                types.add(md.getColumnTypeName(i));
+        // the answer's columns depend only on the SQL and the sandbox's views: prepared once per sandbox
+        Columns cols = sandbox.memo("columns:" + sql, () -> {
+            List<String> n = new ArrayList<>();
+            List<String> t = new ArrayList<>();
+            try (PreparedStatement probe = c.prepareStatement(sql)) {
+                ResultSetMetaData md = probe.getMetaData();
+                for (int i = 1; i <= md.getColumnCount(); i++) {
+                    n.add(md.getColumnLabel(i));
+                    t.add(md.getColumnTypeName(i));
+                }
             }
-        }
+            return new Columns(List.copyOf(n), List.copyOf(t));
+        });
+        List<String> names = cols.names();
+        List<String> types = cols.types();
+        ArrayNode columns = json.createArrayNode();
+        for (int i = 0; i < names.size(); i++) columns.addObject().put("name", names.get(i)).put("type", types.get(i));
         Path answer = sandbox.outputDir().resolve("answer.ndjson");
         long deadline = System.nanoTime() + limit.toNanos();
         copy(c, sql, values, answer, "(FORMAT json)", deadline, limit);

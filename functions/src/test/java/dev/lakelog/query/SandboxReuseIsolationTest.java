@@ -166,4 +166,28 @@ class SandboxReuseIsolationTest {
         assertThat(counts().opened()).isEqualTo(opened + 1);
         assertThat(counts().reused()).isEqualTo(reusedAfterFailure);
     }
+
+    @Test
+    void a_reused_sandbox_keeps_what_it_derived_from_its_set_up_and_a_sandbox_with_another_set_up_starts_empty() throws Exception {
+        // what the query route keeps per sandbox (the columns a statement answers) lives and dies with the instance
+        List<String> mine = files("acme");
+        List<String> setup = new ArrayList<>(SqlGuard.SANDBOX_MACROS);
+        setup.add(CustomQueryService.viewSql("acme", mine, List.of()));
+        LakeEngine lake = fx.app().lake();
+        try (Sandbox box = lake.sandbox("acme", mine, CustomQueryService.SANDBOX_MEMORY, CustomQueryService.SANDBOX_THREADS, setup)) {
+            assertThat(box.memo("memo-test", () -> "first")).isEqualTo("first");
+            box.keep();
+        }
+        long reused = counts().reused();
+        try (Sandbox box = lake.sandbox("acme", mine, CustomQueryService.SANDBOX_MEMORY, CustomQueryService.SANDBOX_THREADS, setup)) {
+            assertThat(counts().reused()).isEqualTo(reused + 1);
+            assertThat(box.memo("memo-test", () -> "second")).as("the reused instance remembers").isEqualTo("first");
+            box.keep();
+        }
+        List<String> otherSetUp = new ArrayList<>(setup);
+        otherSetUp.add("CREATE VIEW memo_probe AS SELECT 1 AS x");
+        try (Sandbox box = lake.sandbox("acme", mine, CustomQueryService.SANDBOX_MEMORY, CustomQueryService.SANDBOX_THREADS, otherSetUp)) {
+            assertThat(box.memo("memo-test", () -> "third")).as("another set-up, another instance").isEqualTo("third");
+        }
+    }
 }
