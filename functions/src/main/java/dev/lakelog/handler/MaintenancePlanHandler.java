@@ -7,7 +7,6 @@ import java.util.function.Supplier;
 import dev.lakelog.queue.WorkMessage;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -34,21 +33,14 @@ public final class MaintenancePlanHandler implements RequestStreamHandler {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public void handleRequest(InputStream in, OutputStream out, Context context) {
-        Map<String, Object> event = HandlerJson.read(in, Map.class);
-        Object detail = event == null ? null : event.get("detail");
-        HandlerJson.write(out, plan(detail instanceof Map<?, ?> d ? (Map<String, Object>) d : Map.of(), context));
+        HandlerJson.write(out, plan(ScheduledJob.detail(in), context));
     }
 
     public Map<String, Object> plan(Map<String, Object> detail, Context context) {
         try (LambdaInvocation inv = LambdaInvocation.begin(context, app.get().metrics())) {
-            Object job = detail.get("job");
-            Map<String, String> params = new HashMap<>();
-            detail.forEach((k, v) -> {
-                if (!k.equals("job") && v != null) params.put(k, String.valueOf(v));
-            });
-            WorkMessage m = app.get().maintenanceWorker().plan(job == null ? null : String.valueOf(job), params, "schedule");
+            ScheduledJob job = ScheduledJob.of(detail);
+            WorkMessage m = app.get().maintenanceWorker().plan(job.job(), job.params(), "schedule");
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("job", m.job().orElseThrow());
             out.put("status", "enqueued");

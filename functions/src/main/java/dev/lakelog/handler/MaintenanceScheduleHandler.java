@@ -12,7 +12,6 @@ import dev.lakelog.api.Params;
 import dev.lakelog.log.JsonLog;
 import dev.lakelog.maintenance.MaintenanceJobs;
 import dev.lakelog.maintenance.MaintenanceService;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -47,11 +46,8 @@ public final class MaintenanceScheduleHandler implements RequestStreamHandler {
 
     /** The Lambda entry point: the scheduled event in, the job's result out as documented JSON. */
     @Override
-    @SuppressWarnings("unchecked")
     public void handleRequest(InputStream in, OutputStream out, Context context) {
-        Map<String, Object> event = HandlerJson.read(in, Map.class);
-        Object detail = event == null ? null : event.get("detail");
-        HandlerJson.write(out, run(detail instanceof Map<?, ?> d ? (Map<String, Object>) d : Map.of(), context));
+        HandlerJson.write(out, run(ScheduledJob.detail(in), context));
     }
 
     public Map<String, Object> handleRequest(ScheduledEvent event, Context context) {
@@ -60,16 +56,12 @@ public final class MaintenanceScheduleHandler implements RequestStreamHandler {
 
     private Map<String, Object> run(Map<String, Object> detail, Context context) {
         try (LambdaInvocation inv = LambdaInvocation.begin(context, app.get().metrics())) {
-            Object job = detail.get("job");
-            Map<String, String> params = new HashMap<>();
-            detail.forEach((k, v) -> {
-                if (!k.equals("job") && v != null) params.put(k, String.valueOf(v));
-            });
+            ScheduledJob scheduled = ScheduledJob.of(detail);
+            String job = scheduled.job();
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("job", job);
             try {
-                Object result = MaintenanceJobs.run(app.get().maintenance(), job == null ? null : String.valueOf(job),
-                        new Params(params), "schedule", true, Optional.empty());
+                Object result = MaintenanceJobs.run(app.get().maintenance(), job, new Params(scheduled.params()), "schedule", true, Optional.empty());
                 out.put("status", "ok");
                 out.put("result", MaintenanceService.toJson(result));
             } catch (LakelogException e) {
